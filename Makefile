@@ -1,0 +1,35 @@
+# Two commands set everything up on a fresh machine: `make app` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SWAP_DATA ?= $(abspath ../shared/data)
+export SWAP_DATA
+
+.PHONY: app test venv bench browser-deps clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+app: $(STAMP)
+	$(VENV)/bin/streamlit run app.py
+
+test: $(STAMP) browser-deps
+	$(PY) -m pytest -q
+
+# The one real-browser test needs Debian's Chromium; install it when we may (root with apt), else the test skips.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || echo "chromium not installed: the browser test will be skipped"; }
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_engine.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

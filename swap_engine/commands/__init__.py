@@ -1,0 +1,1 @@
+"""CLI commands: one module per command, discovered by `swap_engine.cli`."""

@@ -1,0 +1,45 @@
+"""A small named registry, shared by search spaces and proxies (timm's `register_model` idea).
+
+The app's sidebar and the CLI list what is registered instead of hard-coding names.
+"""
+from __future__ import annotations
+
+import fnmatch
+from typing import Callable, Generic, Iterator, TypeVar
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Maps names to entries; `kind` only appears in error messages ("unknown search space ...")."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._entries: dict[str, T] = {}
+
+    def register(self, name: str, entry: T) -> T:
+        if name in self._entries:
+            raise ValueError(f"{self.kind} {name!r} is already registered")
+        self._entries[name] = entry
+        return entry
+
+    def decorator(self, name: str) -> Callable[[T], T]:
+        """`@registry.decorator("name")` registers what it decorates and returns it unchanged."""
+        return lambda entry: self.register(name, entry)
+
+    def get(self, name: str) -> T:
+        try:
+            return self._entries[name]
+        except KeyError:
+            known = ", ".join(sorted(self._entries)) or "none"
+            raise ValueError(f"unknown {self.kind} {name!r}; known: {known}") from None
+
+    def names(self, pattern: str = "*") -> list[str]:
+        """Registered names matching a shell-style pattern, in registration order."""
+        return [n for n in self._entries if fnmatch.fnmatchcase(n, pattern)]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)

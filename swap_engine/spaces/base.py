@@ -1,0 +1,63 @@
+"""What every search space offers: turn text into an architecture, and an architecture into a model."""
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from torch import nn
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What a space's models eat: images (`channels` x `resolution`^2) or token ids (`seq_len`, `vocab_size`)."""
+
+    kind: str  # "image" or "tokens"
+    channels: int | None = None
+    resolution: int | None = None
+    seq_len: int | None = None
+    vocab_size: int | None = None
+    default_input: str = "cifar10"  # a name for swap_engine.data.inputs
+
+
+class SearchSpace(ABC):
+    """One search space. Architectures are hashable values; `format(parse(s))` is canonical text."""
+
+    name: str
+    description: str
+    input_spec: InputSpec
+    size: int | None = None  # number of architectures, None when not enumerable
+    benchmark: str | None = None  # name for swap_engine.data.benchmark(), when ground truth exists
+
+    @abstractmethod
+    def parse(self, text: str) -> Any:
+        """Architecture from text; `ValueError` naming the offending part when malformed."""
+
+    @abstractmethod
+    def format(self, arch: Any) -> str:
+        """Canonical text of an architecture (the `arch` column of this space's benchmark table)."""
+
+    @abstractmethod
+    def sample(self, n: int, seed: int = 0) -> list:
+        """`n` distinct architectures, the same list for the same seed."""
+
+    @abstractmethod
+    def build(self, arch: Any, **options: Any) -> nn.Module:
+        """A freshly initialised PyTorch model of the architecture."""
+
+    @abstractmethod
+    def mutate(self, arch: Any, rng: random.Random) -> Any:
+        """A one-step neighbour of `arch`, never `arch` itself."""
+
+    def all(self) -> Iterator:
+        """Every architecture, in the benchmark's order, where the space is enumerable."""
+        raise TypeError(f"search space {self.name!r} is not enumerable")
+
+    def properties(self, arch: Any) -> dict[str, float | int | str]:
+        """Simple facts about an architecture to group scores by in the app (e.g. number of 3x3 convs)."""
+        return {}
+
+    def graph(self, arch: Any) -> list[tuple[str, str, str]] | None:
+        """Edges (from_node, to_node, operation) for drawing a cell, or None when not drawable."""
+        return None
