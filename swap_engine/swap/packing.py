@@ -1,0 +1,53 @@
+"""Sign planes packed into 64-bit words: each neuron's pattern over B samples becomes a few integers.
+
+A neuron's key has shape (planes, words): plane 0 holds "output > 0" bits, plane 1 (ternary patterns only)
+"output < 0" bits. Bit k of byte j of word w is sample 64*w + 8*j + k. Equal keys <=> equal patterns.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+WORD_BITS = 64
+
+
+def words_for(batch_size: int) -> int:
+    return math.ceil(batch_size / WORD_BITS)
+
+
+def _pack_plane(bits: torch.Tensor, words: int) -> torch.Tensor:
+    """(B, n) bool -> (n, words) int64, without leaving the tensor's device."""
+    batch, n = bits.shape
+    padding = words * WORD_BITS - batch
+    if padding:
+        bits = torch.cat([bits, bits.new_zeros(padding, n)])
+    as_bytes = bits.view(torch.uint8).view(words * 8, 8, n)
+    packed = as_bytes[:, 0].clone()
+    for k in range(1, 8):
+        packed |= as_bytes[:, k] << k
+    return packed.t().contiguous().view(torch.int64)
+
+
+def pack_output(output: torch.Tensor, *, ternary: bool, nonnegative: bool = False) -> torch.Tensor:
+    """One activation output (B, ...) -> keys (n, planes, words) int64, n = elements per sample.
+
+    `nonnegative` skips the comparison for modules that cannot output negatives (ReLU): their
+    "< 0" plane is all zeros, which keeps their keys comparable with ternary layers.
+    """
+    flat = output.detach().reshape(output.shape[0], -1)
+    words = words_for(flat.shape[0])
+    positive = _pack_plane(flat > 0, words)
+    if not ternary:
+        return positive.unsqueeze(1)
+    negative = torch.zeros_like(positive) if nonnegative else _pack_plane(flat < 0, words)
+    return torch.stack([positive, negative], dim=1)
+
+
+def unpack_patterns(keys: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """keys (n, planes, words) -> pattern values (n, B) int8: 1 / 0 (binary) or 1 / 0 / -1 (ternary)."""
+    n, planes, words = keys.shape
+    as_bytes = keys.contiguous().view(torch.uint8).view(n, planes, words * 8, 1)
+    shifts = torch.arange(8, dtype=torch.uint8, device=keys.device)
+    bits = ((as_bytes >> shifts) & 1).view(n, planes, words * WORD_BITS)[:, :, :batch_size].to(torch.int8)
+    return bits[:, 0] - bits[:, 1] if planes == 2 else bits[:, 0]
