@@ -216,8 +216,9 @@ def _download(entry: DataFile, root: Path, url: str, progress: Progress | bool) 
         pooch.retrieve(url, known_hash=f"sha256:{entry.sha256}", fname=target.name, path=target.parent,
                        downloader=pooch.HTTPDownloader(progressbar=bar, timeout=60))
     except requests.RequestException as err:
-        raise MissingDataError(f"could not download {entry.path} from {url} ({type(err).__name__}: {err}); "
-                               f"nothing was written. To fetch it later {_fetch_hint(entry, root)}") from None
+        reason = "no connection" if isinstance(err, requests.ConnectionError) else f"{type(err).__name__}: {err}"
+        raise MissingDataError(f"could not download {entry.path} from {url} ({reason}), nothing written; "
+                               f"when online {_fetch_hint(entry, root)}") from None
     except ValueError as err:  # pooch: hash mismatch; the download was discarded
         kept = "the previous file was kept" if target.exists() else "nothing was written"
         raise MissingDataError(f"refused {entry.path} from {url}: its sha256 does not match the pinned "
@@ -264,22 +265,23 @@ def fetch(names: Iterable[str], *, progress: Progress | bool = False, base_url: 
                 if any(_check(f, root) != "present" for f in entries):
                     (root / "cifar10").mkdir(parents=True, exist_ok=True)
                     _convert_cifar10(root)
-            else:
-                for entry in entries:
-                    if _check(entry, root) != "present":
-                        url = f"{base.rstrip('/')}/{entry.path}" if base else entry.url
-                        _download(entry, root, url, progress)
         except MissingDataError as err:
             failures.append(str(err))
             continue
         for entry in entries:
+            try:
+                if _check(entry, root) != "present":
+                    _download(entry, root, f"{base.rstrip('/')}/{entry.path}" if base else entry.url, progress)
+            except MissingDataError as err:
+                failures.append(str(err))
+                continue
             state = _check(entry, root)
             if state != "present":
                 failures.append(f"{entry.path} is {state} after fetching: {_fetch_hint(entry, root)}")
-            else:
-                fetched.append(root / entry.path)
-                if callable(progress):
-                    progress(entry.path, entry.size, entry.size)
+                continue
+            fetched.append(root / entry.path)
+            if callable(progress):
+                progress(entry.path, entry.size, entry.size)
     if failures:
-        raise MissingDataError("; ".join(failures))
+        raise MissingDataError("\n".join(failures))
     return fetched

@@ -25,7 +25,7 @@ DESCRIPTIONS = {
                   "ImageNet16-120 inputs, which this project does not ship.",
     "gaussian": "N(0, 1) noise shaped like a CIFAR-10 batch (3 x 32 x 32, or `resolution`), seeded; "
                 "a contrast: noise inputs lower the correlation with accuracy.",
-    "text": "Token ids and attention masks from paragraphs of Python's own documentation topics "
+    "text": "Token ids and attention masks from ~100-word passages of Python's own documentation topics "
             "(pydoc_data), tokenised by a WordPiece vocabulary trained on that text.",
     "random-tokens": f"Uniformly random token ids in [0, {text.VOCAB_SIZE}), all positions attended, seeded; "
                      "the contrast for text.",

@@ -18,7 +18,8 @@ from swap_engine.data.files import data_dir
 
 VOCAB_SIZE = 30522  # the transformer space's default embedding size; the trained vocabulary is smaller
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
-MIN_WORDS = 20  # shorter paragraphs (headings, one-line examples) are not passages
+PASSAGE_WORDS = 100  # ~130+ tokens: most passages fill the default 128 positions, as web documents would
+MIN_WORDS = 20  # a topic's short remainder below this is dropped (headings, one-line examples)
 
 
 @functools.lru_cache(maxsize=1)
@@ -30,13 +31,18 @@ def _topics_text() -> tuple[tuple[str, str], ...]:
 
 @functools.lru_cache(maxsize=1)
 def passages() -> tuple[str, ...]:
-    """Paragraphs of at least MIN_WORDS words, whitespace-normalised, in topic-name order."""
+    """The text samples, in topic-name order: consecutive paragraphs of one topic joined until the passage
+    has PASSAGE_WORDS words (whitespace normalised); a topic's last passage may be shorter, hence padded."""
     found = []
-    for _, text in _topics_text():
-        for paragraph in re.split(r"\n\s*\n", text):
-            words = paragraph.split()
-            if len(words) >= MIN_WORDS:
+    for _, body in _topics_text():
+        words: list[str] = []
+        for paragraph in re.split(r"\n\s*\n", body):
+            words += paragraph.split()
+            if len(words) >= PASSAGE_WORDS:
                 found.append(" ".join(words))
+                words = []
+        if len(words) >= MIN_WORDS:
+            found.append(" ".join(words))
     return tuple(found)
 
 
