@@ -26,7 +26,9 @@ def _pack_plane(bits: torch.Tensor, words: int) -> torch.Tensor:
     packed = as_bytes[:, 0].clone()
     for k in range(1, 8):
         packed |= as_bytes[:, k] << k
-    return packed.t().contiguous().view(torch.int64)
+    neuron_major = packed.new_empty((n, words * 8))  # a fresh row-major buffer: .contiguous() may keep
+    neuron_major.copy_(packed.t())                   # odd strides when n == 1, which .view rejects
+    return neuron_major.view(torch.int64)
 
 
 def pack_output(output: torch.Tensor, *, ternary: bool, nonnegative: bool = False) -> torch.Tensor:
@@ -47,7 +49,7 @@ def pack_output(output: torch.Tensor, *, ternary: bool, nonnegative: bool = Fals
 def unpack_patterns(keys: torch.Tensor, batch_size: int) -> torch.Tensor:
     """keys (n, planes, words) -> pattern values (n, B) int8: 1 / 0 (binary) or 1 / 0 / -1 (ternary)."""
     n, planes, words = keys.shape
-    as_bytes = keys.contiguous().view(torch.uint8).view(n, planes, words * 8, 1)
+    as_bytes = keys.new_empty(keys.shape).copy_(keys).view(torch.uint8).view(n, planes, words * 8, 1)
     shifts = torch.arange(8, dtype=torch.uint8, device=keys.device)
     bits = ((as_bytes >> shifts) & 1).view(n, planes, words * WORD_BITS)[:, :, :batch_size].to(torch.int8)
     return bits[:, 0] - bits[:, 1] if planes == 2 else bits[:, 0]

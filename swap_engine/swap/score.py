@@ -200,7 +200,7 @@ def _capture(model, modules, args, kwargs, batch_size, ternary, conv_only, mode,
                 if isinstance(err, ValueError):
                     raise
                 raise _forward_error(model, args, kwargs, err) from err
-            _free_cached_memory(args)
+            _free_cached_memory()
             if mode == "eval" and chunk > WORD_BITS:
                 chunk = max(WORD_BITS, (chunk // 2) // WORD_BITS * WORD_BITS)
                 continue
@@ -264,28 +264,29 @@ def _is_out_of_memory(err: BaseException) -> bool:
     return isinstance(err, torch.cuda.OutOfMemoryError) or "out of memory" in text or "can't allocate memory" in text
 
 
-def _free_cached_memory(args) -> None:
+def _free_cached_memory() -> None:
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
 
 
 def _too_large(model, args, kwargs, batch_size, mode) -> BatchTooLargeError:
-    """Find by halving a batch size whose plain forward fits, and say so."""
-    fits = batch_size // 2
-    while fits >= 1:
+    """Find by bisection the largest batch whose plain forward fits, and say so."""
+    fits, fails = 0, batch_size
+    while fails - fits > 1:
+        trial = (fits + fails) // 2
         try:
-            model(*_slice(args, slice(0, fits)), **_slice(kwargs, slice(0, fits)))
-            break
+            model(*_slice(args, slice(0, trial)), **_slice(kwargs, slice(0, trial)))
+            fits = trial
         except Exception as err:
             if not _is_out_of_memory(err):
                 raise
-            _free_cached_memory(args)
-            fits //= 2
-    hint = (f"a batch of {fits} fits" if fits >= 1 else "not even one sample fits")
-    return BatchTooLargeError(
-        f"a batch of {batch_size} does not fit in memory on this device; {hint}. In train mode BatchNorm "
-        "statistics depend on the whole batch, so it is not split: use a smaller batch"
-        + (", or mode='eval' (which splits it exactly)" if mode == "train" else ""))
+            _free_cached_memory()
+            fails = trial
+    hint = f"a batch of {fits} fits" if fits else "not even one sample fits"
+    advice = ("In train mode BatchNorm statistics depend on the whole batch, so it is not split: use a smaller "
+              "batch, or mode='eval' (which splits it exactly)" if mode == "train"
+              else f"Even chunks of {WORD_BITS} samples do not fit: use a smaller model or another device")
+    return BatchTooLargeError(f"a batch of {batch_size} does not fit in memory on this device; {hint}. {advice}")
 
 
 def _forward_error(model: nn.Module, args, kwargs, err: BaseException) -> ValueError:
