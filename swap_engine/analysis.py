@@ -9,6 +9,7 @@ the value scipy's `kendalltau` gives on the resampled data.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -58,8 +59,10 @@ def correlate(scores: Sequence[float] | np.ndarray, targets: Sequence[float] | n
     if n < 3:
         raise ValueError(f"need at least 3 finite (score, target) pairs, got {n}")
 
-    spearman = float(stats.spearmanr(x, y).statistic)
-    kendall = float(stats.kendalltau(x, y).statistic)
+    with warnings.catch_warnings():  # a constant column: NaN is the honest answer, no warning needed
+        warnings.simplefilter("ignore", stats.ConstantInputWarning)
+        spearman = float(stats.spearmanr(x, y).statistic)
+        kendall = float(stats.kendalltau(x, y).statistic)
     nan_ci = (float("nan"), float("nan"))
     spearman_ci = kendall_ci = nan_ci
     if n_boot:

@@ -9,7 +9,9 @@ pre-GAP feature map; score = log Delta + sum over BatchNorm2d layers of log sqrt
 
 Pre-GAP feature map: the input of the last call of a global pooling module (nn.AdaptiveAvgPool2d or
 nn.AdaptiveMaxPool2d) during the forward; models without one are refused. The BN variances are the
-batch variances of the perturbed forward (the copy's BN momentum is set to 1).
+batch variances of the perturbed forward (the copy's BN momentum is set to 1). A BN layer that sees a
+constant input (e.g. behind 'none' edges) has variance 0 and the score is -inf, as log(0) gives in the
+reference; `analysis.correlate` drops such scores and counts them.
 """
 from __future__ import annotations
 
@@ -59,6 +61,7 @@ def zen(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0, de
             captured.clear()
             prepared.forward(mixed)
             delta = (clean - captured[-1]).abs().flatten(1).sum(1).mean()
-            bn_log = sum(0.5 * math.log(float(bn.running_var.mean())) for bn in bns if bn.running_var is not None)
-            scores.append(math.log(float(delta)) + bn_log if float(delta) > 0 else float("-inf"))
+            variances = [float(bn.running_var.mean()) for bn in bns if bn.running_var is not None]
+            logs = [math.log(v) / 2 if v > 0 else -math.inf for v in [*variances, float(delta) ** 2]]
+            scores.append(sum(logs))
     return float(sum(scores) / len(scores))

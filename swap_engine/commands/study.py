@@ -1,0 +1,123 @@
+"""`python -m swap_engine study --space nb201 --target cifar10-test --proxies swap,naswot ...`.
+
+Scores benchmark architectures with proxies (resumable), writes scores.csv, correlations.csv and one
+scatter plot per proxy under --out, and prints the correlation table.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from typing import Any
+
+from swap_engine import study
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "study", help="correlate proxies with benchmark accuracy (resumable)",
+        description="Score n benchmark architectures with each proxy on one fixed input batch, then report "
+                    "Spearman and Kendall (bootstrap 95%% CIs) against the target. Rerunning the same "
+                    "command continues an interrupted study.")
+    parser.add_argument("--space", required=True, help="search space name (e.g. nb201, darts, flexibert)")
+    parser.add_argument("--target", default=None,
+                        help="benchmark column or shorthand (cifar10-test = cifar10_test_acc_pct); "
+                             "default: the benchmark's main target")
+    parser.add_argument("--proxies", default="swap", help="comma-separated proxy names (default: swap)")
+    parser.add_argument("--n", type=int, default=1000, help="architectures to sample from the benchmark")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--input", default=None, help="input name (default: the space's default input)")
+    parser.add_argument("--split", default="train", help="input split (CIFAR-10: train or test)")
+    parser.add_argument("--input-seed", type=int, default=None,
+                        help="draw the batch at random with this seed (default: the first items in order)")
+    parser.add_argument("--resolution", type=int, default=None, help="resize image inputs")
+    parser.add_argument("--repeats", type=int, default=1, help="repeats for swap (and zen)")
+    parser.add_argument("--seed", type=int, default=0, help="seeds sampling, proxies and bootstrap")
+    parser.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="passed to space.build (e.g. C=8, variant=swap-proxy); repeatable")
+    parser.add_argument("--proxy-option", action="append", default=[], metavar="PROXY.KEY=VALUE",
+                        help="passed to one proxy (e.g. swap.reinit=gaussian, swap.conv_only=True); repeatable")
+    parser.add_argument("--regularize", default=None, metavar="MU,SIGMA",
+                        help="also report swap_reg = swap * exp(-(params/1000 - MU)^2 / SIGMA)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
+    parser.add_argument("--out", required=True, help="folder for scores.csv, study.json, correlations.csv, plots")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text", help="printed table format")
+    parser.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples for the CIs")
+    parser.add_argument("--results-md", default=None, metavar="PATH",
+                        help="regenerate this study's rows in the results table of PATH (e.g. docs/results.md)")
+    parser.add_argument("--no-plots", action="store_true", help="skip the scatter plots")
+    parser.set_defaults(func=run)
+
+
+def parse_value(text: str) -> Any:
+    """A Python literal (int, float, bool, tuple, ...) when it is one, else the text itself. Never eval."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_pairs(items: list[str], flag: str) -> dict[str, Any]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{flag} {item!r} must look like KEY=VALUE")
+        pairs[key.strip()] = parse_value(value.strip())
+    return pairs
+
+
+def parse_proxy_options(items: list[str]) -> dict[str, dict[str, Any]]:
+    options: dict[str, dict[str, Any]] = {}
+    for key, value in parse_pairs(items, "--proxy-option").items():
+        proxy, dot, option = key.partition(".")
+        if not dot or not option:
+            raise ValueError(f"--proxy-option {key!r} must look like PROXY.KEY=VALUE")
+        options.setdefault(proxy, {})[option] = value
+    return options
+
+
+def parse_regularize(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        mu, sigma = (float(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"--regularize {text!r} must be two numbers MU,SIGMA") from None
+    if sigma <= 0:
+        raise ValueError(f"--regularize sigma must be positive, got {sigma}")
+    return mu, sigma
+
+
+def run(args: argparse.Namespace) -> int:
+    from swap_engine import data, spaces
+
+    space = spaces.get(args.space)
+    if space.benchmark is None:
+        raise ValueError(f"search space {args.space!r} has no benchmark table to correlate with")
+    target = study.resolve_target(space.benchmark, args.target or data.targets(space.benchmark)[0])
+    names = tuple(p.strip() for p in args.proxies.split(",") if p.strip())
+    if not names:
+        raise ValueError("--proxies is empty")
+    proxy_options = parse_proxy_options(args.proxy_option)
+    unknown = sorted(set(proxy_options) - set(names))
+    if unknown:
+        raise ValueError(f"--proxy-option for proxies not in --proxies: {', '.join(unknown)}")
+    regularize = parse_regularize(args.regularize)
+    settings = study.StudySettings(
+        space=args.space, target=target, proxies=names, n=args.n, batch_size=args.batch_size,
+        input=args.input or space.input_spec.default_input, split=args.split, input_seed=args.input_seed,
+        resolution=args.resolution, repeats=args.repeats, seed=args.seed,
+        model_options=parse_pairs(args.model_option, "--model-option"), proxy_options=proxy_options)
+    scores = study.run(settings, args.out, device=args.device, progress=True)
+    table = study.correlations(scores, names, regularize=regularize, n_boot=args.n_boot, seed=args.seed)
+    table.to_csv(f"{args.out}/{study.CORRELATIONS}", index=False)
+    if not args.no_plots:
+        study.write_plots(scores, table, settings, args.out, regularize)
+    command = settings.command(args.out, regularize)
+    if args.results_md:
+        study.update_results_md(args.results_md, table, settings, command)
+    print(f"{settings.space} / {settings.target}: {len(scores)} architectures; {command}", file=sys.stderr)
+    print(study.format_table(table, args.format))
+    return 0
