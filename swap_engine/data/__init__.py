@@ -7,7 +7,7 @@ a missing one raises `MissingDataError` with the command that fetches it; `fetch
 """
 from swap_engine.data.benchmarks import benchmark, benchmark_names, targets
 from swap_engine.data.files import MissingDataError, data_dir, fetch, status
-from swap_engine.data.inputs import Batch, input_names, inputs
+from swap_engine.data.batches import Batch, input_names, inputs
 
 __all__ = ["Batch", "MissingDataError", "benchmark", "benchmark_names", "data_dir", "fetch", "input_names",
            "inputs", "status", "targets"]

@@ -242,7 +242,7 @@ def _convert_cifar10(root: Path) -> None:
         images = np.ascontiguousarray(dataset.data[:count], dtype=np.uint8)
         labels = np.asarray(dataset.targets[:count], dtype=np.uint8)
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".npz", delete=False) as tmp:
-            np.savez_compressed(tmp, images=images, labels=labels, classes=np.asarray(dataset.classes))
+            np.savez(tmp, images=images, labels=labels, classes=np.asarray(dataset.classes))
         os.replace(tmp.name, folder / name)
     shutil.rmtree(download, ignore_errors=True)
 
