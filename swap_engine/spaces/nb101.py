@@ -335,13 +335,20 @@ class NB101Space(SearchSpace):
         }
 
     def graph(self, arch: Cell) -> list[tuple[str, str, str]]:
-        """Pruned cell as edges between node names; the op is the destination node's op."""
+        """Pruned cell as edges between node names, labelled with the op of the node they enter; edges into
+        the output are "concat", or "add" for the projected input -> output shortcut."""
         pruned = prune(arch)
         if pruned is None:
             raise ValueError("NB101 cell has no path from input to output")
         n = pruned.num_nodes
         names = ["input"] + [f"{k}" for k in range(1, n - 1)] + ["output"]
-        return [(names[i], names[j], pruned.ops[j]) for i, j in pruned.edges()]
+
+        def label(i: int, j: int) -> str:
+            if j < n - 1:
+                return pruned.ops[j]
+            return "add" if i == 0 else "concat"
+
+        return [(names[i], names[j], label(i, j)) for i, j in pruned.edges()]
 
 
 register(NB101Space())
