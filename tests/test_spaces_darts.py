@@ -130,7 +130,9 @@ def test_swap_proxy_size(space, csv_rows):
 
 def test_swap_proxy_structure_and_forward(space):
     net = space.build(space.parse(DARTS_V2))
-    assert len(net.cell.ops) == 8 and net.cell.preprocess0[1].in_channels == 3 and net.cell.preprocess0[1].out_channels == 6
+    assert len(net.cell.ops) == 8
+    for preprocess in (net.cell.preprocess0, net.cell.preprocess1):
+        assert (preprocess[1].in_channels, preprocess[1].out_channels) == (3, 6)
     with torch.no_grad():
         assert net(torch.randn(2, 3, 32, 32)).shape == (2, 24)  # pooled features, 6 channels x 4 nodes
         assert net(torch.randn(2, 3, 15, 15)).shape == (2, 24)  # odd sizes work (padded FactorizedReduce)

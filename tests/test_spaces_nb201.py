@@ -111,7 +111,8 @@ def test_mutate_changes_exactly_one_edge(space):
 def test_properties_and_graph(space):
     arch = space.parse(GOLDEN["mixed"]["arch"])
     facts = space.properties(arch)
-    assert (facts["n_none"], facts["n_skip"], facts["n_conv1x1"], facts["n_conv3x3"], facts["n_avgpool"]) == (1, 1, 1, 2, 1)
+    counts = [facts[key] for key in ("n_none", "n_skip", "n_conv1x1", "n_conv3x3", "n_avgpool")]
+    assert counts == [1, 1, 1, 2, 1]
     assert facts["connected"] == 1
     assert space.properties(space.parse(GOLDEN["all_none"]["arch"]))["connected"] == 0
     assert space.graph(arch) == [

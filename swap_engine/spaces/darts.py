@@ -35,7 +35,15 @@ OPS = (
 )
 # NASLib's compact NB301 encoding `[[(input, op), ...8], [...8]]` (normal, reduce) indexes this list (no `none`),
 # see NASLib naslib/search_spaces/nasbench301/conversions.py, convert_compact_to_genotype.
-NASLIB_OPS = ("max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
+NASLIB_OPS = (
+    "max_pool_3x3",
+    "avg_pool_3x3",
+    "skip_connect",
+    "sep_conv_3x3",
+    "sep_conv_5x5",
+    "dil_conv_3x3",
+    "dil_conv_5x5",
+)
 STEPS = 4
 _FIELDS = ("normal", "normal_concat", "reduce", "reduce_concat")
 _CELLS = ("normal", "reduce")
@@ -297,7 +305,8 @@ class NetworkCIFAR(nn.Module):
             reduction = i in (layers // 3, 2 * layers // 3)
             if reduction:
                 channels *= 2
-            pairs, concat = (genotype.reduce, genotype.reduce_concat) if reduction else (genotype.normal, genotype.normal_concat)
+            kind = "reduce" if reduction else "normal"
+            pairs, concat = getattr(genotype, kind), getattr(genotype, f"{kind}_concat")
             cell = Cell(pairs, concat, c_prev_prev, c_prev, channels, reduction, reduction_prev)
             cells.append(cell)
             reduction_prev = reduction

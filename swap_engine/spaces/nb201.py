@@ -107,7 +107,9 @@ def _parse_naslib(text: str) -> Arch:
     ops = [""] * len(EDGES)
     for position, index in enumerate(indices):
         if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(NASLIB_OPS):
-            raise ValueError(f"nb201: NASLib op index {index!r} at position {position} is not in 0..{len(NASLIB_OPS) - 1}")
+            raise ValueError(
+                f"nb201: NASLib op index {index!r} at position {position} is not in 0..{len(NASLIB_OPS) - 1}"
+            )
         ops[_NASLIB_TO_NB201[position]] = NASLIB_OPS[index]
     return tuple(ops)  # type: ignore[return-value]
 
