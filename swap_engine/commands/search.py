@@ -35,7 +35,9 @@ def register(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--input", default=None, help="input batch name (default: the space's own)")
     parser.add_argument("--regularize", type=_mu_sigma, default=None, metavar="MU,SIGMA",
-                        help="multiply SWAP by exp(-(params/1000 - MU)^2 / SIGMA); one number sets both")
+                        help="multiply SWAP by exp(-(params/1000 - MU)^2 / SIGMA); one number sets both "
+                             "(--evidence compares plain SWAP with regularised, default "
+                             f"{evolution.NB201_REGULARIZE[0]:.10g},{evolution.NB201_REGULARIZE[1]:.10g})")
     parser.add_argument("--target", default=None,
                         help="ground-truth column or shorthand (cifar10-test, cifar100-test, imagenet16-test)")
     parser.add_argument("--history", type=Path, default=None, metavar="FILE",
@@ -164,7 +166,8 @@ def _evidence(args: argparse.Namespace) -> int:
     budget = args.budget or 100
     text = evolution.search_evidence(seeds=args.seeds, budget=budget, population=args.population,
                                      sample_size=args.sample_size, mutations=args.mutations,
-                                     batch_size=args.batch_size, regularize=args.regularize,
+                                     batch_size=args.batch_size,
+                                     regularize=args.regularize or evolution.NB201_REGULARIZE,
                                      progress=lambda line: print(line, file=sys.stderr))
     args.evidence.parent.mkdir(parents=True, exist_ok=True)
     args.evidence.write_text(text, encoding="utf-8")
