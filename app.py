@@ -1,0 +1,23 @@
+"""SWAP Explorer: the router. Shared settings in the sidebar, one file per view under pages/."""
+import streamlit as st
+
+from ui import state
+
+st.set_page_config(page_title="SWAP Explorer", page_icon=":material/grid_on:", layout="wide")
+
+PAGES = [
+    st.Page("pages/patterns.py", title="Activation patterns", icon=":material/grid_on:", default=True),
+    st.Page("pages/distribution.py", title="Score distribution", icon=":material/bar_chart:"),
+    st.Page("pages/correlation.py", title="Correlation with accuracy", icon=":material/scatter_plot:"),
+    st.Page("pages/batch_sweep.py", title="Batch-size sweep", icon=":material/stacked_line_chart:"),
+    st.Page("pages/search.py", title="Search", icon=":material/travel_explore:"),
+    st.Page("pages/about.py", title="About / data", icon=":material/info:"),
+]
+
+page = st.navigation(PAGES)
+try:
+    state.sidebar()
+except Exception as err:  # a broken registry or device probe must read as a message, not a traceback
+    st.error(f"{type(err).__name__}: {err}")
+    st.stop()
+page.run()

@@ -1,0 +1,78 @@
+"""About / data: what SWAP is, what each ground truth means and where it came from, and what is on disk."""
+import pandas as pd
+import streamlit as st
+
+from swap_engine import data
+from ui import engine, state
+
+GROUND_TRUTHS = pd.DataFrame([
+    ("nb201", "NAS-Bench-201: all 15,625 cells; 200-epoch test accuracy (seed-averaged) on CIFAR-10, CIFAR-100 "
+     "and ImageNet16-120, and validation accuracy for each",
+     "NATS-Bench via v-tao/nats-bench-landscape (test); automl/NASLib nb201_zen.zip (validation)", "nb201"),
+    ("darts-1k", "1,000 DARTS genotypes with CIFAR-10 validation accuracy: the SWAP authors' own benchmark",
+     "pym1024/SWAP_Universal datasets/DARTS_archs_CIFAR10.csv", "darts"),
+    ("nb101-500", "500 NAS-Bench-101 cells with CIFAR-10 validation accuracy (NAS-Bench-Suite-Zero subset)",
+     "automl/NASLib naslib/data/zc_nasbench101.json", "suite_zero"),
+    ("nb301-500", "500 NAS-Bench-301 (DARTS) cells with CIFAR-10 validation accuracy (Suite-Zero subset)",
+     "automl/NASLib naslib/data/zc_nasbench301.json", "suite_zero"),
+    ("flexibert-500", "500 FlexiBERT / ELECTRA-small transformers with GLUE scores (NAS-Bench-BERT)",
+     "aaronserianni/training-free-nas data/BERT_benchmark.json", "flexibert"),
+    ("zoo", "torchvision classification models with their published ImageNet-1k top-1 / top-5 accuracy",
+     "torchvision weight metadata (ships with torchvision: works offline)", "(none)"),
+], columns=["benchmark", "what", "source", "data group"])
+
+
+def fetch_groups(groups: list[str]) -> None:
+    bar = st.progress(0.0, text="Starting download ...")
+
+    def report(path: str, done: int, total: int | None) -> None:
+        if total:
+            bar.progress(min(done / total, 1.0), text=f"{path}: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
+        else:
+            bar.progress(0.0, text=f"{path}: {done / 1e6:.1f} MB")
+
+    try:
+        with st.spinner(f"Fetching {', '.join(groups)} ..."):
+            data.fetch(groups, progress=report)
+    except data.MissingDataError as err:
+        st.error(f"Fetch failed: {err}")
+    else:
+        st.success(f"Fetched {', '.join(groups)}.")
+        engine.benchmark.clear()
+        engine.ground_truth.clear()
+    finally:
+        bar.empty()
+
+
+def main() -> None:
+    st.title("About SWAP Explorer")
+    st.markdown(
+        "The **SWAP-Score** (Peng et al., ICLR 2024) rates an untrained network by one forward pass over a "
+        "mini-batch of B samples: every post-activation neuron's signs over the batch form its *sample-wise "
+        "activation pattern*, and the score is the number of distinct patterns over all layers, bounded by "
+        "min(N, 2^B) for N neurons (3^B for GELU/SiLU). Optionally it is multiplied by "
+        "exp(-(params/1000 - mu)^2 / sigma) to favour a model size.")
+    st.subheader("Ground truth")
+    st.dataframe(GROUND_TRUTHS, hide_index=True)
+    st.subheader("Inputs")
+    st.dataframe(pd.DataFrame(state.INPUT_LABELS.items(), columns=["input", "what"]), hide_index=True)
+
+    st.subheader("Data files")
+    st.caption(f"Data directory: `{data.data_dir()}` (set `SWAP_DATA` to use another).")
+    status = pd.DataFrame(data.status())
+    st.dataframe(status, hide_index=True)
+    missing = sorted(set(status.loc[status["state"] != "present", "group"]))
+    if not missing:
+        st.success("Every data file is present and checked.")
+        return
+    st.warning(f"Missing or corrupt: {', '.join(missing)}. Fetch from the pinned upstreams (sha256 checked), "
+               f"or run `python -m swap_engine data fetch {' '.join(missing)}`.")
+    cols = st.columns(len(missing) + 1)
+    for col, group in zip(cols, missing):
+        if col.button(f"Fetch {group}", key=f"fetch_{group}"):
+            fetch_groups([group])
+    if cols[-1].button("Fetch all missing", type="primary", key="fetch_all"):
+        fetch_groups(missing)
+
+
+engine.guard(main)

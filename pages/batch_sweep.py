@@ -1,0 +1,65 @@
+"""Batch-size sweep: the same architectures at B = 2, 4, ...; where the score saturates at N, ranking dies."""
+import dataclasses
+
+import pandas as pd
+import streamlit as st
+
+from swap_engine import data, spaces
+from ui import charts, engine, state
+
+
+def sweep_archs(settings: state.Settings, n: int) -> tuple[list[str], pd.DataFrame | None, str | None]:
+    """Architectures from the ground-truth table when it is here (so Spearman can be drawn), else sampled."""
+    space = spaces.get(settings.space)
+    if space.benchmark is not None:
+        try:
+            rows = engine.benchmark_sample(space.benchmark, n, settings.seed)
+            return rows["arch"].tolist(), rows, data.targets(space.benchmark)[0]
+        except data.MissingDataError as err:
+            engine.show_missing(err)
+            st.caption("Sweeping sampled architectures without ground truth instead.")
+    return engine.sample_archs(settings.space, n, settings.seed), None, None
+
+
+def summarise(table: pd.DataFrame, truth: pd.DataFrame | None, target: str | None, seed: int) -> pd.DataFrame:
+    rows = []
+    for b, group in table.groupby("batch_size"):
+        base = 3 if group["ternary"].any() else 2
+        row = {"batch_size": b, "archs": len(group), "mean_score": group["raw_score"].mean(),
+               "mean_neurons": group["neurons"].mean(), "mean_bound": group["bound"].mean(),
+               "pattern_bound": float(base) ** b}
+        if truth is not None and target is not None:
+            known = group.merge(truth[["arch", target]], on="arch").dropna(subset=[target])
+            if len(known) >= 3:
+                c = engine.correlate(tuple(known["raw_score"]), tuple(known[target]), seed)
+                row.update(spearman=c.spearman, spearman_lo=c.spearman_ci[0], spearman_hi=c.spearman_ci[1])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    settings = state.settings()
+    st.title("Batch-size sweep")
+    top = max(settings.batch_size, 2)
+    sizes = [2**i for i in range(1, top.bit_length()) if 2**i <= top]
+    n = st.number_input("Architectures in the sweep", 3, 1000, min(settings.n_archs, 20), key="sweep_n")
+    st.caption(f"B = {', '.join(map(str, sizes))} (up to the sidebar's batch size; raise it to sweep further), "
+               f"{settings.input} inputs, raw SWAP counts.")
+    archs, truth, target = sweep_archs(settings, int(n))
+    jobs = [(dataclasses.replace(settings, batch_size=b), arch) for b in sizes for arch in archs]
+    table, _ = engine.run_jobs(jobs, key="sweep", label="Scoring across batch sizes")
+    if table.empty:
+        st.info("No architecture scored yet: press Resume to start.")
+        return
+    summary = summarise(table, truth, target, settings.seed)
+    st.plotly_chart(charts.batch_sweep(summary, target), key="sweep_chart")
+    st.caption("When the mean score meets the mean neuron count N, almost every neuron has its own pattern: "
+               "the score then measures network size, not expressivity.")
+    st.dataframe(summary, hide_index=True)
+    st.download_button("Download summary CSV", summary.to_csv(index=False), file_name="swap_batch_sweep.csv",
+                       mime="text/csv")
+    with st.expander("Every score"):
+        st.dataframe(table, hide_index=True)
+
+
+engine.guard(main)

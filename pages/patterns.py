@@ -1,0 +1,115 @@
+"""Activation patterns of one architecture: the matrix SWAP counts, the per-layer picture, the bound, the cell."""
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from swap_engine import spaces
+from ui import charts, engine, state
+
+KEEP_PATTERNS = 192  # neurons shown in the heatmap: enough to see structure, few enough to read
+
+
+def _box_key(space_name: str) -> str:
+    return f"arch_box::{space_name}"
+
+
+def _use_typed(space_name: str) -> None:
+    st.session_state[state.arch_key(space_name)] = st.session_state[_box_key(space_name)].strip()
+
+
+def _sample_next(space_name: str, seed: int) -> None:
+    draws = st.session_state.get("arch_draws", 0) + 1
+    st.session_state["arch_draws"] = draws
+    st.session_state[state.arch_key(space_name)] = engine.sample_archs(space_name, 1, seed * 100_003 + draws)[0]
+
+
+def _pick(space_name: str, table_key: str, archs: list[str]) -> None:
+    rows = st.session_state[table_key].selection.rows
+    if rows:
+        st.session_state[state.arch_key(space_name)] = archs[rows[0]]
+
+
+def choose_arch(settings: state.Settings) -> str:
+    """Text box (type or paste), a Sample button, or a pick from a table; returns the chosen text."""
+    name = settings.space
+    key = state.arch_key(name)
+    if key not in st.session_state:
+        st.session_state[key] = engine.sample_archs(name, 1, settings.seed)[0]
+    st.session_state[_box_key(name)] = st.session_state[key]
+    col_text, col_button = st.columns([5, 1], vertical_alignment="bottom")
+    col_text.text_area("Architecture (type or paste its string)", key=_box_key(name), height=80,
+                       on_change=_use_typed, args=(name,))
+    col_button.button("Sample another", on_click=_sample_next, args=(name, settings.seed),
+                      icon=":material/casino:")
+    with st.expander("Pick from a table"):
+        table = _pick_table(settings)
+        archs = table["arch"].tolist()
+        st.dataframe(table, key="arch_table", on_select=partial(_pick, name, "arch_table", archs),
+                     selection_mode="single-row", hide_index=True, height=260)
+    return st.session_state[key]
+
+
+def _pick_table(settings: state.Settings) -> pd.DataFrame:
+    space = spaces.get(settings.space)
+    if space.benchmark is not None:
+        try:
+            return engine.benchmark_sample(space.benchmark, 500, settings.seed)
+        except Exception as err:  # missing ground truth still leaves sampled archs to pick from
+            st.caption(f"Ground truth unavailable ({err}); showing sampled architectures instead.")
+    return pd.DataFrame({"arch": engine.sample_archs(settings.space, max(settings.n_archs, 20), settings.seed)})
+
+
+def main() -> None:
+    settings = state.settings()
+    reg = state.regularization()
+    space = spaces.get(settings.space)
+    st.title("Activation patterns")
+    st.caption("Each neuron's signs over the B samples of the batch form its pattern; the SWAP-Score counts "
+               "the distinct patterns over all layers.")
+    text = choose_arch(settings)
+    try:
+        arch = space.parse(text)
+    except ValueError as err:
+        st.error(f"Not a valid {space.name} architecture: {err}")
+        return
+    canonical = space.format(arch)
+    with st.spinner(f"Scoring at B = {settings.batch_size} ..."):
+        result = engine.score(settings, canonical, keep_patterns=KEEP_PATTERNS)
+    raw = result.raw_score
+    final = engine.regularize(raw, result.params, reg)
+
+    cols = st.columns(6)
+    cols[0].metric("SWAP-Score" + (" (regularised)" if reg.on else ""), f"{final:,.1f}")
+    cols[1].metric("bound min(N, 2^B)", f"{result.bound:,}")
+    cols[2].metric("neurons N", f"{result.neurons:,}")
+    cols[3].metric("batch size B", result.batch_size)
+    cols[4].metric("parameters", f"{result.params:,}")
+    cols[5].metric("seconds", f"{result.seconds:.2f}")
+    if reg.on:
+        st.caption(f"raw score {raw:,.1f} x factor {final / raw if raw else 0:.3g} "
+                   f"(mu = {reg.mu:g}, sigma = {reg.sigma:g})")
+    if result.bound and raw >= 0.98 * result.bound:
+        st.info("The score is at its bound: almost every neuron has its own pattern. "
+                "A smaller batch separates architectures better here.")
+
+    left, right = st.columns([1, 2])
+    left.plotly_chart(charts.bound_gauge(raw, result.bound, result.neurons))
+    layers = pd.DataFrame([{"name": l.name, "call": l.call, "neurons": l.neurons, "distinct": l.distinct}
+                           for l in result.layers])
+    if not layers.empty:
+        right.plotly_chart(charts.layer_bars(layers))
+
+    if result.patterns is not None and len(result.patterns.values):
+        p = result.patterns
+        st.plotly_chart(charts.pattern_heatmap(p.values, p.duplicated, list(p.layer)))
+    edges = space.graph(arch)
+    if edges:
+        st.plotly_chart(charts.cell_graph(edges))
+    with st.expander("Per-layer table"):
+        st.dataframe(layers, hide_index=True)
+        st.download_button("Download CSV", layers.to_csv(index=False), file_name="swap_layers.csv",
+                           mime="text/csv")
+
+
+engine.guard(main)

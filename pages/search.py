@@ -1,0 +1,134 @@
+"""Search: SWAP-guided regularised evolution, watched live; stop any time, export the history."""
+import time
+
+import pandas as pd
+import streamlit as st
+
+from swap_engine import data, search, spaces
+from ui import charts, engine, state
+
+REFRESH_SECONDS = 0.5  # how often the live chart redraws during a search
+
+
+def _target(space) -> str | None:
+    if space.benchmark is None:
+        return None
+    try:
+        return st.selectbox("Ground truth to watch", data.targets(space.benchmark), key="search_target")
+    except data.MissingDataError:
+        return None
+
+
+def _true_values(space, target: str | None) -> dict[str, float]:
+    if target is None:
+        return {}
+    try:
+        return engine.ground_truth(space.name, target)[1]
+    except data.MissingDataError as err:
+        engine.show_missing(err)
+        return {}
+
+
+def history_table(job: dict, truth: dict[str, float], target: str | None) -> pd.DataFrame:
+    table = pd.DataFrame([vars(r) for r in job["search"].history.records],
+                         columns=["step", "arch", "score", "raw", "params", "seconds", "cached"])
+    if target is not None:
+        table[target] = table["arch"].map(truth)
+    return table
+
+
+def start(settings: state.Settings, reg: state.Regularization, options: dict) -> None:
+    space = spaces.get(settings.space)
+    fitness = engine.AppFitness(settings, reg)
+    st.session_state["search_job"] = {
+        "search": search.Search(space, fitness, population=options["population"],
+                                sample_size=min(options["sample_size"], options["population"]),
+                                mutations=options["mutations"], crossover=options["crossover"], seed=settings.seed),
+        "budget": options["budget"], "running": True, "stopped_by": None, "setup": (settings, reg),
+    }
+
+
+def draw(job: dict, truth: dict, target: str | None, space, chart, best_box) -> None:
+    table = history_table(job, truth, target)
+    if table.empty:
+        return
+    draws = st.session_state["search_draws"] = st.session_state.get("search_draws", 0) + 1  # unique chart keys
+    chart.plotly_chart(charts.search_progress(table, "score", target), key=f"search_chart_{draws}")
+    best = job["search"].best
+    with best_box.container():
+        cols = st.columns(3)
+        cols[0].metric("evaluations", f"{job['search'].evaluations} / {job['budget']}")
+        cols[1].metric("best score", f"{best.score:,.1f}")
+        if target is not None and best.arch in truth:
+            cols[2].metric(f"its true {target}", f"{truth[best.arch]:.2f}")
+        st.code(best.arch, language=None)
+
+
+def main() -> None:
+    settings = state.settings()
+    reg = state.regularization()
+    space = spaces.get(settings.space)
+    st.title("Search")
+    st.caption("Regularised (aging) evolution with the SWAP-Score as fitness"
+               + (f", regularised with mu = {reg.mu:g}, sigma = {reg.sigma:g}" if reg.on else "")
+               + f"; B = {settings.batch_size} on {settings.input}, seed {settings.seed}.")
+    cols = st.columns(5)
+    options = {
+        "budget": int(cols[0].number_input("Budget (evaluations)", 1, 100_000, 100, key="search_budget")),
+        "population": int(cols[1].number_input("Population", 2, 1000, 20, key="search_population")),
+        "sample_size": int(cols[2].number_input("Sample size", 1, 1000, 5, key="search_sample")),
+        "mutations": int(cols[3].number_input("Mutations per child", 1, 10, 1, key="search_mutations")),
+        "crossover": cols[4].checkbox("Crossover of the two best", key="search_crossover"),
+    }
+    target = _target(space)
+    job = st.session_state.get("search_job")
+    if job is not None and job["search"].space.name != space.name:
+        job = None
+    b_start, b_stop, b_resume, _ = st.columns([1, 1, 1, 3])
+    if b_start.button("Start new search", type="primary", key="search_start"):
+        start(settings, reg, options)
+        job = st.session_state["search_job"]
+    running = job is not None and job["running"]
+    if b_stop.button("Stop", key="search_stop", disabled=not running):
+        job["running"], running = False, False
+    can_resume = job is not None and not running and job["search"].evaluations < options["budget"]
+    if b_resume.button("Resume", key="search_resume", disabled=not can_resume):
+        job["budget"], job["running"], running = options["budget"], True, True
+    if job is None:
+        st.info("Set a budget and press Start.")
+        return
+    if job["setup"] != (settings, reg):
+        st.caption("The sidebar settings changed since this search started; it keeps its own settings. "
+                   "Start a new search to use the new ones.")
+
+    truth = _true_values(space, target)
+    best_box, chart = st.empty(), st.empty()
+    if running:
+        progress = st.progress(0.0, text="Searching ...")
+        while job["running"]:
+            result = job["search"].run(budget=job["budget"], seconds=REFRESH_SECONDS)
+            done = job["search"].evaluations
+            progress.progress(min(done / job["budget"], 1.0), text=f"Searching: {done} / {job['budget']} evaluations")
+            draw(job, truth, target, space, chart, best_box)
+            if result.stopped != "time":
+                job["running"], job["stopped_by"] = False, result.stopped
+        progress.empty()
+    draw(job, truth, target, space, chart, best_box)
+    if job["stopped_by"] == "exhausted":
+        st.warning("The search kept revisiting known architectures and stopped before its budget.")
+
+    best = job["search"].best
+    if best is not None:
+        edges = space.graph(space.parse(best.arch))
+        if edges:
+            st.plotly_chart(charts.cell_graph(edges), key="search_best_cell")
+    table = history_table(job, truth, target)
+    st.dataframe(table, hide_index=True)
+    col_csv, col_jsonl, _ = st.columns([1, 1, 3])
+    col_csv.download_button("History CSV", table.to_csv(index=False), file_name="swap_search_history.csv",
+                            mime="text/csv")
+    col_jsonl.download_button("History JSONL (resumable)", job["search"].history.dumps(),
+                              file_name="swap_search_history.jsonl", mime="application/x-ndjson")
+
+
+engine.guard(main)
