@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 
 from swap_engine import analysis, proxies
 
@@ -85,7 +86,7 @@ class StudySettings:
 
 
 def _text(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, bool) or value is None else str(value)
+    return str(value)  # True, None, 8, 0.5 read back the same through the CLI's literal parsing
 
 
 def resolve_target(benchmark: str, text: str) -> str:
@@ -159,7 +160,9 @@ def run(settings: StudySettings, out: str | Path, *, device: str | None = None,
         for record in tqdm(todo.itertuples(index=False), total=len(todo), disable=not progress,
                            desc=f"{settings.space} study", unit="arch"):
             started = time.perf_counter()
-            model = space.build(space.parse(record.arch), **settings.model_options).to(torch_device)
+            with torch.random.fork_rng(devices=[]):  # each arch's init depends on (seed, row) only,
+                torch.manual_seed(arch_seed(settings.seed, record.row))  # so a resumed study matches
+                model = space.build(space.parse(record.arch), **settings.model_options).to(torch_device)
             result = {"row": record.row, "arch": record.arch, "target": record.target,
                       "model_params": count_params(model)}
             for name in settings.proxies:
@@ -168,6 +171,11 @@ def run(settings: StudySettings, out: str | Path, *, device: str | None = None,
             writer.writerow(result)
             handle.flush()
     return read_scores(out)
+
+
+def arch_seed(seed: int, row: int) -> int:
+    """The torch seed for building one architecture's model, independent of scoring order."""
+    return int(np.random.SeedSequence([seed, int(row)]).generate_state(1)[0])
 
 
 def _check_settings(path: Path, settings: StudySettings) -> None:
@@ -288,5 +296,5 @@ def _row_key(line: str) -> tuple[str, str]:
     return cells[2], cells[-1]  # (proxy, command)
 
 
-__all__ = ["StudySettings", "correlations", "format_table", "load_settings", "read_scores", "resolve_target",
+__all__ = ["StudySettings", "arch_seed", "correlations", "format_table", "load_settings", "read_scores", "resolve_target",
            "run", "sample_rows", "update_results_md", "write_plots"]
