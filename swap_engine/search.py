@@ -45,6 +45,11 @@ class Score:
     params: int | None = None
 
 
+_NUMBER = (int, float)
+_FIELD_TYPES = {"step": (int,), "arch": (str,), "score": _NUMBER, "raw": (*_NUMBER, type(None)),
+                "params": (int, type(None)), "seconds": _NUMBER, "cached": (bool,)}
+
+
 @dataclass(frozen=True)
 class Record:
     """One step of a search: the architecture (canonical text) and its fitness."""
@@ -62,12 +67,14 @@ class Record:
 
     @classmethod
     def from_dict(cls, item: Mapping[str, Any]) -> Record:
-        names = {f.name for f in dataclasses.fields(cls)}
         missing = {"step", "arch", "score"} - set(item)
-        unknown = set(item) - names
+        unknown = set(item) - set(_FIELD_TYPES)
         if missing or unknown:
             raise ValueError(f"history record has missing fields {sorted(missing)} "
                              f"or unknown fields {sorted(unknown)}")
+        for name, value in item.items():
+            if isinstance(value, bool) != (name == "cached") or not isinstance(value, _FIELD_TYPES[name]):
+                raise ValueError(f"history record field {name!r} has the wrong type: {value!r}")
         return cls(**item)
 
 
@@ -169,11 +176,6 @@ class Search:
         """The highest-scoring step so far (the earliest on ties); None before the first step."""
         return self._best
 
-    @property
-    def replaying(self) -> bool:
-        """True while steps still come from the resumed history."""
-        return len(self.history.records) < len(self._replay)
-
     def step(self) -> Record:
         """Propose and score one architecture: the initial population first, then one child per step."""
         step = len(self.history.records)
@@ -268,7 +270,8 @@ class SwapFitness:
     """SWAP-Score of `space.build(arch)` on a fixed batch; the same architecture always gets the same weights.
 
     Called with an architecture it returns a `Score` (regularised score, raw mean count, parameters).
-    `settings` identifies the fitness in a search history (the batch by a hash of its values).
+    `settings` identifies the fitness in a search history (the batch by a hash of its values); the device is
+    not part of it, since the exact count does not depend on where it ran, so a search may resume elsewhere.
     """
 
     def __init__(self, space: SearchSpace, batch: Any, *, regularize: tuple[float, float] | None = None,
@@ -280,8 +283,9 @@ class SwapFitness:
         self.batch = batch
         self.regularize = tuple(regularize) if regularize is not None else None
         self.swap_options = swap_options
+        described = {k: v for k, v in swap_options.items() if k != "device"}
         self.settings = _jsonable({"metric": "swap", "regularize": self.regularize, "batch": _fingerprint(batch),
-                                   **swap_options})
+                                   **described})
 
     def __call__(self, arch: Any) -> Score:
         with torch.random.fork_rng(devices=[]):

@@ -161,11 +161,22 @@ def test_bad_history_text_says_where():
         History.loads(good.replace('"step": 1', '"step": 5'))
     with pytest.raises(ValueError, match="unknown fields"):
         History.loads(good.replace('"cached"', '"cachd"'))
+    header = good.splitlines()[0]
+    with pytest.raises(ValueError, match="'score' has the wrong type"):
+        History.loads(header + '\n{"step": 0, "arch": "1-2", "score": "high"}\n')
+    with pytest.raises(ValueError, match="'cached' has the wrong type"):
+        History.loads(header + '\n{"step": 0, "arch": "1-2", "score": 1, "cached": 1}\n')
 
 
 def test_non_finite_fitness_is_refused():
     with pytest.raises(ValueError, match="finite"):
         evolve(ToySpace(), lambda a: float("nan"), budget=2)
+
+
+def test_cli_refuses_a_malformed_regularize(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["search", "--regularize", "25,x"])
+    assert "MU,SIGMA" in capsys.readouterr().err
 
 
 def test_target_shorthand():
@@ -210,3 +221,13 @@ def test_cli_json_on_a_tiny_nb201_search(capsys, tmp_path):
     assert cli.main(argv[:4] + ["5"] + argv[5:]) == 0
     assert json.loads(capsys.readouterr().out)["evaluations"] == 5
     assert History.loads(history.read_text()).records[:3] == History.loads("\n".join(lines)).records
+
+
+def test_evidence_report_on_a_tiny_budget():
+    _real_nb201()
+    from swap_engine.search import search_evidence
+
+    text = search_evidence(seeds=1, budget=3, population=2, sample_size=1, batch_size=4, regularize=(1000, 1e6))
+    assert "| space optimum | 94.37 | 73.51 | 47.31 |" in text
+    assert "SWAP-NAS, regularised SWAP (mu=1000, sigma=1000000) fitness" in text
+    assert text.count("\n| SWAP | 0 | `\\|") == 1  # per-seed rows, pipes escaped for Markdown
