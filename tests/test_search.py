@@ -231,3 +231,19 @@ def test_evidence_report_on_a_tiny_budget():
     assert "| space optimum | 94.37 | 73.51 | 47.31 |" in text
     assert "SWAP-NAS, regularised SWAP (mu=1000, sigma=1000000) fitness" in text
     assert text.count("\n| SWAP | 0 | `\\|") == 1  # per-seed rows, pipes escaped for Markdown
+
+
+def test_cli_darts_prints_a_full_genotype(capsys):
+    _real_nb201()
+    from swap_engine import spaces
+
+    try:
+        darts = spaces.get("darts")
+    except ValueError as err:
+        pytest.skip(f"no darts space yet: {err}")
+    assert cli.main(["search", "--space", "darts", "--budget", "3", "--population", "2", "--sample-size", "1",
+                     "--batch-size", "4"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("best architecture: "))
+    genotype = line.removeprefix("best architecture: ")
+    assert genotype.startswith("Genotype(normal=[") and genotype.endswith("reduce_concat=[2, 3, 4, 5])")
+    assert darts.format(darts.parse(genotype)) == genotype

@@ -150,7 +150,7 @@ def _report(result: evolution.SearchResult, truth: tuple[str, dict[str, float]] 
         print(json.dumps(out))
         return
     print(f"best architecture: {best.arch}")
-    params = f", {best.params / 1e6:.3f} M params" if best.params is not None else ""
+    params = f", {best.params:,} params" if best.params is not None else ""
     print(f"score: {best.score:.6g} (raw {best.raw:.6g}{params})" if best.raw is not None
           else f"score: {best.score:.6g}")
     print(f"evaluations: {result.evaluations} distinct in {out['steps']} steps, {result.seconds:.1f} s, "
