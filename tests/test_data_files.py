@@ -146,8 +146,9 @@ def test_fetch_base_url_from_environment(target, mirror, monkeypatch):
 def test_truncated_transfer_is_refused(target, mirror):
     base, handler = mirror
     handler.mode = "truncate"
-    with pytest.raises(data.MissingDataError, match="darts/DARTS_archs_CIFAR10.csv"):
+    with pytest.raises(data.MissingDataError, match="could not download darts/DARTS_archs_CIFAR10.csv") as err:
         data.fetch(["darts"], base_url=base)
+    assert "the transfer was cut short" in str(err.value) and "nothing was written" in str(err.value)
     assert not (target / SMALL[0]).exists()
     assert list((target / "darts").iterdir()) == []  # no temporary left behind
 
@@ -161,9 +162,15 @@ def test_wrong_checksum_is_refused_and_previous_file_kept(target, mirror):
     previous.write_text("an older, broken copy\n")
     with pytest.raises(data.MissingDataError, match="does not match the pinned") as err:
         data.fetch(["darts"], base_url=base)
-    assert "previous file was kept" in str(err.value)
+    assert "the previous file was kept" in str(err.value)
     assert previous.read_text() == "an older, broken copy\n"
     assert sorted(p.name for p in previous.parent.iterdir()) == [previous.name]
+
+
+def test_upstream_gone(target, mirror):
+    (mirror[1].root / SMALL[0]).unlink()
+    with pytest.raises(data.MissingDataError, match="HTTP 404: upstream moved or gone"):
+        data.fetch(["darts"], base_url=mirror[0])
 
 
 def test_no_server_says_what_to_do(target):

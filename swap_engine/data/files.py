@@ -136,13 +136,13 @@ def _check(entry: DataFile, root: Path) -> str:
 
 
 def _fetch_hint(entry: DataFile, root: Path) -> str:
-    target = root / entry.path
+    command = f"python -m swap_engine data fetch {entry.group}"
     if entry.url is None:
-        manual = (f"or put the official {CIFAR10_ARCHIVE[0]} ({_human(CIFAR10_ARCHIVE[1])}) in "
-                  f"{root / 'cifar10' / 'download'} and run the same command")
-    else:
-        manual = f"or download {entry.url} ({_human(entry.size)}) and save it as {target}"
-    return f"run `python -m swap_engine data fetch {entry.group}` ({_human(entry.size)}), {manual}"
+        archive, size = CIFAR10_ARCHIVE
+        return (f"run `{command}` (torchvision downloads the official {archive}, {_human(size)}), or put that "
+                f"file in {root / 'cifar10' / 'download'} and run the same command offline")
+    return (f"run `{command}` ({_human(entry.size)}), or download {entry.url} ({_human(entry.size)}) "
+            f"and save it as {root / entry.path}")
 
 
 def require(relative_path: str) -> Path:
@@ -215,14 +215,25 @@ def _download(entry: DataFile, root: Path, url: str, progress: Progress | bool) 
     try:
         pooch.retrieve(url, known_hash=f"sha256:{entry.sha256}", fname=target.name, path=target.parent,
                        downloader=pooch.HTTPDownloader(progressbar=bar, timeout=60))
+        return
     except requests.RequestException as err:
-        reason = "no connection" if isinstance(err, requests.ConnectionError) else f"{type(err).__name__}: {err}"
-        raise MissingDataError(f"could not download {entry.path} from {url} ({reason}), nothing written; "
-                               f"when online {_fetch_hint(entry, root)}") from None
-    except ValueError as err:  # pooch: hash mismatch; the download was discarded
-        kept = "the previous file was kept" if target.exists() else "nothing was written"
-        raise MissingDataError(f"refused {entry.path} from {url}: its sha256 does not match the pinned "
-                               f"{entry.sha256[:12]}... ({err}); {kept}") from None
+        if isinstance(err, requests.ConnectionError):
+            reason = "no connection"
+        elif isinstance(err, requests.exceptions.ChunkedEncodingError):
+            reason = "the transfer was cut short"
+        elif isinstance(err, requests.HTTPError):
+            reason = f"HTTP {err.response.status_code}: upstream moved or gone"
+        else:
+            reason = f"{type(err).__name__}: {err}"
+        problem = f"could not download {entry.path} from {url} ({reason})"
+    except ValueError as err:  # pooch checks the hash of the finished download, then discards a mismatch
+        if "hash" not in str(err).lower():
+            raise MissingDataError(f"could not download {entry.path} from {url}: {err}") from None
+        problem = (f"refused {entry.path} from {url}: its sha256 does not match the pinned "
+                   f"{entry.sha256[:12]}... (truncated, altered or a different version)")
+    kept = "the previous file was kept" if target.exists() else "nothing was written"
+    hint = _fetch_hint(entry, root)
+    raise MissingDataError(f"{problem}; {kept}. {hint[0].upper()}{hint[1:]}")
 
 
 def _convert_cifar10(root: Path) -> None:
@@ -231,6 +242,7 @@ def _convert_cifar10(root: Path) -> None:
 
     folder = root / "cifar10"
     download = folder / "download"
+    download.mkdir(parents=True, exist_ok=True)
     try:
         train = CIFAR10(str(download), train=True, download=True)
         test = CIFAR10(str(download), train=False, download=False)
@@ -260,21 +272,20 @@ def fetch(names: Iterable[str], *, progress: Progress | bool = False, base_url: 
     failures, fetched = [], []
     for group in groups:
         entries = [f for f in FILES if f.group == group]
-        try:
-            if group == "cifar10" and base is None:
-                if any(_check(f, root) != "present" for f in entries):
-                    (root / "cifar10").mkdir(parents=True, exist_ok=True)
-                    _convert_cifar10(root)
-        except MissingDataError as err:
-            failures.append(str(err))
-            continue
-        for entry in entries:
+        via_torchvision = group == "cifar10" and base is None
+        if via_torchvision and any(_check(f, root) != "present" for f in entries):
             try:
-                if _check(entry, root) != "present":
-                    _download(entry, root, f"{base.rstrip('/')}/{entry.path}" if base else entry.url, progress)
+                _convert_cifar10(root)
             except MissingDataError as err:
                 failures.append(str(err))
                 continue
+        for entry in entries:
+            if not via_torchvision and _check(entry, root) != "present":
+                try:
+                    _download(entry, root, f"{base.rstrip('/')}/{entry.path}" if base else entry.url, progress)
+                except MissingDataError as err:
+                    failures.append(str(err))
+                    continue
             state = _check(entry, root)
             if state != "present":
                 failures.append(f"{entry.path} is {state} after fetching: {_fetch_hint(entry, root)}")
