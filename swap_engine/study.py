@@ -64,10 +64,11 @@ class StudySettings:
         """What must match for a rerun to continue an existing scores file."""
         return json.loads(json.dumps(asdict(self)))
 
-    def command(self, out: str, regularize: tuple[float, float] | None = None) -> str:
-        """The full command line that reproduces this study."""
+    def command(self, out: str, regularize: tuple[float, float] | None = None,
+                also_targets: list[str] | tuple[str, ...] = ()) -> str:
+        """The full command line that reproduces this study (and its report on `also_targets`)."""
         parts = ["python", "-m", "swap_engine", "study", "--space", self.space,
-                 "--target", self.target, "--proxies", ",".join(self.proxies), "--n", str(self.n),
+                 "--target", ",".join([self.target, *also_targets]), "--proxies", ",".join(self.proxies), "--n", str(self.n),
                  "--batch-size", str(self.batch_size), "--input", self.input, "--split", self.split,
                  "--repeats", str(self.repeats), "--seed", str(self.seed)]
         if self.input_seed is not None:
@@ -201,10 +202,18 @@ def load_settings(out: str | Path) -> StudySettings:
     return StudySettings(**stored)
 
 
+def extra_targets(scores: pd.DataFrame, benchmark: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
+    """Other target columns of the benchmark for the scored rows (joined on `row`): no rescoring needed."""
+    return {c: benchmark.loc[scores["row"].to_numpy(), c].to_numpy(dtype=float) for c in columns}
+
+
 def correlations(scores: pd.DataFrame, proxy_names: tuple[str, ...] | list[str], *,
-                 regularize: tuple[float, float] | None = None, n_boot: int = 1000,
-                 seed: int = 0) -> pd.DataFrame:
-    """One row per proxy (and `swap_reg` when regularising a stored `swap` column)."""
+                 targets: dict[str, np.ndarray] | None = None, regularize: tuple[float, float] | None = None,
+                 n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """One row per (target, proxy), plus `swap_reg` when regularising a stored `swap` column.
+
+    `targets` maps target names to values aligned with the rows of `scores` (default: the `target` column).
+    """
     from swap_engine import regularization_factor
 
     columns = {name: scores[name].to_numpy(dtype=float) for name in proxy_names}
@@ -214,12 +223,13 @@ def correlations(scores: pd.DataFrame, proxy_names: tuple[str, ...] | list[str],
         factor = np.array([regularization_factor(p, *regularize) for p in scores["model_params"]])
         columns["swap_reg"] = columns["swap"] * factor
     table = []
-    for name, values in columns.items():
-        c = analysis.correlate(values, scores["target"].to_numpy(dtype=float), n_boot=n_boot, seed=seed)
-        table.append({"proxy": name, "n": c.n, "dropped": c.dropped,
-                      "spearman": c.spearman, "spearman_lo": c.spearman_ci[0], "spearman_hi": c.spearman_ci[1],
-                      "kendall": c.kendall, "kendall_lo": c.kendall_ci[0], "kendall_hi": c.kendall_ci[1],
-                      "top10_precision": c.top_k_precision})
+    for target, truth in (targets or {"target": scores["target"].to_numpy(dtype=float)}).items():
+        for name, values in columns.items():
+            c = analysis.correlate(values, truth, n_boot=n_boot, seed=seed)
+            table.append({"target": target, "proxy": name, "n": c.n, "dropped": c.dropped,
+                          "spearman": c.spearman, "spearman_lo": c.spearman_ci[0],
+                          "spearman_hi": c.spearman_ci[1], "kendall": c.kendall, "kendall_lo": c.kendall_ci[0],
+                          "kendall_hi": c.kendall_ci[1], "top10_precision": c.top_k_precision})
     return pd.DataFrame(table)
 
 
@@ -227,8 +237,8 @@ def format_table(table: pd.DataFrame, fmt: str = "text") -> str:
     """Correlations as aligned text or a markdown table."""
     if fmt not in ("text", "markdown"):
         raise ValueError(f"format must be 'text' or 'markdown', got {fmt!r}")
-    header = ["proxy", "n", "Spearman [95% CI]", "Kendall [95% CI]", "top-10% precision"]
-    body = [[r.proxy, str(r.n), _with_ci(r.spearman, r.spearman_lo, r.spearman_hi),
+    header = ["target", "proxy", "n", "Spearman [95% CI]", "Kendall [95% CI]", "top-10% precision"]
+    body = [[r.target, r.proxy, str(r.n), _with_ci(r.spearman, r.spearman_lo, r.spearman_hi),
              _with_ci(r.kendall, r.kendall_lo, r.kendall_hi), f"{r.top10_precision:.2f}"]
             for r in table.itertuples(index=False)]
     if fmt == "markdown":
@@ -255,7 +265,7 @@ def write_plots(scores: pd.DataFrame, table: pd.DataFrame, settings: StudySettin
     if regularize is not None and "swap" in frame:
         frame["swap_reg"] = frame["swap"] * [regularization_factor(p, *regularize) for p in frame["model_params"]]
     paths = []
-    for r in table.itertuples(index=False):
+    for r in table[table["target"] == settings.target].itertuples(index=False):
         figure = px.scatter(frame, x=r.proxy, y="target", hover_data=["arch", "model_params"],
                             labels={"target": settings.target, r.proxy: f"{r.proxy} score"},
                             title=f"{settings.space}: {r.proxy} vs {settings.target} "
@@ -281,8 +291,8 @@ def update_results_md(path: str | Path, table: pd.DataFrame, settings: StudySett
     cell = f"`{command}`"
     new_rows = []
     for r in table.itertuples(index=False):
-        published = PUBLISHED.get((settings.space, settings.target, r.proxy), "")
-        new_rows.append(f"| {settings.space} | {settings.target} | {r.proxy} | {r.n} | "
+        published = PUBLISHED.get((settings.space, r.target, r.proxy), "")
+        new_rows.append(f"| {settings.space} | {r.target} | {r.proxy} | {r.n} | "
                         f"{_with_ci(r.spearman, r.spearman_lo, r.spearman_hi)} | "
                         f"{_with_ci(r.kendall, r.kendall_lo, r.kendall_hi)} | {r.top10_precision:.2f} | "
                         f"{published} | {cell} |")
@@ -291,10 +301,10 @@ def update_results_md(path: str | Path, table: pd.DataFrame, settings: StudySett
     path.write_text(f"{before}{RESULTS_BEGIN}\n{header}\n" + "\n".join(rows) + f"\n{RESULTS_END}{after}")
 
 
-def _row_key(line: str) -> tuple[str, str]:
+def _row_key(line: str) -> tuple[str, str, str]:
     cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    return cells[2], cells[-1]  # (proxy, command)
+    return cells[1], cells[2], cells[-1]  # (target, proxy, command)
 
 
-__all__ = ["StudySettings", "arch_seed", "correlations", "format_table", "load_settings", "read_scores", "resolve_target",
+__all__ = ["StudySettings", "arch_seed", "correlations", "extra_targets", "format_table", "load_settings", "read_scores", "resolve_target",
            "run", "sample_rows", "update_results_md", "write_plots"]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from scipy import stats
 
 from swap_engine import cli, data, spaces, study
 from swap_engine.commands.study import parse_pairs, parse_proxy_options, parse_value
@@ -40,9 +41,10 @@ def argv(out, *extra):
 
 def test_study_end_to_end_and_resume(fake_data, tmp_path, capsys):
     out = tmp_path / "res"
-    assert cli.main(argv(out, "--regularize", "20,100", "--format", "markdown")) == 0
+    assert cli.main(argv(out, "--regularize", "20,100", "--format", "markdown",
+                         "--target", "cifar10-test,cifar100-valid")) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("| proxy | n | Spearman [95% CI]")
+    assert printed.startswith("| target | proxy | n | Spearman [95% CI]")
     scores = pd.read_csv(out / "scores.csv")
     assert len(scores) == 8 and scores["row"].is_unique and 5 not in set(scores["row"])
     assert list(scores.columns) == ["row", "arch", "target", "model_params", "swap", "params", "naswot", "seconds"]
@@ -50,7 +52,10 @@ def test_study_end_to_end_and_resume(fake_data, tmp_path, capsys):
     joined = fake_data.loc[scores["row"], "cifar10_test_acc_pct"].to_numpy()
     assert np.allclose(scores["target"], joined)
     table = pd.read_csv(out / "correlations.csv")
-    assert table["proxy"].tolist() == ["swap", "params", "naswot", "swap_reg"]
+    assert table["proxy"].tolist() == ["swap", "params", "naswot", "swap_reg"] * 2
+    assert table["target"].tolist() == ["cifar10_test_acc_pct"] * 4 + ["cifar100_valid_acc_pct"] * 4
+    other = stats.spearmanr(scores["params"], fake_data.loc[scores["row"], "cifar100_valid_acc_pct"]).statistic
+    assert table["spearman"].iloc[5] == pytest.approx(other)
     assert {f"scatter_{p}.html" for p in table["proxy"]} <= {p.name for p in out.iterdir()}
     settings = json.loads((out / "study.json").read_text())
     assert settings["target"] == "cifar10_test_acc_pct" and settings["model_options"] == {"C": 8, "N": 1}

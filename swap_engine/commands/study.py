@@ -21,7 +21,8 @@ def register(subparsers) -> None:
                     "command continues an interrupted study.")
     parser.add_argument("--space", required=True, help="search space name (e.g. nb201, darts, flexibert)")
     parser.add_argument("--target", default=None,
-                        help="benchmark column or shorthand (cifar10-test = cifar10_test_acc_pct); "
+                        help="benchmark column or shorthand (cifar10-test = cifar10_test_acc_pct); a "
+                             "comma-separated list reports each (the first one is sampled on); "
                              "default: the benchmark's main target")
     parser.add_argument("--proxies", default="swap", help="comma-separated proxy names (default: swap)")
     parser.add_argument("--n", type=int, default=1000, help="architectures to sample from the benchmark")
@@ -96,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
     space = spaces.get(args.space)
     if space.benchmark is None:
         raise ValueError(f"search space {args.space!r} has no benchmark table to correlate with")
-    target = study.resolve_target(space.benchmark, args.target or data.targets(space.benchmark)[0])
+    wanted = (args.target or data.targets(space.benchmark)[0]).split(",")
+    target, *others = [study.resolve_target(space.benchmark, t.strip()) for t in wanted]
     names = tuple(p.strip() for p in args.proxies.split(",") if p.strip())
     if not names:
         raise ValueError("--proxies is empty")
@@ -111,11 +113,15 @@ def run(args: argparse.Namespace) -> int:
         resolution=args.resolution, repeats=args.repeats, seed=args.seed,
         model_options=parse_pairs(args.model_option, "--model-option"), proxy_options=proxy_options)
     scores = study.run(settings, args.out, device=args.device, progress=True)
-    table = study.correlations(scores, names, regularize=regularize, n_boot=args.n_boot, seed=args.seed)
+    targets = {target: scores["target"].to_numpy(dtype=float)}
+    if others:
+        targets.update(study.extra_targets(scores, data.benchmark(space.benchmark), others))
+    table = study.correlations(scores, names, targets=targets, regularize=regularize, n_boot=args.n_boot,
+                               seed=args.seed)
     table.to_csv(f"{args.out}/{study.CORRELATIONS}", index=False)
     if not args.no_plots:
         study.write_plots(scores, table, settings, args.out, regularize)
-    command = settings.command(args.out, regularize)
+    command = settings.command(args.out, regularize, others)
     if args.results_md:
         study.update_results_md(args.results_md, table, settings, command)
     print(f"{settings.space} / {settings.target}: {len(scores)} architectures; {command}", file=sys.stderr)
