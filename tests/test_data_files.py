@@ -174,11 +174,8 @@ def test_upstream_gone(target, mirror):
 
 
 def test_no_server_says_what_to_do(target):
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     with pytest.raises(data.MissingDataError) as err:
-        data.fetch(["darts"], base_url=f"http://127.0.0.1:{port}")
+        data.fetch(["darts"], base_url=f"http://127.0.0.1:{_closed_port()}")
     message = str(err.value)
     assert "no connection" in message and "python -m swap_engine data fetch darts" in message
     assert "0.4 MB" in message and str(target / SMALL[0]) in message
@@ -190,17 +187,26 @@ def test_fetch_rejects_unknown_names(target):
         data.fetch(["imagenet"])
 
 
-def _fake_cifar(train_images: np.ndarray, train_labels: np.ndarray, test: np.lib.npyio.NpzFile):
-    class FakeCIFAR10:
-        """Stands in for torchvision's CIFAR10: same attributes, arrays from the shared npz files."""
+def _closed_port() -> int:
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-        classes = [str(c) for c in test["classes"]]
+
+def _fake_cifar(archive: bytes, url: str, train_set=None, test_set=None):
+    class FakeCIFAR10:
+        """Stands in for torchvision's CIFAR10: same class attributes, arrays from the shared npz files."""
+
+        filename = "cifar-10-python.tar.gz"
+        tgz_md5 = hashlib.md5(archive).hexdigest()
+        classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
         def __init__(self, root, train=True, download=False):
-            Path(root).mkdir(parents=True, exist_ok=True)
-            self.data = train_images if train else test["images"]
-            self.targets = (train_labels if train else test["labels"]).tolist()
+            assert (Path(root) / self.filename).read_bytes() == archive  # pooch fetched and checked it first
+            source = train_set if train else test_set
+            self.data, self.targets = source["images"], source["labels"].tolist()
 
+    FakeCIFAR10.url = url
     return FakeCIFAR10
 
 
@@ -208,25 +214,38 @@ def _fake_cifar(train_images: np.ndarray, train_labels: np.ndarray, test: np.lib
 def test_cifar10_conversion_from_torchvision_layout(target, monkeypatch):
     import torchvision.datasets
 
-    train = np.load(SHARED / "cifar10" / "train_first10000.npz")
-    test = np.load(SHARED / "cifar10" / "test.npz")
-    monkeypatch.setattr(torchvision.datasets, "CIFAR10", _fake_cifar(train["images"], train["labels"], test))
+    archive = b"stands in for the official archive"
+    (target / "cifar10" / "download").mkdir(parents=True)
+    (target / "cifar10" / "download" / "cifar-10-python.tar.gz").write_bytes(archive)  # placed by hand
+    fake = _fake_cifar(archive, f"http://127.0.0.1:{_closed_port()}/never-asked",
+                       np.load(SHARED / "cifar10" / "train_first10000.npz"), np.load(SHARED / "cifar10" / "test.npz"))
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", fake)
     data.fetch(["cifar10"])
-    states = {r["file"]: r["state"] for r in data.status()}
+    states = {r["file"]: r["state"] for r in data.status()}  # different zip bytes, same arrays
     assert states["cifar10/test.npz"] == states["cifar10/train_first10000.npz"] == "present"
     assert not (target / "cifar10" / "download").exists()
     assert data.inputs("cifar10", 4).y.tolist() == [6, 9, 9, 4]
 
 
+def test_cifar10_archive_downloaded_with_checksum(target, mirror, monkeypatch):
+    import torchvision.datasets
+
+    archive = (mirror[1].root / SMALL[1]).read_bytes()  # any served file will do as "the archive"
+    tiny = {"images": np.zeros((1, 32, 32, 3), np.uint8), "labels": np.zeros(1, np.uint8)}
+    seen = []
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", _fake_cifar(archive, f"{mirror[0]}/{SMALL[1]}", tiny, tiny))
+    with pytest.raises(data.MissingDataError, match="cifar10/test.npz is corrupt after fetching"):
+        data.fetch(["cifar10"], progress=lambda *a: seen.append(a))  # one image is not CIFAR-10's test set
+    assert seen and seen[-1][0] == "cifar-10-python.tar.gz" and seen[-1][1] == len(archive)
+
+
 def test_cifar10_offline_mentions_manual_archive(target, monkeypatch):
     import torchvision.datasets
 
-    def offline(*args, **kwargs):
-        raise RuntimeError("no internet")
-
-    monkeypatch.setattr(torchvision.datasets, "CIFAR10", offline)
-    with pytest.raises(data.MissingDataError, match="cifar-10-python.tar.gz") as err:
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", _fake_cifar(b"x", f"http://127.0.0.1:{_closed_port()}/a"))
+    with pytest.raises(data.MissingDataError, match="no connection") as err:
         data.fetch(["cifar10"])
+    assert "cifar-10-python.tar.gz, 170.5 MB" in str(err.value)
     assert str(target / "cifar10" / "download") in str(err.value)
 
 

@@ -3,8 +3,9 @@
 The data directory is `SWAP_DATA` when set, else a per-user cache directory. Nothing is downloaded
 implicitly: readers call `require`, which raises `MissingDataError` saying the exact command to run;
 `fetch` downloads with `pooch` (pinned commit, sha256, progress) and never keeps a file that fails its
-checksum. CIFAR-10 comes through torchvision's own download (the official archive, md5-checked by
-torchvision and read by torchvision's loader) and is converted here to plain `.npz` arrays.
+checksum. CIFAR-10 is the official archive at the URL and md5 torchvision pins, extracted and read by
+torchvision's own loader (the only unpickling, of the official batches, is torchvision's), then saved here as
+plain `.npz` arrays.
 """
 from __future__ import annotations
 
@@ -68,7 +69,8 @@ FILES: tuple[DataFile, ...] = (
              what="1,000 DARTS genotypes, CIFAR-10 validation accuracy (SWAP authors)"),
     DataFile("flexibert/BERT_benchmark.json", "flexibert",
              "fa2ff7198dcd71e0b8021ed2ace1c221672c33cc56931b6dff31fda3d044784f", 453_164,
-             f"{_RAW}/aaronserianni/training-free-nas/2d76e01b9586cad7340e8268dadba3056efd070b/data/BERT_benchmark.json",
+             f"{_RAW}/aaronserianni/training-free-nas/2d76e01b9586cad7340e8268dadba3056efd070b"
+             "/data/BERT_benchmark.json",
              what="500 FlexiBERT transformers with GLUE scores"),
     DataFile("suite_zero/zc_nasbench101.json", "suite-zero",
              "c34840bc9af68b6ebaa7f052e42c1749a9a737d7243078be2a5548052bc5a0c2", 259_564,
@@ -206,14 +208,14 @@ class _ProgressAdapter:
         pass
 
 
-def _download(entry: DataFile, root: Path, url: str, progress: Progress | bool) -> None:
+def _download(url: str, known_hash: str, target: Path, label: str, hint: str, progress: Progress | bool) -> None:
+    """pooch streams to a temporary file and moves it into place only when its hash matches."""
     import pooch
     import requests
 
-    bar = _ProgressAdapter(entry.path, progress) if callable(progress) else bool(progress)
-    target = root / entry.path
+    bar = _ProgressAdapter(label, progress) if callable(progress) else bool(progress)
     try:
-        pooch.retrieve(url, known_hash=f"sha256:{entry.sha256}", fname=target.name, path=target.parent,
+        pooch.retrieve(url, known_hash=known_hash, fname=target.name, path=target.parent,
                        downloader=pooch.HTTPDownloader(progressbar=bar, timeout=60))
         return
     except requests.RequestException as err:
@@ -225,31 +227,30 @@ def _download(entry: DataFile, root: Path, url: str, progress: Progress | bool) 
             reason = f"HTTP {err.response.status_code}: upstream moved or gone"
         else:
             reason = f"{type(err).__name__}: {err}"
-        problem = f"could not download {entry.path} from {url} ({reason})"
+        problem = f"could not download {label} from {url} ({reason})"
     except ValueError as err:  # pooch checks the hash of the finished download, then discards a mismatch
         if "hash" not in str(err).lower():
-            raise MissingDataError(f"could not download {entry.path} from {url}: {err}") from None
-        problem = (f"refused {entry.path} from {url}: its sha256 does not match the pinned "
-                   f"{entry.sha256[:12]}... (truncated, altered or a different version)")
+            raise MissingDataError(f"could not download {label} from {url}: {err}") from None
+        problem = (f"refused {label} from {url}: its checksum does not match the pinned "
+                   f"{known_hash[:16]}... (truncated, altered or a different version)")
     kept = "the previous file was kept" if target.exists() else "nothing was written"
-    hint = _fetch_hint(entry, root)
     raise MissingDataError(f"{problem}; {kept}. {hint[0].upper()}{hint[1:]}")
 
 
-def _convert_cifar10(root: Path) -> None:
-    """Official archive through torchvision, then our npz layout (first 10,000 train, all 10,000 test)."""
+def _convert_cifar10(root: Path, progress: Progress | bool) -> None:
+    """The official archive (pooch, md5 as torchvision pins it), extracted and read by torchvision's CIFAR10,
+    then saved in our npz layout: the first 10,000 training images and the 10,000 test images."""
     from torchvision.datasets import CIFAR10
 
     folder = root / "cifar10"
     download = folder / "download"
-    download.mkdir(parents=True, exist_ok=True)
+    hint = _fetch_hint(_BY_PATH["cifar10/test.npz"], root)
+    _download(CIFAR10.url, f"md5:{CIFAR10.tgz_md5}", download / CIFAR10.filename, CIFAR10.filename, hint, progress)
     try:
-        train = CIFAR10(str(download), train=True, download=True)
+        train = CIFAR10(str(download), train=True, download=True)  # finds the checked archive, extracts it
         test = CIFAR10(str(download), train=False, download=False)
-    except (OSError, RuntimeError) as err:  # urllib errors are OSErrors; torchvision raises RuntimeError
-        entry = _BY_PATH["cifar10/test.npz"]
-        raise MissingDataError(f"could not get CIFAR-10 through torchvision ({err}); "
-                               f"{_fetch_hint(entry, root)}") from None
+    except (OSError, RuntimeError) as err:  # torchvision: RuntimeError("... corrupted"), or a bad archive
+        raise MissingDataError(f"torchvision could not read CIFAR-10 ({err}); {hint}") from None
     for dataset, name, count in ((train, "train_first10000.npz", 10_000), (test, "test.npz", 10_000)):
         images = np.ascontiguousarray(dataset.data[:count], dtype=np.uint8)
         labels = np.asarray(dataset.targets[:count], dtype=np.uint8)
@@ -275,14 +276,16 @@ def fetch(names: Iterable[str], *, progress: Progress | bool = False, base_url: 
         via_torchvision = group == "cifar10" and base is None
         if via_torchvision and any(_check(f, root) != "present" for f in entries):
             try:
-                _convert_cifar10(root)
+                _convert_cifar10(root, progress)
             except MissingDataError as err:
                 failures.append(str(err))
                 continue
         for entry in entries:
             if not via_torchvision and _check(entry, root) != "present":
                 try:
-                    _download(entry, root, f"{base.rstrip('/')}/{entry.path}" if base else entry.url, progress)
+                    url = f"{base.rstrip('/')}/{entry.path}" if base else entry.url
+                    _download(url, f"sha256:{entry.sha256}", root / entry.path, entry.path,
+                              _fetch_hint(entry, root), progress)
                 except MissingDataError as err:
                     failures.append(str(err))
                     continue
