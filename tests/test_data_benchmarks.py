@@ -112,3 +112,12 @@ def test_missing_file_names_the_fetch_command(tmp_path, monkeypatch):
     monkeypatch.setenv("SWAP_DATA", str(tmp_path))
     with pytest.raises(data.MissingDataError, match="data fetch suite-zero"):
         data.benchmark("nb101-500")
+
+
+def test_zoo_is_offline_metadata():
+    table = _check_table("zoo", spaces.get("zoo").size, "zoo")
+    assert {"imagenet_top1_acc_pct", "imagenet_top5_acc_pct", "params"} <= set(table.columns)
+    row = table.set_index("arch").loc["resnet18"]
+    assert row["imagenet_top1_acc_pct"] == pytest.approx(69.758) and row["params"] == 11_689_512
+    assert table["imagenet_top1_acc_pct"].between(50, 90).all()
+    assert (table["imagenet_top5_acc_pct"] > table["imagenet_top1_acc_pct"]).all()

@@ -106,17 +106,13 @@ def _nb301() -> pd.DataFrame:
 
 
 def _zoo() -> pd.DataFrame:
+    """torchvision's published ImageNet-1k accuracy of each zoo model's DEFAULT weights (metadata, offline)."""
     from swap_engine import spaces
     from swap_engine.spaces import zoo
 
     space = spaces.get("zoo")
-    rows = []
-    for arch in space.all():
-        name = space.format(arch)
-        facts = zoo.published_accuracy(name)
-        rows.append({"arch": name, "imagenet_top1_acc_pct": facts["top1"], "imagenet_top5_acc_pct": facts["top5"],
-                     "params": facts["params"]})
-    return pd.DataFrame(rows)
+    names = [space.format(arch) for arch in space.all()]
+    return pd.DataFrame([{"arch": name, **zoo.published_accuracy(name)} for name in names])
 
 
 _LOADERS: dict[str, tuple[Callable[[], pd.DataFrame], tuple[str, ...]]] = {

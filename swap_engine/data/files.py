@@ -208,7 +208,7 @@ class _ProgressAdapter:
         pass
 
 
-def _download(url: str, known_hash: str, target: Path, label: str, hint: str, progress: Progress | bool) -> None:
+def _download(url: str, known_hash: str, target: Path, label: str, hint: str, progress: Progress | bool | None) -> None:
     """pooch streams to a temporary file and moves it into place only when its hash matches."""
     import pooch
     import requests
@@ -237,7 +237,7 @@ def _download(url: str, known_hash: str, target: Path, label: str, hint: str, pr
     raise MissingDataError(f"{problem}; {kept}. {hint[0].upper()}{hint[1:]}")
 
 
-def _convert_cifar10(root: Path, progress: Progress | bool) -> None:
+def _convert_cifar10(root: Path, progress: Progress | bool | None) -> None:
     """The official archive (pooch, md5 as torchvision pins it), extracted and read by torchvision's CIFAR10,
     then saved in our npz layout: the first 10,000 training images and the 10,000 test images."""
     from torchvision.datasets import CIFAR10
@@ -260,7 +260,8 @@ def _convert_cifar10(root: Path, progress: Progress | bool) -> None:
     shutil.rmtree(download, ignore_errors=True)
 
 
-def fetch(names: Iterable[str], *, progress: Progress | bool = False, base_url: str | None = None) -> list[Path]:
+def fetch(names: Iterable[str], *, progress: Progress | bool | None = None,
+          base_url: str | None = None) -> list[Path]:
     """Download the named groups (or "all") into `data_dir()`; files already good are left alone.
 
     `base_url` (or `SWAP_DATA_URL_BASE`) replaces every upstream with `BASE/relative/path`, a mirror laid out
