@@ -208,7 +208,8 @@ class _ProgressAdapter:
         pass
 
 
-def _download(url: str, known_hash: str, target: Path, label: str, hint: str, progress: Progress | bool | None) -> None:
+def _download(url: str, known_hash: str, target: Path, label: str, hint: str,
+              progress: Progress | bool | None) -> None:
     """pooch streams to a temporary file and moves it into place only when its hash matches."""
     import pooch
     import requests
