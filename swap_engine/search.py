@@ -302,20 +302,20 @@ def swap_fitness(space: SearchSpace, batch: Any, *, regularize: tuple[float, flo
 
 
 def resolve_target(columns: list[str], target: str | None) -> str:
-    """A ground-truth column from a name or shorthand: `cifar10-test` means `cifar10_test_acc_pct`.
-
-    None picks the CIFAR-10 test accuracy when the table has it, else its first target.
+    """A ground-truth column from its name or an unambiguous prefix with dashes: `cifar10-test` means
+    `cifar10_test_acc_pct`. None picks the CIFAR-10 test accuracy when the table has it, else its first target.
     """
     if not columns:
         raise ValueError("the ground-truth table has no target columns")
     if target is None:
         return "cifar10_test_acc_pct" if "cifar10_test_acc_pct" in columns else columns[0]
-    if target in columns:
-        return target
-    guess = target.replace("-", "_") + "_acc_pct"
-    if guess in columns:
-        return guess
-    raise ValueError(f"unknown target {target!r}; known: {', '.join(columns)} (or shorthand like cifar10-test)")
+    prefix = target.replace("-", "_")
+    matches = [c for c in columns if c == prefix or c.startswith(prefix + "_")]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(f"{c} ({c.rsplit('_', 2)[0].replace('_', '-')})" if c.count("_") >= 3 else c
+                      for c in columns)
+    raise ValueError(f"{'ambiguous' if matches else 'unknown'} target {target!r}; known: {known}")
 
 
 def ground_truth(space: SearchSpace, target: str | None = None) -> tuple[str, dict[str, float]]:

@@ -184,8 +184,11 @@ def test_target_shorthand():
     assert resolve_target(columns, "cifar100-test") == "cifar100_test_acc_pct"
     assert resolve_target(columns, "imagenet16_test_acc_pct") == "imagenet16_test_acc_pct"
     assert resolve_target(columns, None) == "cifar10_test_acc_pct"
-    with pytest.raises(ValueError, match="cifar11-test"):
+    assert resolve_target(["glue_avg_score"], "glue-avg") == "glue_avg_score"
+    with pytest.raises(ValueError, match=r"unknown target 'cifar11-test'.*cifar100_test_acc_pct \(cifar100-test\)"):
         resolve_target(columns, "cifar11-test")
+    with pytest.raises(ValueError, match="ambiguous target 'cifar10'"):
+        resolve_target(columns + ["cifar10_valid_acc_pct"], "cifar10")
 
 
 # ---- real pieces: NB201 space, CIFAR-10 inputs, the SWAP engine ----
