@@ -14,6 +14,7 @@ import json
 import math
 import shlex
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 
 from swap_engine import analysis, proxies
 
@@ -64,7 +66,7 @@ class StudySettings:
         """What must match for a rerun to continue an existing scores file."""
         return json.loads(json.dumps(asdict(self)))
 
-    def command(self, out: str, regularize: tuple[float, float] | None = None,
+    def command(self, out: str, regularize: tuple[float, float] | str | None = None,
                 also_targets: list[str] | tuple[str, ...] = ()) -> str:
         """The full command line that reproduces this study (and its report on `also_targets`)."""
         parts = ["python", "-m", "swap_engine", "study", "--space", self.space,
@@ -80,7 +82,9 @@ class StudySettings:
         for proxy, options in self.proxy_options.items():
             for key, value in options.items():
                 parts += ["--proxy-option", f"{proxy}.{key}={_text(value)}"]
-        if regularize is not None:
+        if regularize == "auto":
+            parts += ["--regularize", "auto"]
+        elif regularize is not None:
             parts += ["--regularize", f"{_text(regularize[0])},{_text(regularize[1])}"]
         parts += ["--out", out]
         return shlex.join(parts)
@@ -207,29 +211,77 @@ def extra_targets(scores: pd.DataFrame, benchmark: pd.DataFrame, columns: list[s
     return {c: benchmark.loc[scores["row"].to_numpy(), c].to_numpy(dtype=float) for c in columns}
 
 
-def correlations(scores: pd.DataFrame, proxy_names: tuple[str, ...] | list[str], *,
-                 targets: dict[str, np.ndarray] | None = None, regularize: tuple[float, float] | None = None,
-                 n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """One row per (target, proxy), plus `swap_reg` when regularising a stored `swap` column.
+def split_halves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two disjoint random halves of range(n): fit on the first, report on the second."""
+    order = np.random.default_rng([seed, 1]).permutation(n)
+    return np.sort(order[: n // 2]), np.sort(order[n // 2:])
 
-    `targets` maps target names to values aligned with the rows of `scores` (default: the `target` column).
+
+def fit_regularization(swap: np.ndarray, params: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """(mu, sigma) maximising Spearman of swap * exp(-(params/1000 - mu)^2 / sigma) on these rows.
+
+    Grid: mu over 21 quantiles of the parameter counts (in thousands, as the regulariser takes them),
+    sigma over a geometric grid spanning the squared range of those counts.
     """
     from swap_engine import regularization_factor
 
-    columns = {name: scores[name].to_numpy(dtype=float) for name in proxy_names}
-    if regularize is not None:
-        if "swap" not in columns:
-            raise ValueError("--regularize needs the swap proxy among the study's proxies")
-        factor = np.array([regularization_factor(p, *regularize) for p in scores["model_params"]])
-        columns["swap_reg"] = columns["swap"] * factor
+    theta = params / 1000
+    span = max(float(theta.max() - theta.min()), 1e-3)
+    best = (-np.inf, 0.0, 1.0)
+    for mu in np.quantile(theta, np.linspace(0, 1, 21)):
+        for sigma in span ** 2 * np.geomspace(1e-3, 1e2, 26):
+            factor = np.array([regularization_factor(p, float(mu), float(sigma)) for p in params])
+            values = swap * factor
+            if np.ptp(values[np.isfinite(values)]) == 0:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rho = stats.spearmanr(values, truth, nan_policy="omit").statistic
+            if np.isfinite(rho) and rho > best[0]:
+                best = (float(rho), float(mu), float(sigma))
+    return best[1], best[2]
+
+
+def correlations(scores: pd.DataFrame, proxy_names: tuple[str, ...] | list[str], *,
+                 targets: dict[str, np.ndarray] | None = None,
+                 regularize: tuple[float, float] | str | None = None, n_boot: int = 1000,
+                 seed: int = 0) -> pd.DataFrame:
+    """One row per (target, proxy), plus `swap_reg` when regularising a stored `swap` column.
+
+    `targets` maps target names to values aligned with the rows of `scores` (default: the `target` column).
+    `regularize`: (mu, sigma), or "auto": per target, mu/sigma are fitted on one random half of the rows
+    (`fit_regularization`) and `swap_reg` is reported on the other half only (its `n` says so), next to
+    `swap` on that same half (`swap_half`), so the comparison is fair.
+    """
+    from swap_engine import regularization_factor
+
+    if regularize is not None and "swap" not in proxy_names:
+        raise ValueError("--regularize needs the swap proxy among the study's proxies")
+    params = scores["model_params"].to_numpy(dtype=float)
     table = []
+
+    def add(target: str, name: str, values: np.ndarray, truth: np.ndarray, mu=np.nan, sigma=np.nan) -> None:
+        c = analysis.correlate(values, truth, n_boot=n_boot, seed=seed)
+        table.append({"target": target, "proxy": name, "n": c.n, "dropped": c.dropped,
+                      "spearman": c.spearman, "spearman_lo": c.spearman_ci[0], "spearman_hi": c.spearman_ci[1],
+                      "kendall": c.kendall, "kendall_lo": c.kendall_ci[0], "kendall_hi": c.kendall_ci[1],
+                      "top10_precision": c.top_k_precision, "mu": mu, "sigma": sigma})
+
     for target, truth in (targets or {"target": scores["target"].to_numpy(dtype=float)}).items():
-        for name, values in columns.items():
-            c = analysis.correlate(values, truth, n_boot=n_boot, seed=seed)
-            table.append({"target": target, "proxy": name, "n": c.n, "dropped": c.dropped,
-                          "spearman": c.spearman, "spearman_lo": c.spearman_ci[0],
-                          "spearman_hi": c.spearman_ci[1], "kendall": c.kendall, "kendall_lo": c.kendall_ci[0],
-                          "kendall_hi": c.kendall_ci[1], "top10_precision": c.top_k_precision})
+        for name in proxy_names:
+            add(target, name, scores[name].to_numpy(dtype=float), truth)
+        if regularize is None:
+            continue
+        swap = scores["swap"].to_numpy(dtype=float)
+        if regularize == "auto":
+            fit, report = split_halves(len(scores), seed)
+            mu, sigma = fit_regularization(swap[fit], params[fit], truth[fit])
+            add(target, "swap_half", swap[report], truth[report])
+        else:
+            report = np.arange(len(scores))
+            mu, sigma = regularize
+        factor = np.array([regularization_factor(p, mu, sigma) for p in params[report]])
+        add(target, "swap_reg", swap[report] * factor, truth[report], mu, sigma)
     return pd.DataFrame(table)
 
 
@@ -238,7 +290,7 @@ def format_table(table: pd.DataFrame, fmt: str = "text") -> str:
     if fmt not in ("text", "markdown"):
         raise ValueError(f"format must be 'text' or 'markdown', got {fmt!r}")
     header = ["target", "proxy", "n", "Spearman [95% CI]", "Kendall [95% CI]", "top-10% precision"]
-    body = [[r.target, r.proxy, str(r.n), _with_ci(r.spearman, r.spearman_lo, r.spearman_hi),
+    body = [[r.target, _label(r), str(r.n), _with_ci(r.spearman, r.spearman_lo, r.spearman_hi),
              _with_ci(r.kendall, r.kendall_lo, r.kendall_hi), f"{r.top10_precision:.2f}"]
             for r in table.itertuples(index=False)]
     if fmt == "markdown":
@@ -254,26 +306,33 @@ def _with_ci(value: float, lo: float, hi: float) -> str:
     return f"{value:.3f} [{lo:.3f}, {hi:.3f}]"
 
 
-def write_plots(scores: pd.DataFrame, table: pd.DataFrame, settings: StudySettings, out: str | Path,
-                regularize: tuple[float, float] | None = None) -> list[Path]:
+def write_plots(scores: pd.DataFrame, table: pd.DataFrame, settings: StudySettings,
+                out: str | Path) -> list[Path]:
     """One standalone scatter plot per proxy: `out/scatter_<proxy>.html` (plotly.js written once beside)."""
     import plotly.express as px
 
     from swap_engine import regularization_factor
 
     frame = scores.copy()
-    if regularize is not None and "swap" in frame:
-        frame["swap_reg"] = frame["swap"] * [regularization_factor(p, *regularize) for p in frame["model_params"]]
     paths = []
-    for r in table[table["target"] == settings.target].itertuples(index=False):
+    for r in table[(table["target"] == settings.target) & (table["proxy"] != "swap_half")].itertuples(index=False):
+        if r.proxy == "swap_reg":
+            frame["swap_reg"] = frame["swap"] * [regularization_factor(p, r.mu, r.sigma) for p in frame["model_params"]]
         figure = px.scatter(frame, x=r.proxy, y="target", hover_data=["arch", "model_params"],
-                            labels={"target": settings.target, r.proxy: f"{r.proxy} score"},
-                            title=f"{settings.space}: {r.proxy} vs {settings.target} "
+                            labels={"target": settings.target, r.proxy: f"{_label(r)} score"},
+                            title=f"{settings.space}: {_label(r)} vs {settings.target} "
                                   f"(Spearman {r.spearman:.3f}, n={r.n})")
         path = Path(out) / f"scatter_{r.proxy}.html"
         figure.write_html(path, include_plotlyjs="directory")
         paths.append(path)
     return paths
+
+
+def _label(row: Any) -> str:
+    """Proxy name, with mu/sigma for regularised SWAP."""
+    if row.proxy == "swap_reg":
+        return f"swap_reg (mu={row.mu:.4g}, sigma={row.sigma:.4g})"
+    return str(row.proxy)
 
 
 def update_results_md(path: str | Path, table: pd.DataFrame, settings: StudySettings, command: str) -> None:
@@ -292,7 +351,7 @@ def update_results_md(path: str | Path, table: pd.DataFrame, settings: StudySett
     new_rows = []
     for r in table.itertuples(index=False):
         published = PUBLISHED.get((settings.space, r.target, r.proxy), "")
-        new_rows.append(f"| {settings.space} | {r.target} | {r.proxy} | {r.n} | "
+        new_rows.append(f"| {settings.space} | {r.target} | {_label(r)} | {r.n} | "
                         f"{_with_ci(r.spearman, r.spearman_lo, r.spearman_hi)} | "
                         f"{_with_ci(r.kendall, r.kendall_lo, r.kendall_hi)} | {r.top10_precision:.2f} | "
                         f"{published} | {cell} |")
@@ -303,8 +362,8 @@ def update_results_md(path: str | Path, table: pd.DataFrame, settings: StudySett
 
 def _row_key(line: str) -> tuple[str, str, str]:
     cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    return cells[1], cells[2], cells[-1]  # (target, proxy, command)
+    return cells[1], cells[2].split(" ")[0], cells[-1]  # (target, proxy, command)
 
 
-__all__ = ["StudySettings", "arch_seed", "correlations", "extra_targets", "format_table", "load_settings", "read_scores", "resolve_target",
+__all__ = ["StudySettings", "arch_seed", "correlations", "extra_targets", "fit_regularization", "split_halves", "format_table", "load_settings", "read_scores", "resolve_target",
            "run", "sample_rows", "update_results_md", "write_plots"]

@@ -38,8 +38,9 @@ def register(subparsers) -> None:
                         help="passed to space.build (e.g. C=8, variant=swap-proxy); repeatable")
     parser.add_argument("--proxy-option", action="append", default=[], metavar="PROXY.KEY=VALUE",
                         help="passed to one proxy (e.g. swap.reinit=gaussian, swap.conv_only=True); repeatable")
-    parser.add_argument("--regularize", default=None, metavar="MU,SIGMA",
-                        help="also report swap_reg = swap * exp(-(params/1000 - MU)^2 / SIGMA)")
+    parser.add_argument("--regularize", default=None, metavar="MU,SIGMA|auto",
+                        help="also report swap_reg = swap * exp(-(params/1000 - MU)^2 / SIGMA); 'auto' fits "
+                             "MU,SIGMA on a random half of the archs and reports on the other half")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: best available)")
     parser.add_argument("--out", required=True, help="folder for scores.csv, study.json, correlations.csv, plots")
     parser.add_argument("--format", choices=("text", "markdown"), default="text", help="printed table format")
@@ -78,14 +79,14 @@ def parse_proxy_options(items: list[str]) -> dict[str, dict[str, Any]]:
     return options
 
 
-def parse_regularize(text: str | None) -> tuple[float, float] | None:
-    if text is None:
-        return None
+def parse_regularize(text: str | None) -> tuple[float, float] | str | None:
+    if text is None or text == "auto":
+        return text
     parts = text.split(",")
     try:
         mu, sigma = (float(p) for p in parts)
     except ValueError:
-        raise ValueError(f"--regularize {text!r} must be two numbers MU,SIGMA") from None
+        raise ValueError(f"--regularize {text!r} must be two numbers MU,SIGMA or 'auto'") from None
     if sigma <= 0:
         raise ValueError(f"--regularize sigma must be positive, got {sigma}")
     return mu, sigma
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
                                seed=args.seed)
     table.to_csv(f"{args.out}/{study.CORRELATIONS}", index=False)
     if not args.no_plots:
-        study.write_plots(scores, table, settings, args.out, regularize)
+        study.write_plots(scores, table, settings, args.out)
     command = settings.command(args.out, regularize, others)
     if args.results_md:
         study.update_results_md(args.results_md, table, settings, command)

@@ -38,8 +38,9 @@ def naswot(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0,
     def code(module: nn.Module, args: tuple, output: torch.Tensor) -> None:
         nonlocal kernel
         tensor = args[0] if relus else output
-        bits = (tensor.detach().reshape(batch, -1) > 0).double()
-        kernel = kernel + bits @ bits.T + (1 - bits) @ (1 - bits).T
+        bits = (tensor.detach().reshape(batch, -1) > 0).float()  # float32 counts are exact below 2^24
+        agree = bits @ bits.T + (1 - bits) @ (1 - bits).T
+        kernel = kernel + agree.double()
 
     with hooks() as handles, seeded(seed, prepared.x.device), torch.no_grad():
         handles += [m.register_forward_hook(code) for m in chosen]
