@@ -270,8 +270,9 @@ class SwapFitness:
     """SWAP-Score of `space.build(arch)` on a fixed batch; the same architecture always gets the same weights.
 
     Called with an architecture it returns a `Score` (regularised score, raw mean count, parameters).
-    `settings` identifies the fitness in a search history (the batch by a hash of its values); the device is
-    not part of it, since the exact count does not depend on where it ran, so a search may resume elsewhere.
+    `settings` identifies the fitness in a search history (the batch by a hash of its values). The device is
+    left out so that a search can resume on another one: replayed steps keep their recorded scores, and new
+    scores differ across devices at most where float rounding flips the sign of a value at zero.
     """
 
     def __init__(self, space: SearchSpace, batch: Any, *, regularize: tuple[float, float] | None = None,
