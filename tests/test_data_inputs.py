@@ -149,3 +149,14 @@ def test_random_tokens(writable):
 def test_device_argument_puts_tensors_there(writable):
     batch = data.inputs("text", 2, device="cpu")
     assert batch.x.device.type == batch.attention_mask.device.type == "cpu"
+
+
+def test_read_only_data_dir_is_never_written(tmp_path, monkeypatch):
+    shared_copy = tmp_path / "read-only"
+    shared_copy.mkdir()
+    shared_copy.chmod(0o555)  # like ../shared/data; root may still write, so the mode bits must be honoured
+    monkeypatch.setenv("SWAP_DATA", str(shared_copy))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert text.tokenizer_path().is_relative_to(tmp_path / "cache")
+    assert data.inputs("text", 2).x.shape == (2, 128)
+    assert list(shared_copy.iterdir()) == []

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 
@@ -54,11 +55,17 @@ def _corpus_hash() -> str:
     return digest.hexdigest()[:12]
 
 
+def _writable(folder: Path) -> bool:
+    """Writable and not marked read-only: the mode bits count even for root, who `os.access` lets through."""
+    return os.access(folder, os.W_OK) and bool(folder.stat().st_mode & stat.S_IWUSR)
+
+
 def tokenizer_path() -> Path:
-    """Where the trained tokenizer is kept: the data directory, or the user cache when that is read-only."""
+    """Where the trained tokenizer is kept: the data directory, or the user cache when that is read-only
+    (a shared, read-only `SWAP_DATA` is never written to)."""
     name = f"text/wordpiece-pydoc-{_corpus_hash()}.json"
     root = data_dir()
-    if os.access(root, os.W_OK) or not root.exists():
+    if not root.exists() or _writable(root):
         return root / name
     import platformdirs
 
