@@ -61,6 +61,10 @@ class StudySettings:
     seed: int = 0
     model_options: dict[str, Any] = field(default_factory=dict)
     proxy_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    benchmark: str | None = None  # another table of the same space's archs (darts: nb301-500); None: its own
+
+    def benchmark_name(self) -> str:
+        return benchmark_of(self.space, self.benchmark)
 
     def identity(self) -> dict[str, Any]:
         """What must match for a rerun to continue an existing scores file."""
@@ -73,6 +77,8 @@ class StudySettings:
                  "--target", ",".join([self.target, *also_targets]), "--proxies", ",".join(self.proxies), "--n", str(self.n),
                  "--batch-size", str(self.batch_size), "--input", self.input, "--split", self.split,
                  "--repeats", str(self.repeats), "--seed", str(self.seed)]
+        if self.benchmark is not None:
+            parts += ["--benchmark", self.benchmark]
         if self.input_seed is not None:
             parts += ["--input-seed", str(self.input_seed)]
         if self.resolution is not None:
@@ -88,6 +94,20 @@ class StudySettings:
             parts += ["--regularize", f"{_text(regularize[0])},{_text(regularize[1])}"]
         parts += ["--out", out]
         return shlex.join(parts)
+
+
+def benchmark_of(space: str, benchmark: str | None = None) -> str:
+    """The ground-truth table a study of `space` uses: `benchmark` if given, else the space's own."""
+    from swap_engine import data, spaces
+
+    if benchmark is not None:
+        if benchmark not in data.benchmark_names():
+            raise ValueError(f"unknown benchmark {benchmark!r}; known: {', '.join(data.benchmark_names())}")
+        return benchmark
+    name = spaces.get(space).benchmark
+    if name is None:
+        raise ValueError(f"search space {space!r} has no benchmark table to correlate with")
+    return name
 
 
 def _text(value: Any) -> str:
@@ -138,17 +158,16 @@ def run(settings: StudySettings, out: str | Path, *, device: str | None = None,
     from swap_engine.device import resolve_device
 
     space = spaces.get(settings.space)
-    if space.benchmark is None:
-        raise ValueError(f"search space {settings.space!r} has no benchmark table to correlate with")
+    benchmark = settings.benchmark_name()
     for name in settings.proxies:
         proxies.get(name)
-    if settings.target not in data.targets(space.benchmark):
-        raise ValueError(f"target {settings.target!r} is not a column of benchmark {space.benchmark!r}; "
-                         f"valid targets: {', '.join(data.targets(space.benchmark))}")
+    if settings.target not in data.targets(benchmark):
+        raise ValueError(f"target {settings.target!r} is not a column of benchmark {benchmark!r}; "
+                         f"valid targets: {', '.join(data.targets(benchmark))}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     _check_settings(out / SETTINGS, settings)
-    rows = sample_rows(data.benchmark(space.benchmark), settings.target, settings.n, settings.seed)
+    rows = sample_rows(data.benchmark(benchmark), settings.target, settings.n, settings.seed)
     done = set(read_scores(out)["row"].tolist()) if (out / SCORES).exists() else set()
     todo = rows[~rows["row"].isin(done)]
     torch_device = resolve_device(device)
@@ -339,7 +358,7 @@ def update_results_md(path: str | Path, table: pd.DataFrame, settings: StudySett
     """Regenerate this study's rows in the results table of `path` (other studies' rows are kept)."""
     path = Path(path)
     text = path.read_text() if path.exists() else "# Results\n"
-    header = ("| space | target | proxy | n | Spearman [95% CI] | Kendall [95% CI] | top-10% | published "
+    header = ("| space / benchmark | target | proxy | n | Spearman [95% CI] | Kendall [95% CI] | top-10% | published "
               "Spearman | command |\n|---|---|---|---|---|---|---|---|---|")
     if RESULTS_BEGIN in text and RESULTS_END in text:
         before, rest = text.split(RESULTS_BEGIN, 1)
@@ -350,8 +369,8 @@ def update_results_md(path: str | Path, table: pd.DataFrame, settings: StudySett
     cell = f"`{command}`"
     new_rows = []
     for r in table.itertuples(index=False):
-        published = PUBLISHED.get((settings.space, r.target, r.proxy), "")
-        new_rows.append(f"| {settings.space} | {r.target} | {_label(r)} | {r.n} | "
+        published = PUBLISHED.get((settings.benchmark or settings.space, r.target, r.proxy), "")
+        new_rows.append(f"| {settings.benchmark or settings.space} | {r.target} | {_label(r)} | {r.n} | "
                         f"{_with_ci(r.spearman, r.spearman_lo, r.spearman_hi)} | "
                         f"{_with_ci(r.kendall, r.kendall_lo, r.kendall_hi)} | {r.top10_precision:.2f} | "
                         f"{published} | {cell} |")
@@ -365,5 +384,5 @@ def _row_key(line: str) -> tuple[str, str, str]:
     return cells[1], cells[2].split(" ")[0], cells[-1]  # (target, proxy, command)
 
 
-__all__ = ["StudySettings", "arch_seed", "correlations", "extra_targets", "fit_regularization", "split_halves", "format_table", "load_settings", "read_scores", "resolve_target",
+__all__ = ["StudySettings", "arch_seed", "benchmark_of", "correlations", "extra_targets", "fit_regularization", "split_halves", "format_table", "load_settings", "read_scores", "resolve_target",
            "run", "sample_rows", "update_results_md", "write_plots"]

@@ -20,6 +20,8 @@ def register(subparsers) -> None:
                     "Spearman and Kendall (bootstrap 95%% CIs) against the target. Rerunning the same "
                     "command continues an interrupted study.")
     parser.add_argument("--space", required=True, help="search space name (e.g. nb201, darts, flexibert)")
+    parser.add_argument("--benchmark", default=None,
+                        help="ground-truth table (default: the space's own; darts also has nb301-500)")
     parser.add_argument("--target", default=None,
                         help="benchmark column or shorthand (cifar10-test = cifar10_test_acc_pct); a "
                              "comma-separated list reports each (the first one is sampled on); "
@@ -96,10 +98,9 @@ def run(args: argparse.Namespace) -> int:
     from swap_engine import data, spaces
 
     space = spaces.get(args.space)
-    if space.benchmark is None:
-        raise ValueError(f"search space {args.space!r} has no benchmark table to correlate with")
-    wanted = (args.target or data.targets(space.benchmark)[0]).split(",")
-    target, *others = [study.resolve_target(space.benchmark, t.strip()) for t in wanted]
+    benchmark = study.benchmark_of(args.space, args.benchmark)
+    wanted = (args.target or data.targets(benchmark)[0]).split(",")
+    target, *others = [study.resolve_target(benchmark, t.strip()) for t in wanted]
     names = tuple(p.strip() for p in args.proxies.split(",") if p.strip())
     if not names:
         raise ValueError("--proxies is empty")
@@ -112,11 +113,12 @@ def run(args: argparse.Namespace) -> int:
         space=args.space, target=target, proxies=names, n=args.n, batch_size=args.batch_size,
         input=args.input or space.input_spec.default_input, split=args.split, input_seed=args.input_seed,
         resolution=args.resolution, repeats=args.repeats, seed=args.seed,
-        model_options=parse_pairs(args.model_option, "--model-option"), proxy_options=proxy_options)
+        model_options=parse_pairs(args.model_option, "--model-option"), proxy_options=proxy_options,
+        benchmark=args.benchmark)
     scores = study.run(settings, args.out, device=args.device, progress=True)
     targets = {target: scores["target"].to_numpy(dtype=float)}
     if others:
-        targets.update(study.extra_targets(scores, data.benchmark(space.benchmark), others))
+        targets.update(study.extra_targets(scores, data.benchmark(benchmark), others))
     table = study.correlations(scores, names, targets=targets, regularize=regularize, n_boot=args.n_boot,
                                seed=args.seed)
     table.to_csv(f"{args.out}/{study.CORRELATIONS}", index=False)
