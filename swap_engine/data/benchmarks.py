@@ -77,6 +77,7 @@ def _darts() -> pd.DataFrame:
 
 
 def _flexibert() -> pd.DataFrame:
+    """Rows as in the file (500 runs, 491 distinct architectures: some were trained twice), keyed by `id`."""
     records = json.loads(require("flexibert/BERT_benchmark.json").read_text())
     raw = [json.dumps(r["hparams"]["model_hparam_overrides"]) for r in records]
     frame = pd.DataFrame({"arch": _canonical("flexibert", raw), "flexibert_id": [r["id"] for r in records]})
