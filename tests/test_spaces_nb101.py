@@ -137,6 +137,8 @@ def test_bad_input_names_the_part() -> None:
         SPACE.parse("(0, 0, 0, 0, 0, 1)")  # input not connected to output
     with pytest.raises(ValueError, match="entry"):
         make_cell([[0, 1], [1, 0]], [INPUT, OUTPUT])
+    with pytest.raises(ValueError, match="stacks"):
+        SPACE.build(RESNET_LIKE, stacks=0)
 
 
 def test_sample_distinct_reproducible_and_valid() -> None:

@@ -62,7 +62,9 @@ def _check(arch: Encoder) -> Encoder:
         raise ValueError("FlexiBERT encoder needs at least one layer")
     for k, layer in enumerate(arch.layers):
         if (layer.operation, layer.parameter) not in OPERATIONS:
-            raise ValueError(f"FlexiBERT layer {k}: operation {layer.operation}-{layer.parameter} is not one of {OPERATIONS}")
+            raise ValueError(
+                f"FlexiBERT layer {k}: operation {layer.operation}-{layer.parameter} is not one of {OPERATIONS}"
+            )
         if layer.heads not in HEADS:
             raise ValueError(f"FlexiBERT layer {k}: num_operation_heads {layer.heads} is not one of {HEADS}")
         if layer.ffn_size < 1 or layer.ffn_count < 1:
@@ -73,7 +75,9 @@ def _check(arch: Encoder) -> Encoder:
 def _layer_from_json(k: int, entry: Any) -> Layer:
     if not isinstance(entry, dict):
         raise ValueError(f"FlexiBERT encoder_layers[{k}] must be an object")
-    keys = ("operation_type", "operation_parameter", "num_operation_heads", "feed_forward_dimension", "num_feed_forward")
+    keys = (
+        "operation_type", "operation_parameter", "num_operation_heads", "feed_forward_dimension", "num_feed_forward"
+    )
     missing = [key for key in keys if key not in entry]
     if missing:
         raise ValueError(f"FlexiBERT encoder_layers[{k}] lacks {', '.join(missing)}")

@@ -278,6 +278,10 @@ class NB101Space(SearchSpace):
         cells_per_stack: int = 3,
         num_classes: int = 10,
     ) -> nn.Module:
+        for option, value in (("stem_channels", stem_channels), ("stacks", stacks),
+                              ("cells_per_stack", cells_per_stack), ("num_classes", num_classes)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"NB101 build option {option} must be a positive integer, got {value!r}")
         pruned = prune(arch)
         if pruned is None:
             raise ValueError("NB101 cell has no path from input to output")
