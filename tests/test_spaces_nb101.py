@@ -98,6 +98,22 @@ def test_golden_param_counts() -> None:
     assert count(tiny) == (432 + 32) + (288) + 2 * (2304 + 32) + 288 + 170
 
 
+@pytest.mark.parametrize(
+    "matrix, c_in, c_out, expected",
+    [  # cases from NB101's own model_builder tests (google-research/nasbench, nasbench/tests/model_builder_test.py)
+        ([[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]], 8, 16, [8, 16, 16, 16]),
+        ([[0, 1], [0, 0]], 5, 1, [5, 1]),
+        ([[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]], 8, 15, [8, 8, 7, 15]),
+        ([[0, 1, 1, 1, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 1], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]], 8, 8, [8, 3, 3, 2, 8]),
+        ([[0, 1, 0, 0, 0], [0, 0, 1, 1, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]], 8, 9, [8, 5, 5, 4, 9]),
+        ([[0, 1, 0, 1, 0], [0, 0, 1, 0, 1], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]], 8, 15,
+         [8, 8, 7, 7, 15]),
+    ],
+)
+def test_vertex_channels_nb101_cases(matrix, c_in: int, c_out: int, expected: list[int]) -> None:
+    assert compute_vertex_channels(c_in, c_out, matrix) == expected
+
+
 def test_vertex_channels_split_like_nb101() -> None:
     # output fed by 4 nodes: 128 / 4 each; node 3 only feeds node 4 and takes its width
     assert compute_vertex_channels(64, 128, INCEPTION_LIKE.matrix) == [64, 32, 32, 32, 32, 32, 128]
@@ -115,6 +131,11 @@ def test_prune_drops_dangling_nodes() -> None:
     assert pruned.ops == (INPUT, CONV3X3, OUTPUT)
     assert count(SPACE.build(cell)) == count(SPACE.build(pruned))
     assert prune(make_cell([[0, 1, 0], [0, 0, 0], [0, 0, 0]], [INPUT, CONV1X1, OUTPUT])) is None
+
+
+def test_hash_matches_nb101() -> None:
+    # NB101's graph hash of the Inception-like cell, the key google-research's own tests use for it
+    assert graph_hash(INCEPTION_LIKE) == "28cfc7874f6d200472e1a9dcd8650aa0"
 
 
 def test_hash_is_invariant_under_node_permutation() -> None:

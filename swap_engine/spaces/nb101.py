@@ -6,7 +6,9 @@ Op indices follow NASLib: 0 input, 1 output, 2 maxpool3x3, 3 conv1x1-bn-relu, 4 
 
 An arch keeps the matrix as written (so `format` round-trips); `prune` drops the nodes that lie on no
 input -> output path, as NB101's ModelSpec does, and `build`, `graph`, `properties` and `graph_hash` use the
-pruned cell. `graph_hash` is NB101's iterated-label-hash idea: isomorphic cells hash equal.
+pruned cell. `graph_hash` follows NB101's iterated neighbour hashing, so isomorphic cells hash equal and the
+fingerprint is the dataset's module hash (checked on the Inception-like cell). Beware: isomorphic cells can
+differ by a few thousand parameters, because NB101's channel split gives remainders in node order.
 """
 from __future__ import annotations
 
@@ -95,7 +97,8 @@ def is_valid(cell: Cell) -> bool:
 
 
 def graph_hash(cell: Cell) -> str:
-    """Isomorphism-invariant fingerprint of the pruned cell (NB101's iterated neighbour-label hashing)."""
+    """Isomorphism-invariant fingerprint of the pruned cell: NB101's module hash (md5 of node labels and
+    degrees, refined n times with the sorted hashes of in- and out-neighbours)."""
     pruned = prune(cell)
     if pruned is None:
         raise ValueError("NB101 cell has no path from input to output")
