@@ -195,6 +195,16 @@ def test_forward_every_op_small_network() -> None:
     assert out.shape == (2, 10) and torch.isfinite(out).all()
 
 
+def test_input_to_output_only_cell() -> None:
+    """55 of the 500 Suite-Zero cells prune to this: each cell is just a 1x1 projection of its input."""
+    cell = SPACE.parse("(0, 1, 0, 0, 0, 1)")
+    assert SPACE.graph(cell) == [("input", "output", "add")]
+    model = SPACE.build(cell, stem_channels=8, stacks=2, cells_per_stack=1)
+    # stem 3*8*9 + 16; cell 1: 8*8 + 16; cell 2: 8*16 + 32; classifier 16*10 + 10
+    assert count(model) == 232 + 80 + 160 + 170
+    assert model(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+
+
 def test_swap_score_small_batch() -> None:
     swap_score = pytest.importorskip("swap_engine").__dict__.get("swap_score")
     if swap_score is None:

@@ -184,7 +184,7 @@ class NB101Cell(nn.Module):
         for v in range(1, n):
             if v < n - 1:
                 self.ops.append(_make_op(cell.ops[v], self.channels[v]))
-            if cell.matrix[0][v] or (v == n - 1 and n == 2):
+            if cell.matrix[0][v]:
                 self.projections[str(v)] = ConvBNReLU(in_channels, self.channels[v], 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
