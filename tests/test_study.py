@@ -117,6 +117,13 @@ def test_target_shorthands_and_errors():
         study.resolve_target("nb201", "imagenet-top1")
 
 
+def test_benchmark_choice():
+    assert study.benchmark_of("nb201") == "nb201"
+    assert study.benchmark_of("darts", "nb301-500") == "nb301-500"
+    with pytest.raises(ValueError, match="unknown benchmark 'nope'; known: nb201"):
+        study.benchmark_of("darts", "nope")
+
+
 def test_bad_flags_exit_2(fake_data, tmp_path, capsys):
     assert cli.main([*argv(tmp_path / "a"), "--proxies", "swap,nope"]) == 2
     assert "unknown proxy 'nope'" in capsys.readouterr().err
