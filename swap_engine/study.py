@@ -74,7 +74,8 @@ class StudySettings:
                 also_targets: list[str] | tuple[str, ...] = ()) -> str:
         """The full command line that reproduces this study (and its report on `also_targets`)."""
         parts = ["python", "-m", "swap_engine", "study", "--space", self.space,
-                 "--target", ",".join([self.target, *also_targets]), "--proxies", ",".join(self.proxies), "--n", str(self.n),
+                 "--target", ",".join([self.target, *also_targets]), "--proxies", ",".join(self.proxies),
+                 "--n", str(self.n),
                  "--batch-size", str(self.batch_size), "--input", self.input, "--split", self.split,
                  "--repeats", str(self.repeats), "--seed", str(self.seed)]
         if self.benchmark is not None:
@@ -219,12 +220,6 @@ def read_scores(out: str | Path) -> pd.DataFrame:
     return pd.read_csv(Path(out) / SCORES)
 
 
-def load_settings(out: str | Path) -> StudySettings:
-    stored = json.loads((Path(out) / SETTINGS).read_text())
-    stored["proxies"] = tuple(stored["proxies"])
-    return StudySettings(**stored)
-
-
 def extra_targets(scores: pd.DataFrame, benchmark: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
     """Other target columns of the benchmark for the scored rows (joined on `row`): no rescoring needed."""
     return {c: benchmark.loc[scores["row"].to_numpy(), c].to_numpy(dtype=float) for c in columns}
@@ -336,7 +331,8 @@ def write_plots(scores: pd.DataFrame, table: pd.DataFrame, settings: StudySettin
     paths = []
     for r in table[(table["target"] == settings.target) & (table["proxy"] != "swap_half")].itertuples(index=False):
         if r.proxy == "swap_reg":
-            frame["swap_reg"] = frame["swap"] * [regularization_factor(p, r.mu, r.sigma) for p in frame["model_params"]]
+            factors = [regularization_factor(p, r.mu, r.sigma) for p in frame["model_params"]]
+            frame["swap_reg"] = frame["swap"] * factors
         figure = px.scatter(frame, x=r.proxy, y="target", hover_data=["arch", "model_params"],
                             labels={"target": settings.target, r.proxy: f"{_label(r)} score"},
                             title=f"{settings.space}: {_label(r)} vs {settings.target} "
@@ -358,8 +354,8 @@ def update_results_md(path: str | Path, table: pd.DataFrame, settings: StudySett
     """Regenerate this study's rows in the results table of `path` (other studies' rows are kept)."""
     path = Path(path)
     text = path.read_text() if path.exists() else "# Results\n"
-    header = ("| space / benchmark | target | proxy | n | Spearman [95% CI] | Kendall [95% CI] | top-10% | published "
-              "Spearman | command |\n|---|---|---|---|---|---|---|---|---|")
+    header = ("| space / benchmark | target | proxy | n | Spearman [95% CI] | Kendall [95% CI] | top-10% "
+              "| published Spearman | command |\n|---|---|---|---|---|---|---|---|---|")
     if RESULTS_BEGIN in text and RESULTS_END in text:
         before, rest = text.split(RESULTS_BEGIN, 1)
         body, after = rest.split(RESULTS_END, 1)
@@ -384,5 +380,6 @@ def _row_key(line: str) -> tuple[str, str, str]:
     return cells[1], cells[2].split(" ")[0], cells[-1]  # (target, proxy, command)
 
 
-__all__ = ["StudySettings", "arch_seed", "benchmark_of", "correlations", "extra_targets", "fit_regularization", "split_halves", "format_table", "load_settings", "read_scores", "resolve_target",
-           "run", "sample_rows", "update_results_md", "write_plots"]
+__all__ = ["StudySettings", "arch_seed", "benchmark_of", "correlations", "extra_targets", "fit_regularization",
+           "format_table", "read_scores", "resolve_target", "run", "sample_rows", "split_halves",
+           "update_results_md", "write_plots"]

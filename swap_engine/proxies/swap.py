@@ -23,5 +23,6 @@ def swap(model: nn.Module, inputs: Any, targets: Any = None, **options: Any) -> 
                 if p.kind is inspect.Parameter.KEYWORD_ONLY]
     unknown = sorted(set(options) - set(accepted))
     if unknown:
-        raise ValueError(f"proxy 'swap' got unknown option(s) {', '.join(unknown)}; accepted: {', '.join(accepted)}")
+        raise ValueError(f"proxy 'swap' got unknown option(s) {', '.join(unknown)}; "
+                         f"accepted: {', '.join(accepted)}")
     return float(swap_engine.swap_score(model, inputs, **options).score)

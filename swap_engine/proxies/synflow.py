@@ -42,5 +42,5 @@ def synflow(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0
     ones = torch.ones((1, *prepared.x.shape[1:]), dtype=torch.float64, device=prepared.x.device)
     with seeded(seed, ones.device):
         prepared.forward(ones).sum().backward()
-    total = sum((m.weight.detach() * m.weight.grad).abs().sum() for m in weighted_layers(net) if m.weight.grad is not None)
-    return float(total)
+    layers = weighted_layers(net)
+    return float(sum((m.weight.detach() * m.weight.grad).abs().sum() for m in layers if m.weight.grad is not None))
