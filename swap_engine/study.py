@@ -115,11 +115,18 @@ def _text(value: Any) -> str:
     return str(value)  # True, None, 8, 0.5 read back the same through the CLI's literal parsing
 
 
-def resolve_target(benchmark: str, text: str) -> str:
-    """A benchmark column from a full name or a shorthand: `cifar10-test` -> `cifar10_test_acc_pct`."""
+def resolve_target(benchmark: str, text: str, *, any_column: bool = False) -> str:
+    """A benchmark column from a full name or a shorthand: `cifar10-test` -> `cifar10_test_acc_pct`.
+
+    `any_column` also admits the table's other numeric columns (e.g. Suite-Zero's `zc_synflow`, NASLib's
+    `zen_score`), to check our proxies against published proxy values on the same architectures.
+    """
     from swap_engine import data
 
     columns = data.targets(benchmark)
+    if any_column:
+        numeric = data.benchmark(benchmark).select_dtypes("number").columns
+        columns = columns + [c for c in numeric if c not in columns]
     if text in columns:
         return text
     prefix = text.replace("-", "_") + "_"

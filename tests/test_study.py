@@ -117,6 +117,13 @@ def test_target_shorthands_and_errors():
         study.resolve_target("nb201", "imagenet-top1")
 
 
+def test_report_targets_may_be_any_numeric_column(fake_data):
+    fake_data["zen_score"] = 1.0
+    with pytest.raises(ValueError, match="valid targets"):
+        study.resolve_target("nb201", "zen_score")
+    assert study.resolve_target("nb201", "zen_score", any_column=True) == "zen_score"
+
+
 def test_benchmark_choice():
     assert study.benchmark_of("nb201") == "nb201"
     assert study.benchmark_of("darts", "nb301-500") == "nb301-500"

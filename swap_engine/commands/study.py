@@ -24,7 +24,8 @@ def register(subparsers) -> None:
                         help="ground-truth table (default: the space's own; darts also has nb301-500)")
     parser.add_argument("--target", default=None,
                         help="benchmark column or shorthand (cifar10-test = cifar10_test_acc_pct); a "
-                             "comma-separated list reports each (the first one is sampled on); "
+                             "comma-separated list reports each (the first one is sampled on; the others may "
+                             "be any numeric column, e.g. zc_synflow); "
                              "default: the benchmark's main target")
     parser.add_argument("--proxies", default="swap", help="comma-separated proxy names (default: swap)")
     parser.add_argument("--n", type=int, default=1000, help="architectures to sample from the benchmark")
@@ -100,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
     space = spaces.get(args.space)
     benchmark = study.benchmark_of(args.space, args.benchmark)
     wanted = (args.target or data.targets(benchmark)[0]).split(",")
-    target, *others = [study.resolve_target(benchmark, t.strip()) for t in wanted]
+    target = study.resolve_target(benchmark, wanted[0].strip())
+    others = [study.resolve_target(benchmark, t.strip(), any_column=True) for t in wanted[1:]]
     names = tuple(p.strip() for p in args.proxies.split(",") if p.strip())
     if not names:
         raise ValueError("--proxies is empty")
