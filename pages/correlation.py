@@ -64,6 +64,9 @@ def main() -> None:
 
     swap = engine.correlate(tuple(known["score"]), tuple(known[target]), settings.seed)
     params_only = engine.correlate(tuple(known["params"].astype(float)), tuple(known[target]), settings.seed)
+    if np.isnan(swap.spearman):
+        st.warning("Every architecture got the same score (at its bound?), so rank correlation is undefined. "
+                   "Try another batch size: the Batch-size sweep page shows where scores saturate.")
     cols = st.columns(4)
     cols[0].metric("Spearman", f"{swap.spearman:.3f}", help=f"95% CI {swap.spearman_ci[0]:.3f} .. "
                    f"{swap.spearman_ci[1]:.3f}")
@@ -77,6 +80,7 @@ def main() -> None:
                             _summary_row("parameter count alone", params_only)])
     st.dataframe(summary, hide_index=True)
 
+    st.caption("Click a point to open that architecture on the Activation patterns page.")
     event = st.plotly_chart(charts.score_vs_target(known, "score", target), key="corr_scatter",
                             on_select="rerun", selection_mode="points")
     points = event.selection.points if event and event.selection else []

@@ -105,7 +105,9 @@ def main() -> None:
         st.plotly_chart(charts.pattern_heatmap(p.values, p.duplicated, list(p.layer)))
     edges = space.graph(arch)
     if edges:
-        st.plotly_chart(charts.cell_graph(edges))
+        figures = charts.cell_graphs(edges)
+        for column, figure in zip(st.columns(len(figures)), figures):
+            column.plotly_chart(figure)
     with st.expander("Per-layer table"):
         st.dataframe(layers, hide_index=True)
         st.download_button("Download CSV", layers.to_csv(index=False), file_name="swap_layers.csv",

@@ -121,7 +121,10 @@ def main() -> None:
     if best is not None:
         edges = space.graph(space.parse(best.arch))
         if edges:
-            st.plotly_chart(charts.cell_graph(edges), key="search_best_cell")
+            st.subheader("Best architecture so far")
+            figures = charts.cell_graphs(edges)
+            for i, (column, figure) in enumerate(zip(st.columns(len(figures)), figures)):
+                column.plotly_chart(figure, key=f"search_best_cell_{i}")
     table = history_table(job, truth, target)
     st.dataframe(table, hide_index=True)
     col_csv, col_jsonl, _ = st.columns([1, 1, 3])

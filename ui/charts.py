@@ -56,7 +56,8 @@ def layer_bars(layers: pd.DataFrame) -> go.Figure:
     names = [f"{row.name} #{row.call}" if row.call else str(row.name) for row in layers.itertuples()]
     fig = go.Figure([go.Bar(x=names, y=layers["neurons"], name="neurons"),
                      go.Bar(x=names, y=layers["distinct"], name="distinct patterns")])
-    fig.update_layout(barmode="group", yaxis_type="log", height=380, margin=dict(t=60, b=10),
+    fig.update_yaxes(type="log", dtick=1)
+    fig.update_layout(barmode="group", height=380, margin=dict(t=60, b=10),
                       title="Per layer: neurons vs distinct patterns",
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
     return fig
@@ -71,7 +72,22 @@ def bound_gauge(score: float, bound: int, neurons: int) -> go.Figure:
     return fig
 
 
-def cell_graph(edges: list[tuple[str, str, str]]) -> go.Figure:
+def cell_graphs(edges: list[tuple[str, str, str]]) -> list[go.Figure]:
+    """One drawing per cell: node names like "normal/3" and "reduce/3" (DARTS) split into two cells."""
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for a, b, op in edges:
+        prefix, _, _ = str(b).rpartition("/")
+        groups.setdefault(prefix, []).append((a, b, op))
+    if len(groups) == 1:
+        return [cell_graph(edges)]
+    figures = []
+    for prefix, group in groups.items():
+        strip = lambda node: str(node).removeprefix(f"{prefix}/")  # noqa: E731 - labels inside one cell
+        figures.append(cell_graph([(strip(a), strip(b), op) for a, b, op in group], title=f"{prefix} cell"))
+    return figures
+
+
+def cell_graph(edges: list[tuple[str, str, str]], title: str = "Cell") -> go.Figure:
     """Draw a cell from (from, to, op) edges: nodes in topological layers, each edge labelled with its op."""
     graph = nx.MultiDiGraph()
     graph.add_edges_from((str(a), str(b), {"op": op}) for a, b, op in edges)
@@ -82,32 +98,41 @@ def cell_graph(edges: list[tuple[str, str, str]]) -> go.Figure:
         pos = nx.multipartite_layout(graph, subset_key="depth")
     else:
         pos = nx.spring_layout(graph, seed=0)
+    depth = nx.get_node_attributes(graph, "depth")
     ops = sorted({op for _, _, op in edges})
     palette = px.colors.qualitative.D3
     fig = go.Figure()
     seen: dict[tuple[str, str], int] = {}
+    skips = 0
     for a, b, op in ((str(a), str(b), op) for a, b, op in edges):
         k = seen.get((a, b), 0)
         seen[(a, b)] = k + 1
         (x0, y0), (x1, y1) = pos[a], pos[b]
-        # Parallel edges bend apart so every op stays readable.
+        # Edges that skip layers arc (alternately above and below) and parallel edges bend apart,
+        # so no edge hides another and every op label stays readable.
+        gap = depth[b] - depth[a] if a in depth and b in depth else 1
         bend = 0.15 * k * (1 if k % 2 else -1)
+        if gap > 1:
+            skips += 1
+            bend += 0.22 * (gap - 1) * (1 if skips % 2 else -1)
         mx, my = (x0 + x1) / 2 - bend * (y1 - y0), (y0 + y1) / 2 + bend * (x1 - x0)
         color = palette[ops.index(op) % len(palette)]
         fig.add_trace(go.Scatter(x=[x0, mx, x1], y=[y0, my, y1], mode="lines", line=dict(color=color, width=3,
                                  shape="spline"), name=op, legendgroup=op, showlegend=op not in
                                  {t.name for t in fig.data}, hoverinfo="name"))
-        fig.add_annotation(x=x1, y=y1, ax=mx, ay=my, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
-                           arrowhead=2, arrowsize=1.5, arrowcolor=color, standoff=14)
+        fig.add_annotation(x=x1, y=y1, ax=x1 + 0.2 * (mx - x1), ay=y1 + 0.2 * (my - y1), xref="x", yref="y",
+                           axref="x", ayref="y", showarrow=True,
+                           arrowhead=2, arrowsize=1.5, arrowcolor=color, standoff=8)
         fig.add_annotation(x=mx, y=my, text=op, showarrow=False, font=dict(size=10, color=color),
                            bgcolor="rgba(255,255,255,0.8)")
     xs, ys = zip(*(pos[n] for n in graph.nodes)) if graph.nodes else ((), ())
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", text=list(graph.nodes), textposition="middle center",
-                             marker=dict(size=28, color="#ffffff", line=dict(color="#333", width=2)),
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers+text", text=list(graph.nodes), textposition="top center",
+                             textfont=dict(size=11, color="#222"),
+                             marker=dict(size=14, color="#ffffff", line=dict(color="#333", width=2)),
                              showlegend=False, hoverinfo="text"))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=10), title="Cell",
+    fig.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=10), title=title,
                       legend=dict(orientation="h", y=-0.05))
     return fig
 
@@ -130,10 +155,16 @@ def score_vs_params(table: pd.DataFrame, column: str, color: str | None) -> go.F
 
 
 def score_vs_target(table: pd.DataFrame, score: str, target: str) -> go.Figure:
-    fig = px.scatter(table, x=score, y=target, hover_data=["arch", "params"], custom_data=["arch"])
-    fig.update_traces(marker=dict(size=8, opacity=0.8))
-    fig.update_layout(height=460, margin=dict(t=30), dragmode="select", clickmode="event+select")
+    shown = table.assign(architecture=table["arch"].map(_short))
+    fig = px.scatter(shown, x=score, y=target, hover_data={"architecture": True, "params": True},
+                     custom_data=["arch"])
+    fig.update_traces(marker=dict(size=9, opacity=0.8))
+    fig.update_layout(height=460, margin=dict(t=30))
     return fig
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def batch_sweep(summary: pd.DataFrame, target: str | None) -> go.Figure:

@@ -131,7 +131,7 @@ def run_jobs(jobs: list[tuple[Settings, str]], *, key: str, label: str = "Scorin
                 run["rows"].append(_row(settings, arch, result))
             run["next"] += 1
             bar.progress(run["next"] / len(jobs), text=f"{label}: {run['next']} / {len(jobs)}")
-        bar.empty()
+        st.rerun()  # redraw with the run finished (Stop disabled); every score is stored, so this is quick
     done = run["next"] >= len(jobs)
     if not done:
         col_info.info(f"Stopped after {run['next']} of {len(jobs)}; showing partial results. Resume continues.")

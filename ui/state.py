@@ -65,17 +65,24 @@ class Regularization:
     sigma: float
 
 
+_STORE = "_sidebar_values"  # a plain (non-widget) copy of the sidebar: Streamlit drops widget state on switch_page
+
+
 def _init_defaults() -> None:
     names = spaces.names()
     if not names:
         raise RuntimeError("no search space is registered; is swap_engine.spaces installed?")
-    st.session_state.setdefault("space", PREFERRED_SPACE if PREFERRED_SPACE in names else names[0])
-    st.session_state.setdefault("device", devices.available_devices()[0])
-    for key, value in DEFAULTS.items():
-        st.session_state.setdefault(key, value)
+    defaults = {"space": PREFERRED_SPACE if PREFERRED_SPACE in names else names[0],
+                "device": devices.available_devices()[0], **DEFAULTS}
+    saved = st.session_state.setdefault(_STORE, {})
+    for key, value in defaults.items():
+        if key not in st.session_state:
+            st.session_state[key] = saved.get(key, value)
     options = inputs_for(st.session_state["space"])
-    if st.session_state.get("input") not in options:
+    if st.session_state.get("input", saved.get("input")) not in options:
         st.session_state["input"] = options[0]
+    elif "input" not in st.session_state:
+        st.session_state["input"] = saved["input"]
 
 
 def inputs_for(space_name: str) -> list[str]:
@@ -131,6 +138,7 @@ def sidebar() -> None:
     with sb.expander("Model options"):
         st.text_input("Build options (JSON)", key="build_options", placeholder='{"C": 8, "N": 1}',
                       help="Keyword arguments for the space's build(), e.g. a smaller NB201 network.")
+    st.session_state[_STORE] = {key: st.session_state[key] for key in ("space", "device", "input", *DEFAULTS)}
 
 
 def arch_key(space_name: str) -> str:

@@ -1,0 +1,124 @@
+"""The app in a real browser: `streamlit run app.py` driven by Debian's Chromium through Playwright.
+
+Changes the batch size and the search space, waits for the charts, checks that no exception box appears,
+opens a point of the correlation scatter on the patterns page, and saves screenshots into test-artifacts/.
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("SWAP_DATA", ROOT.parent / "shared" / "data"))
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not at /usr/bin/chromium "
+                       "(`make browser-deps` installs it: apt-get install chromium chromium-driver)"),
+    pytest.mark.skipif(not (DATA / "cifar10" / "train_first10000.npz").exists(),
+                       reason=f"CIFAR-10 images not found under {DATA} (set SWAP_DATA)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def app_url():
+    port = free_port()
+    env = dict(os.environ, SWAP_DATA=str(DATA), OMP_NUM_THREADS="1")
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "streamlit.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+         str(port), "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, "streamlit exited; see test-artifacts/streamlit.log"
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def metric_value(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def wait_idle(page, timeout: float = 60) -> None:
+    """Wait until the script run is over (Streamlit shows its running widget meanwhile)."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout * 1000)
+
+
+def test_browser_change_space_and_batch_size_then_open_a_point(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 2200})
+            page.goto(app_url)
+            page.wait_for_selector(".js-plotly-plot", timeout=90_000)
+            wait_idle(page)
+            assert metric_value(page, "batch size B") == "16"
+
+            slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type="range"]').first
+            slider.focus()
+            slider.press("ArrowLeft")  # 16 -> 8
+            page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
+                                   ".some(e => e.innerText.trim() === '8')", timeout=60_000)
+            wait_idle(page)
+            assert metric_value(page, "bound") == "256"
+
+            page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+            page.get_by_role("option", name="darts", exact=True).click()
+            page.wait_for_function("() => document.querySelector('textarea')?.value.startsWith('Genotype(')",
+                                   timeout=60_000)
+            wait_idle(page)
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.screenshot(path=str(ARTIFACTS / "app_patterns_darts_b8.png"), full_page=True)
+
+            page.get_by_role("link", name="Correlation with accuracy").click()
+            page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
+            wait_idle(page, 90)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert re.fullmatch(r"-?\d\.\d{3}", metric_value(page, "Spearman"))
+            page.screenshot(path=str(ARTIFACTS / "app_correlation_darts_b8.png"), full_page=True)
+
+            box = page.locator(".js-plotly-plot .scatterlayer .point").first.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_timeout(300)
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_function("() => document.querySelector('h1')?.innerText.includes('Activation patterns')",
+                                   timeout=60_000)
+            wait_idle(page)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.screenshot(path=str(ARTIFACTS / "app_opened_from_scatter.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "app_failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
