@@ -361,7 +361,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _fingerprint(batch: Any) -> str:
-    """A short hash of the batch's values, so a history records which inputs scored it."""
+    """The batch's shape and a short hash of its values, so a history records which inputs scored it."""
     if isinstance(batch, torch.Tensor):
         tensors = {"x": batch}
     else:
@@ -372,7 +372,7 @@ def _fingerprint(batch: Any) -> str:
             tensor = tensor.detach().cpu().contiguous()
             digest.update(f"{name}{tuple(tensor.shape)}{tensor.dtype}".encode())
             digest.update(tensor.numpy().tobytes())
-    return digest.hexdigest()[:16]
+    return "x".join(map(str, tensors["x"].shape)) + " " + digest.hexdigest()[:16]
 
 
 # The NB201 optima the paper compares against (CIFAR-10, CIFAR-100, ImageNet16-120 test accuracy, %).
