@@ -12,9 +12,9 @@ GROUND_TRUTHS = pd.DataFrame([
     ("darts-1k", "1,000 DARTS genotypes with CIFAR-10 validation accuracy: the SWAP authors' own benchmark",
      "pym1024/SWAP_Universal datasets/DARTS_archs_CIFAR10.csv", "darts"),
     ("nb101-500", "500 NAS-Bench-101 cells with CIFAR-10 validation accuracy (NAS-Bench-Suite-Zero subset)",
-     "automl/NASLib naslib/data/zc_nasbench101.json", "suite_zero"),
+     "automl/NASLib naslib/data/zc_nasbench101.json", "suite-zero"),
     ("nb301-500", "500 NAS-Bench-301 (DARTS) cells with CIFAR-10 validation accuracy (Suite-Zero subset)",
-     "automl/NASLib naslib/data/zc_nasbench301.json", "suite_zero"),
+     "automl/NASLib naslib/data/zc_nasbench301.json", "suite-zero"),
     ("flexibert-500", "500 FlexiBERT / ELECTRA-small transformers with GLUE scores (NAS-Bench-BERT)",
      "aaronserianni/training-free-nas data/BERT_benchmark.json", "flexibert"),
     ("zoo", "torchvision classification models with their published ImageNet-1k top-1 / top-5 accuracy",
@@ -53,9 +53,9 @@ def main() -> None:
         "min(N, 2^B) for N neurons (3^B for GELU/SiLU). Optionally it is multiplied by "
         "exp(-(params/1000 - mu)^2 / sigma) to favour a model size.")
     st.subheader("Ground truth")
-    st.dataframe(GROUND_TRUTHS, hide_index=True)
+    st.table(GROUND_TRUTHS.set_index("benchmark"))
     st.subheader("Inputs")
-    st.dataframe(pd.DataFrame(state.INPUT_LABELS.items(), columns=["input", "what"]), hide_index=True)
+    st.table(pd.DataFrame(state.INPUT_LABELS.items(), columns=["input", "what"]).set_index("input"))
 
     st.subheader("Data files")
     st.caption(f"Data directory: `{data.data_dir()}` (set `SWAP_DATA` to use another).")

@@ -40,11 +40,12 @@ def summarise(table: pd.DataFrame, truth: pd.DataFrame | None, target: str | Non
 def main() -> None:
     settings = state.settings()
     st.title("Batch-size sweep")
-    top = max(settings.batch_size, 2)
+    col_n, col_top = st.columns(2)
+    n = col_n.number_input("Architectures in the sweep", 3, 1000, min(settings.n_archs, 20), key="sweep_n")
+    top = col_top.select_slider("Largest batch size", state.BATCH_SIZES[2:], max(settings.batch_size, 64),
+                                key="sweep_max", help="Past B = 64 most NB201 neurons get a pattern of their own.")
     sizes = [2**i for i in range(1, top.bit_length()) if 2**i <= top]
-    n = st.number_input("Architectures in the sweep", 3, 1000, min(settings.n_archs, 20), key="sweep_n")
-    st.caption(f"B = {', '.join(map(str, sizes))} (up to the sidebar's batch size; raise it to sweep further), "
-               f"{settings.input} inputs, raw SWAP counts.")
+    st.caption(f"B = {', '.join(map(str, sizes))}; {settings.input} inputs; raw SWAP counts.")
     archs, truth, target = sweep_archs(settings, int(n))
     jobs = [(dataclasses.replace(settings, batch_size=b), arch) for b in sizes for arch in archs]
     table, _ = engine.run_jobs(jobs, key="sweep", label="Scoring across batch sizes")

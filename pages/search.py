@@ -112,7 +112,7 @@ def main() -> None:
             draw(job, truth, target, space, chart, best_box)
             if result.stopped != "time":
                 job["running"], job["stopped_by"] = False, result.stopped
-        progress.empty()
+        st.rerun()  # redraw as finished (Stop disabled); the search keeps its state
     draw(job, truth, target, space, chart, best_box)
     if job["stopped_by"] == "exhausted":
         st.warning("The search kept revisiting known architectures and stopped before its budget.")

@@ -181,7 +181,8 @@ def batch_sweep(summary: pd.DataFrame, target: str | None) -> go.Figure:
                      arrayminus=summary["spearman"] - summary["spearman_lo"])
         fig.add_trace(go.Scatter(x=b, y=summary["spearman"], name=f"Spearman vs {target}", mode="lines+markers",
                                  error_y=error, line=dict(color="#2ca02c")), secondary_y=True)
-        fig.update_yaxes(title_text="Spearman (95% CI)", range=[-1, 1], secondary_y=True)
+        fig.update_yaxes(title_text="Spearman (95% CI)", range=[-1, 1], tickmode="linear", tick0=-1, dtick=0.5,
+                         showgrid=False, secondary_y=True)
     top = max(summary["mean_neurons"].max(), summary["mean_score"].max()) * 4
     fig.update_yaxes(type="log", title_text="count", range=[0, np.log10(max(top, 10))], secondary_y=False)
     fig.update_xaxes(type="log", title_text="batch size B", tickvals=list(b))
@@ -200,7 +201,7 @@ def search_progress(history: pd.DataFrame, score: str, accuracy: str | None) -> 
         best_acc = history[accuracy].where(history[score] == history[score].cummax()).ffill()
         fig.add_trace(go.Scatter(x=x, y=best_acc, mode="lines", name=f"true {accuracy} of best",
                                  line=dict(color="#2ca02c")), secondary_y=True)
-        fig.update_yaxes(title_text=accuracy, secondary_y=True)
+        fig.update_yaxes(title_text=accuracy, tickformat=".1f", showgrid=False, secondary_y=True)
     fig.update_xaxes(title_text="evaluations")
     fig.update_yaxes(title_text="score", secondary_y=False)
     fig.update_layout(height=420, margin=dict(t=30), legend=dict(orientation="h", y=1.12))
