@@ -1,9 +1,11 @@
-"""Exact counting of distinct keys without materialising patterns.
+"""Exact counting of distinct keys, per layer and over all layers, without materialising patterns.
 
-Keys of one word are compared as they are. Keys of several words are first reduced to one 64-bit hash;
-every group of equal hashes is then checked against the full keys, so a hash collision can never change
-a count (it only costs an exact recount of the colliding rows). On the CPU NumPy's sort is used (several
-times faster than torch.sort there); elsewhere torch's, so CUDA tensors never leave the GPU.
+Each layer's keys are reduced to one 64-bit value per neuron: the key itself when it is one word (exact),
+else a hash. Each layer's values are sorted (in place for one-word keys on the CPU, so no copy of the keys
+is made), its distinct values give the layer's count, and the layers' distinct values together give the
+total. Equal hashes are checked against the full keys, so a collision can never change a count: it only
+triggers an exact recount. On the CPU NumPy's sort is used (several times faster than torch.sort there);
+elsewhere torch's, so CUDA tensors never leave the GPU.
 """
 from __future__ import annotations
 
@@ -14,18 +16,24 @@ import torch
 _MIX = -7046029254386353131  # 0x9E3779B97F4A7C15 (golden-ratio constant) as a signed 64-bit value
 
 
-def _sorted_copy(values: torch.Tensor) -> torch.Tensor:
+def _sort_inplace(values: torch.Tensor) -> torch.Tensor:
+    """Sorted values; on the CPU the tensor itself is sorted (its storage must be ours to reorder)."""
     if values.device.type == "cpu":
-        copy = values.clone()
-        copy.numpy().sort()
-        return copy
+        values.numpy().sort()
+        return values
     return torch.sort(values).values
 
 
-def _distinct_in_sorted(sorted_values: torch.Tensor) -> int:
-    if sorted_values.numel() == 0:
-        return 0
-    return 1 + int(torch.count_nonzero(sorted_values[1:] != sorted_values[:-1]))
+def _boundaries(sorted_values: torch.Tensor) -> torch.Tensor:
+    """Mask of the first element of each run of equal values."""
+    keep = torch.ones_like(sorted_values, dtype=torch.bool)
+    torch.ne(sorted_values[1:], sorted_values[:-1], out=keep[1:])
+    return keep
+
+
+def _repeated_sorted(sorted_values: torch.Tensor) -> torch.Tensor:
+    """Values occurring more than once in a sorted tensor (each once)."""
+    return torch.unique_consecutive(sorted_values[1:][sorted_values[1:] == sorted_values[:-1]])
 
 
 def row_hash(keys: torch.Tensor) -> torch.Tensor:
@@ -43,42 +51,42 @@ def row_hash(keys: torch.Tensor) -> torch.Tensor:
 class DistinctCounts:
     total: int
     per_layer: list[int]
-    sorted_hashes: torch.Tensor  # every neuron's hash, sorted: multiplicities by binary search
-    exact_hashes: bool  # False when a collision was found (then multiplicities are approximate)
+    sorted_layers: list[torch.Tensor]  # each layer's sorted values: multiplicities by binary search
 
     def multiplicity(self, hashes: torch.Tensor) -> torch.Tensor:
-        """How many neurons share each given neuron's pattern (1 = unique)."""
-        right = torch.searchsorted(self.sorted_hashes, hashes, right=True)
-        return right - torch.searchsorted(self.sorted_hashes, hashes)
+        """How many neurons (in all layers) share each given neuron's pattern; 1 = unique."""
+        found = torch.zeros_like(hashes)
+        for values in self.sorted_layers:
+            found += torch.searchsorted(values, hashes, right=True) - torch.searchsorted(values, hashes)
+        return found
 
 
-def _colliding_rows(keys: torch.Tensor, hashes: torch.Tensor, sorted_hashes: torch.Tensor):
-    """Rows whose hash occurs more than once, and how many distinct hashes they have."""
-    repeated = sorted_hashes[1:][sorted_hashes[1:] == sorted_hashes[:-1]]
+def count_distinct(layers: list[torch.Tensor]) -> DistinctCounts:
+    """Distinct rows over all `layers` (each (n_l, K) int64) and within each.
+
+    One-word keys are sorted in place: callers must take what they need from them first.
+    """
+    sorted_layers = [_sort_inplace(row_hash(keys) if keys.shape[1] > 1 else keys.view(-1)) for keys in layers]
+    per_layer = [int(torch.count_nonzero(_boundaries(values))) if values.numel() else 0 for values in sorted_layers]
+    union = torch.empty(sum(per_layer), dtype=torch.int64, device=layers[0].device if layers else None)
+    start = 0
+    for values, distinct in zip(sorted_layers, per_layer):  # filled layer by layer: one small temporary
+        if distinct:
+            union[start:start + distinct] = values[_boundaries(values)]
+        start += distinct
+    union = _sort_inplace(union)
+    total = int(torch.count_nonzero(_boundaries(union))) if union.numel() else 0
+    if layers and layers[0].shape[1] > 1 and _has_collision(layers, sorted_layers, union):
+        per_layer = [torch.unique(keys, dim=0).shape[0] for keys in layers]
+        total = torch.unique(torch.cat(layers), dim=0).shape[0]
+    return DistinctCounts(total, per_layer, sorted_layers)
+
+
+def _has_collision(layers, sorted_layers, union) -> bool:
+    """True when some equal hashes belong to different keys (then counts need the exact method)."""
+    repeated = torch.cat([_repeated_sorted(values) for values in sorted_layers] + [_repeated_sorted(union)])
     if repeated.numel() == 0:
-        return keys[:0], 0
-    repeated_values = torch.unique_consecutive(repeated)  # already sorted
-    return keys[torch.isin(hashes, repeated_values)], repeated_values.numel()
-
-
-def count_distinct(keys: torch.Tensor, layer_sizes: list[int]) -> DistinctCounts:
-    """Distinct rows of `keys` (N, K) overall and within each consecutive block of `layer_sizes` rows."""
-    hashes = row_hash(keys)
-    sorted_hashes = _sorted_copy(hashes)
-    total = _distinct_in_sorted(sorted_hashes)
-    exact = True
-    if keys.shape[1] > 1:
-        rows, distinct_hashes = _colliding_rows(keys, hashes, sorted_hashes)
-        if distinct_hashes:
-            exact_rows = torch.unique(rows, dim=0).shape[0]
-            exact = exact_rows == distinct_hashes
-            total += exact_rows - distinct_hashes
-    per_layer, start = [], 0
-    for size in layer_sizes:
-        block = slice(start, start + size)
-        if exact:
-            per_layer.append(_distinct_in_sorted(_sorted_copy(hashes[block])))
-        else:
-            per_layer.append(torch.unique(keys[block], dim=0).shape[0])
-        start += size
-    return DistinctCounts(total, per_layer, sorted_hashes, exact)
+        return False
+    repeated = torch.unique(repeated)
+    rows = torch.cat([keys[torch.isin(row_hash(keys), repeated)] for keys in layers])
+    return torch.unique(rows, dim=0).shape[0] != repeated.numel()

@@ -234,27 +234,26 @@ def _slice(values, part: slice):
 
 
 def _count(layers: list[LayerKeys], batch_size: int, keep: int, seed: int):
-    """Distinct patterns overall and per layer, plus the display sample; frees the per-layer keys."""
+    """Distinct patterns overall and per layer, plus the display sample; consumes the layers' keys."""
     sizes = [layer.keys.shape[0] for layer in layers]
     planes, words = layers[0].keys.shape[1:]
     neurons = sum(sizes)
-    keys = layers[0].keys.new_empty((neurons, planes * words))
-    start = 0
-    for layer in layers:  # one buffer, filled layer by layer, so two copies never coexist
-        keys[start:start + layer.keys.shape[0]] = layer.keys.reshape(layer.keys.shape[0], -1)
-        start += layer.keys.shape[0]
+    keys = [layer.keys.reshape(size, planes * words) for layer, size in zip(layers, sizes)]
+    for layer in layers:
         layer.keys = None
-    counts = count_distinct(keys, sizes)
+    chosen, rows = None, None
+    if keep > 0:  # taken before counting, which may reorder the keys in place
+        chosen = np.sort(np.random.default_rng(seed).choice(neurons, size=min(keep, neurons), replace=False))
+        owner = np.searchsorted(np.cumsum(sizes), chosen, side="right")
+        offset = chosen - np.concatenate([[0], np.cumsum(sizes)])[owner]
+        rows = torch.stack([keys[layer][int(i)] for layer, i in zip(owner, offset)])
+    counts = count_distinct(keys)
     stats = [LayerStat(layer.name, layer.call, size, distinct)
              for layer, size, distinct in zip(layers, sizes, counts.per_layer)]
     sample = None
-    if keep > 0:
-        chosen = np.sort(np.random.default_rng(seed).choice(neurons, size=min(keep, neurons), replace=False))
-        index = torch.as_tensor(chosen, device=keys.device)
-        rows = keys[index]
+    if rows is not None:
         values = unpack_patterns(rows.view(-1, planes, words), batch_size).cpu().numpy()
         duplicated = (counts.multiplicity(row_hash(rows)) > 1).cpu().numpy()
-        owner = np.searchsorted(np.cumsum(sizes), chosen, side="right")
         sample = PatternSample(values, duplicated, [layers[i].name for i in owner], chosen)
     return counts.total, stats, sample, neurons
 

@@ -1,0 +1,182 @@
+"""Engine speed and memory, side by side in one run: plain forward vs `swap_score` vs the naive method.
+
+    .venv/bin/python benchmarks/bench_engine.py [--batches 16,64,256,1024] [--rounds 5] [--device cpu]
+
+Time: median of interleaved rounds (forward, swap, naive, forward, ...) after one untimed warm-up round,
+so machine noise hits all three alike. "Overhead" = a method's time minus the plain forward's.
+Memory: each method runs once in a fresh subprocess; its peak (resident memory on the CPU,
+torch.cuda.max_memory_allocated on CUDA) above the memory held after building model and inputs.
+"swap extra" = swap's peak minus the plain forward's, next to the budget of ceil(B/64) * 8 bytes per
+neuron (x2 ternary) plus the largest activation layer.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from swap_engine import swap_score  # noqa: E402
+from swap_engine.swap.naive import naive_counts  # noqa: E402
+
+NB201_ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|avg_pool_3x3~2|"
+NAIVE_LIMIT_BYTES = 6 * 2 ** 30  # the naive method keeps B x N floats (twice); skip it beyond this
+
+
+def build(model_name: str, batch: int, device: str):
+    """(model, inputs) for one benchmark case, deterministic."""
+    from swap_engine import spaces
+    torch.manual_seed(0)
+    if model_name == "nb201":
+        space = spaces.get("nb201")
+        model = space.build(space.parse(NB201_ARCH))
+        x = torch.randn(batch, 3, 32, 32)
+    else:  # a small GELU transformer from the FlexiBERT space, 32 tokens
+        space = spaces.get("flexibert")
+        model = space.build(space.parse("h128|SA-SDP-h2-ff512x1|LT-DFT-h2-ff512x1"), dropout=0.0)
+        x = torch.randint(0, 30522, (batch, 32))
+    return model.to(device), x.to(device)
+
+
+def forward(model, x):
+    with torch.no_grad():
+        model(x)
+
+
+def run_method(method: str, model, x, device: str):
+    if method == "forward":
+        forward(model, x)
+    elif method == "swap":
+        swap_score(model, x, device=device)
+    else:
+        naive_counts(model, x)
+
+
+def sync(device: str):
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def neuron_facts(model, x, device):
+    result = swap_score(model, x, device=device)
+    largest = max(layer.neurons for layer in result.layers)
+    words = math.ceil(x.shape[0] / 64) * (2 if result.ternary else 1)
+    budget = result.neurons * words * 8 + largest * x.shape[0] * 4
+    return result, budget
+
+
+def peak_extra_bytes(model_name: str, batch: int, method: str, device: str) -> int:
+    """Run one method in a fresh interpreter; its peak memory above model and inputs."""
+    out = subprocess.run([sys.executable, __file__, "--child", model_name, str(batch), method, device],
+                         capture_output=True, text=True, check=True)
+    return int(json.loads(out.stdout.strip().splitlines()[-1])["peak"])
+
+
+def peak_rss() -> int:
+    """Peak resident memory of this process in bytes (Linux's VmHWM, which clear_refs can reset)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def reset_peak_rss() -> int:
+    """Reset the peak to the current resident size (Linux: write 5 to clear_refs); return it."""
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")
+    return peak_rss()
+
+
+def child(model_name: str, batch: int, method: str, device: str) -> None:
+    model, x = build(model_name, batch, device)
+    model.train()
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+        run_method(method, model, x, device)
+        torch.cuda.synchronize()
+        peak = torch.cuda.max_memory_allocated() - base
+    else:
+        base = reset_peak_rss()
+        run_method(method, model, x, device)
+        peak = peak_rss() - base
+    print(json.dumps({"peak": peak}))
+
+
+def fmt_bytes(n: float) -> str:
+    return f"{n / 2 ** 20:8.1f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", default="16,64,256,1024")
+    parser.add_argument("--models", default="nb201,transformer")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--no-memory", action="store_true", help="skip the subprocess memory measurement")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        name, batch, method, device = args.child
+        return child(name, int(batch), method, device)
+
+    print(f"device {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
+          f"rounds {args.rounds}")
+    header = (f"{'model':<12}{'B':>6}{'N':>10}{'forward s':>11}{'swap s':>9}{'naive s':>9}{'swap/fwd':>9}"
+              f"{'ovh ratio':>10}{'counts equal':>13}")
+    print(header)
+    memory_rows = []
+    for name in args.models.split(","):
+        for batch in [int(b) for b in args.batches.split(",")]:
+            model, x = build(name, batch, args.device)
+            model.train()
+            result, budget = neuron_facts(model, x, args.device)
+            naive_ok = result.neurons * batch * 4 * 2 <= NAIVE_LIMIT_BYTES
+            methods = ["forward", "swap"] + (["naive"] if naive_ok else [])
+            times = {m: [] for m in methods}
+            for round_ in range(args.rounds + 1):
+                for method in methods:
+                    sync(args.device)
+                    start = time.perf_counter()
+                    run_method(method, model, x, args.device)
+                    sync(args.device)
+                    if round_:  # round 0 warms up
+                        times[method].append(time.perf_counter() - start)
+            med = {m: statistics.median(t) for m, t in times.items()}
+            equal = "-"
+            if naive_ok:
+                equal = "yes" if naive_counts(model, x)[0] == result.counts[0] else "NO"
+            over_swap = med["swap"] - med["forward"]
+            ratio = (med["naive"] - med["forward"]) / max(over_swap, 1e-9) if naive_ok else float("nan")
+            naive_s = f"{med['naive']:9.3f}" if naive_ok else f"{'skipped':>9}"
+            print(f"{name:<12}{batch:>6}{result.neurons:>10}{med['forward']:>11.3f}{med['swap']:>9.3f}{naive_s}"
+                  f"{med['swap'] / med['forward']:>9.2f}{ratio:>10.1f}{equal:>13}", flush=True)
+            if not args.no_memory:
+                extra = {m: peak_extra_bytes(name, batch, m, args.device) for m in methods}
+                memory_rows.append((name, batch, budget, extra))
+    if memory_rows:
+        print("\npeak memory above model + inputs, each method in a fresh process")
+        print(f"{'model':<12}{'B':>6}{'forward':>13}{'swap':>13}{'naive':>13}{'swap extra':>13}{'budget':>13}"
+              f"{'extra/budget':>13}")
+        for name, batch, budget, peak in memory_rows:
+            naive = fmt_bytes(peak["naive"]) if "naive" in peak else f"{'skipped':>12}"
+            extra = max(0, peak["swap"] - peak["forward"])
+            print(f"{name:<12}{batch:>6}{fmt_bytes(peak['forward']):>13}{fmt_bytes(peak['swap']):>13}{naive:>13}"
+                  f"{fmt_bytes(extra):>13}{fmt_bytes(budget):>13}{extra / budget:>13.2f}")
+    print("\nratios: swap/fwd = swap_score time / plain forward time; ovh ratio = naive overhead / swap overhead")
+
+
+if __name__ == "__main__":
+    main()
