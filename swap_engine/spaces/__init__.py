@@ -21,11 +21,7 @@ def _load() -> None:
     if not _loaded:
         _loaded = True
         for module in _MODULES:
-            try:
-                importlib.import_module(f"{__name__}.{module}")
-            except ModuleNotFoundError as err:
-                if err.name != f"{__name__}.{module}":
-                    raise
+            importlib.import_module(f"{__name__}.{module}")
 
 
 def get(name: str) -> SearchSpace:
