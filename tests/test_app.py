@@ -16,7 +16,7 @@ DATA = Path(os.environ.get("SWAP_DATA", ROOT.parent / "shared" / "data"))
 TINY = {"space": "nb201", "build_options": '{"C": 4, "N": 1}', "resolution": 8, "batch_size": 16,
         "n_archs": 5, "seed": 0}
 
-pytestmark = pytest.mark.skipif(
+needs_data = pytest.mark.skipif(
     not (DATA / "cifar10" / "train_first10000.npz").exists() or not (DATA / "nb201" / "nats_bench.csv").exists(),
     reason=f"the app tests score real CIFAR-10 images against NB201 ground truth; not found under {DATA} "
            "(set SWAP_DATA or run `python -m swap_engine data fetch cifar10 nb201`)")
@@ -46,6 +46,7 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label))
 
 
+@needs_data
 def test_patterns_batch_size_slider_changes_score_and_bound():
     at = open_page(batch_size=8)
     assert_clean(at)
@@ -58,6 +59,7 @@ def test_patterns_batch_size_slider_changes_score_and_bound():
     assert len(at.get("plotly_chart")) >= 4  # gauge, per-layer bars, heatmap, cell graph
 
 
+@needs_data
 def test_patterns_bad_architecture_is_an_error_message_not_a_traceback():
     at = open_page()
     at.text_area(key="arch_box::nb201").input("|nor_conv_3x3~0|+|bogus_op~0|").run()
@@ -68,6 +70,7 @@ def test_patterns_bad_architecture_is_an_error_message_not_a_traceback():
     assert at.metric
 
 
+@needs_data
 def test_distribution_scores_all_and_splits_by_property():
     at = open_page("distribution")
     assert_clean(at)
@@ -81,6 +84,7 @@ def test_distribution_scores_all_and_splits_by_property():
     assert len(at.get("plotly_chart")) == 2
 
 
+@needs_data
 def test_correlation_regularisation_rescales_without_rescoring_and_opens_patterns():
     at = open_page("correlation")
     assert_clean(at)
@@ -100,6 +104,7 @@ def test_correlation_regularisation_rescales_without_rescoring_and_opens_pattern
     assert at.session_state["arch::nb201"] == arch
 
 
+@needs_data
 def test_batch_sweep_covers_every_batch_size_up_to_the_chosen_largest():
     at = open_page("batch_sweep", batch_size=8, n_archs=3)
     at.number_input(key="sweep_n").set_value(3)
@@ -111,6 +116,7 @@ def test_batch_sweep_covers_every_batch_size_up_to_the_chosen_largest():
     assert (summary["mean_score"] <= summary["mean_bound"]).all()
 
 
+@needs_data
 def test_search_runs_to_its_budget_and_offers_the_history():
     at = open_page("search")
     at.number_input(key="search_budget").set_value(6)
@@ -124,6 +130,7 @@ def test_search_runs_to_its_budget_and_offers_the_history():
     assert len(at.get("download_button")) == 2
 
 
+@needs_data
 def test_about_lists_data_status_and_offers_fetch_when_missing(tmp_path, monkeypatch):
     at = open_page("about")
     assert_clean(at)
@@ -141,3 +148,14 @@ def test_missing_ground_truth_says_so_instead_of_failing(tmp_path, monkeypatch):
     at = open_page("correlation", input="gaussian")
     assert not at.exception
     assert any("Data missing" in w.value for w in at.warning)
+
+
+def test_zoo_works_offline_on_noise_inputs(tmp_path, monkeypatch):
+    monkeypatch.setenv("SWAP_DATA", str(tmp_path))  # no data files at all
+    at = open_page(space="zoo", input="gaussian", resolution=32, batch_size=4, build_options="",
+                   **{"arch::zoo": "squeezenet1_1"})
+    assert_clean(at)
+    assert metric(at, "bound") == "16"
+    at.sidebar.select_slider(key="batch_size").set_value(8).run()
+    assert_clean(at)
+    assert metric(at, "bound") == "256"

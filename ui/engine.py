@@ -169,4 +169,6 @@ def guard(body: Callable[[], None]) -> None:
 
 def show_missing(err: Exception) -> None:
     st.warning(f"Data missing: {err}")
+    st.caption("Gaussian-noise and random-token inputs need no files, and the zoo's ground truth ships "
+               "with torchvision.")
     st.page_link("pages/about.py", label="Fetch it on the About / data page", icon=":material/download:")

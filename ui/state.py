@@ -119,7 +119,9 @@ def sidebar() -> None:
     sb.select_slider("Batch size B", BATCH_SIZES, key="batch_size",
                      help="Samples per pattern; the score is bounded by min(N, 2^B).")
     sb.selectbox("Input", options, key="input", format_func=lambda name: INPUT_LABELS.get(name, name))
+    native = "16 (this input's own)" if st.session_state["input"] == "cifar10-16" else space.input_spec.resolution
     sb.selectbox("Resolution", RESOLUTIONS, key="resolution", disabled=space.input_spec.kind != "image",
+                 format_func=lambda r: f"native: {native}" if r == "native" else str(r),
                  help="Resize the images (the paper's ablation uses 3, 15 and 32).")
     sb.selectbox("Device", devices.available_devices(), key="device")
     col_seed, col_rep = sb.columns(2)
@@ -150,15 +152,22 @@ def settings() -> Settings:
     """The current sidebar choices; `ValueError` when the model options text is malformed."""
     _init_defaults()
     s = st.session_state
-    resolution = s["resolution"]
-    if spaces.get(s["space"]).input_spec.kind != "image":
-        resolution = "native"
     return Settings(
         space=s["space"], batch_size=int(s["batch_size"]), input=s["input"],
-        resolution=None if resolution == "native" else int(resolution), device=s["device"],
+        resolution=_resolution(s["space"], s["input"], s["resolution"]), device=s["device"],
         seed=int(s["seed"]), repeats=int(s["repeats"]), reinit=bool(s["reinit"]),
         build_options=parse_build_options(s["build_options"]), n_archs=int(s["n_archs"]),
     )
+
+
+def _resolution(space_name: str, input_name: str, choice: str | int) -> int | None:
+    """"native" is the space's own image size; the 16x16 input keeps its 16 (it stands in for ImageNet16)."""
+    spec = spaces.get(space_name).input_spec
+    if spec.kind != "image":
+        return None
+    if choice == "native":
+        return None if input_name == "cifar10-16" else spec.resolution
+    return int(choice)
 
 
 def regularization() -> Regularization:
