@@ -81,7 +81,8 @@ def main() -> None:
 
     cols = st.columns(6)
     cols[0].metric("SWAP-Score" + (" (regularised)" if reg.on else ""), f"{final:,.1f}")
-    cols[1].metric("bound min(N, 2^B)", f"{result.bound:,}")
+    cols[1].metric(f"bound min(N, {3 if result.ternary else 2}^B)", f"{result.bound:,}",
+                   help="Ternary patterns (GELU, SiLU, Hardswish: signs -1/0/+1) allow 3^B; ReLU's 0/1 allow 2^B.")
     cols[2].metric("neurons N", f"{result.neurons:,}")
     cols[3].metric("batch size B", result.batch_size)
     cols[4].metric("parameters", f"{result.params:,}")
@@ -90,13 +91,16 @@ def main() -> None:
         st.caption(f"raw score {raw:,.1f} x factor {final / raw if raw else 0:.3g} "
                    f"(mu = {reg.mu:g}, sigma = {reg.sigma:g})")
     if result.bound and raw >= 0.98 * result.bound:
-        st.info("The score is at its bound: almost every neuron has its own pattern. "
-                "A smaller batch separates architectures better here.")
+        if result.bound < result.neurons:
+            st.info("The score is at its bound 2^B (3^B): the batch is too small to tell these neurons apart, "
+                    "so architectures get equal scores. A larger batch separates them.")
+        else:
+            st.info("The score is at N: almost every neuron has its own pattern, so the score measures "
+                    "network size rather than expressivity. A smaller batch separates architectures better.")
 
     left, right = st.columns([1, 2])
-    left.plotly_chart(charts.bound_gauge(raw, result.bound, result.neurons))
-    layers = pd.DataFrame([{"name": l.name, "call": l.call, "neurons": l.neurons, "distinct": l.distinct}
-                           for l in result.layers])
+    left.plotly_chart(charts.bound_gauge(raw, result.bound))
+    layers = result.by_layer()
     if not layers.empty:
         right.plotly_chart(charts.layer_bars(layers))
 

@@ -63,7 +63,7 @@ def layer_bars(layers: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def bound_gauge(score: float, bound: int, neurons: int) -> go.Figure:
+def bound_gauge(score: float, bound: int) -> go.Figure:
     fig = go.Figure(go.Indicator(
         mode="gauge+number", value=score, number=dict(valueformat=",.0f"),
         title=dict(text=f"score vs its bound {bound:,}", font=dict(size=14)),

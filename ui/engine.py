@@ -40,8 +40,9 @@ def _scoring_key(settings: Settings) -> Settings:
 def _score(settings: Settings, arch_text: str, keep_patterns: int) -> swap_engine.SwapResult:
     space = spaces.get(settings.space)
     arch = space.parse(arch_text)
-    torch.manual_seed(settings.seed)  # the model's initial weights follow the sidebar's seed
-    model = space.build(arch, **settings.build_kwargs())
+    with torch.random.fork_rng(devices=[]):  # initial weights follow the sidebar's seed; global RNG untouched
+        torch.manual_seed(settings.seed)
+        model = space.build(arch, **settings.build_kwargs())
     batch = inputs(settings.input, settings.batch_size, settings.resolution, settings.device)
     return swap_engine.swap_score(
         model, batch, repeats=settings.repeats, reinit="gaussian" if settings.reinit else None,
