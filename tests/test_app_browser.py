@@ -1,7 +1,8 @@
 """The app in a real browser: `streamlit run app.py` driven by Debian's Chromium through Playwright.
 
 Changes the batch size and the search space, waits for the charts, checks that no exception box appears,
-opens a point of the correlation scatter on the patterns page, and saves screenshots into test-artifacts/.
+opens a point of the correlation scatter on the patterns page, stops a long scoring run and keeps its partial
+results, and saves screenshots into test-artifacts/.
 """
 import os
 import re
@@ -72,7 +73,7 @@ def wait_idle(page, timeout: float = 60) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout * 1000)
 
 
-def test_browser_change_space_and_batch_size_then_open_a_point(app_url):
+def test_browser_space_batch_size_scatter_click_and_stop(app_url):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -117,6 +118,21 @@ def test_browser_change_space_and_batch_size_then_open_a_point(app_url):
             wait_idle(page)
             assert page.locator('[data-testid="stException"]').count() == 0
             page.screenshot(path=str(ARTIFACTS / "app_opened_from_scatter.png"), full_page=True)
+
+            # A long run stays responsive: Stop keeps the partial results.
+            archs = page.get_by_label("Architectures to sample")
+            archs.fill("3000")
+            archs.press("Enter")
+            wait_idle(page)
+            page.get_by_role("link", name="Score distribution").click()
+            page.wait_for_selector('[data-testid="stProgress"]', timeout=60_000)
+            page.wait_for_timeout(2000)
+            page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
+            page.get_by_text("Stopped after").wait_for(timeout=30_000)
+            wait_idle(page)
+            assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.screenshot(path=str(ARTIFACTS / "app_distribution_stopped.png"), full_page=True)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "app_failure.png"), full_page=True)
             raise

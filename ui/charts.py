@@ -27,16 +27,16 @@ def pattern_heatmap(values: np.ndarray, duplicated: np.ndarray, layers: list[str
     ternary = bool((vals < 0).any())
     levels = [-1, 0, 1] if ternary else [0, 1]
     colorscale = _discrete_scale([PATTERN_COLORS[v] for v in levels])
-    hover = [[f"neuron from {layer[r]}<br>sample {c}<br>sign {vals[r, c]}" for c in range(vals.shape[1])]
-             for r in range(vals.shape[0])]
+    rows = [f"{r}: {name}" for r, name in enumerate(layer)]  # hover names the layer; one label per row only
     fig = make_subplots(rows=1, cols=2, column_widths=[0.05, 0.95], shared_yaxes=True, horizontal_spacing=0.01)
-    fig.add_trace(go.Heatmap(z=dup[:, None], colorscale=[[0, "#e0e0e0"], [1, "#7b3294"]], zmin=0, zmax=1,
-                             showscale=False, hovertemplate="pattern repeated: %{z}<extra></extra>",
-                             x=["dup"]), row=1, col=1)
-    fig.add_trace(go.Heatmap(z=vals, zmin=min(levels), zmax=max(levels), colorscale=colorscale,
-                             text=hover, hoverinfo="text",
+    fig.add_trace(go.Heatmap(z=dup[:, None], y=rows, colorscale=[[0, "#e0e0e0"], [1, "#7b3294"]], zmin=0,
+                             zmax=1, showscale=False, x=["dup"],
+                             hovertemplate="%{y}<br>pattern repeated: %{z}<extra></extra>"), row=1, col=1)
+    fig.add_trace(go.Heatmap(z=vals, y=rows, zmin=min(levels), zmax=max(levels), colorscale=colorscale,
+                             hovertemplate="%{y}<br>sample %{x}<br>sign %{z}<extra></extra>",
                              colorbar=dict(title="sign", tickvals=levels, len=0.6)), row=1, col=2)
-    fig.update_yaxes(showticklabels=False, title_text="neurons (sorted by pattern)", row=1, col=1)
+    fig.update_yaxes(showticklabels=False, autorange="reversed")
+    fig.update_yaxes(title_text="neurons (sorted by pattern)", row=1, col=1)
     fig.update_xaxes(title_text="sample in the batch", row=1, col=2)
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=30, b=40),
                       title=f"{len(vals)} sampled neurons; purple: pattern shared with another neuron")

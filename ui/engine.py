@@ -114,8 +114,10 @@ def run_jobs(jobs: list[tuple[Settings, str]], *, key: str, label: str = "Scorin
     col_stop, col_resume, col_info = st.columns([1, 1, 4])
     if col_stop.button("Stop", key=f"{key}_stop", disabled=finished or run["stopped"]):
         run["stopped"] = True
+        st.rerun()  # redraw the buttons in their new state
     if col_resume.button("Resume", key=f"{key}_resume", disabled=finished or not run["stopped"]):
         run["stopped"] = False
+        st.rerun()
     if not finished and not run["stopped"]:
         bar = st.progress(run["next"] / len(jobs), text=f"{label}: {run['next']} / {len(jobs)}")
         while run["next"] < len(jobs):
