@@ -54,8 +54,13 @@ def main() -> None:
         "exp(-(params/1000 - mu)^2 / sigma) to favour a model size.")
     st.subheader("Ground truth")
     st.table(GROUND_TRUTHS.set_index("benchmark"))
+    st.download_button("Download CSV", GROUND_TRUTHS.to_csv(index=False), file_name="swap_ground_truths.csv",
+                       mime="text/csv", key="gt_csv")
     st.subheader("Inputs")
-    st.table(pd.DataFrame(state.INPUT_LABELS.items(), columns=["input", "what"]).set_index("input"))
+    inputs = pd.DataFrame(state.INPUT_LABELS.items(), columns=["input", "what"])
+    st.table(inputs.set_index("input"))
+    st.download_button("Download CSV", inputs.to_csv(index=False), file_name="swap_inputs.csv", mime="text/csv",
+                       key="inputs_csv")
 
     st.subheader("Data files")
     st.caption(f"Data directory: `{data.data_dir()}` (set `SWAP_DATA` to use another).")

@@ -60,6 +60,15 @@ def _pick_table(settings: state.Settings) -> pd.DataFrame:
     return pd.DataFrame({"arch": engine.sample_archs(settings.space, max(settings.n_archs, 20), settings.seed)})
 
 
+def _number(value: float, compact: bool = False) -> str:
+    """Whole numbers without decimals; with `compact`, thousands and millions as K and M."""
+    if compact and abs(value) >= 1e6:
+        return f"{value / 1e6:,.2f} M"
+    if compact and abs(value) >= 1e4:
+        return f"{value / 1e3:,.1f} K"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
 def main() -> None:
     settings = state.settings()
     reg = state.regularization()
@@ -80,12 +89,12 @@ def main() -> None:
     final = engine.regularize(raw, result.params, reg)
 
     cols = st.columns(6)
-    cols[0].metric("SWAP-Score" + (" (regularised)" if reg.on else ""), f"{final:,.1f}")
+    cols[0].metric("SWAP-Score" + (" (regularised)" if reg.on else ""), _number(final))
     cols[1].metric(f"bound min(N, {3 if result.ternary else 2}^B)", f"{result.bound:,}",
                    help="Ternary patterns (GELU, SiLU, Hardswish: signs -1/0/+1) allow 3^B; ReLU's 0/1 allow 2^B.")
     cols[2].metric("neurons N", f"{result.neurons:,}")
     cols[3].metric("batch size B", result.batch_size)
-    cols[4].metric("parameters", f"{result.params:,}")
+    cols[4].metric("parameters", _number(result.params, compact=True), help=f"{result.params:,} parameters")
     cols[5].metric("seconds", f"{result.seconds:.2f}")
     if reg.on:
         st.caption(f"raw score {raw:,.1f} x factor {final / raw if raw else 0:.3g} "

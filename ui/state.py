@@ -119,7 +119,12 @@ def sidebar() -> None:
     sb.select_slider("Batch size B", BATCH_SIZES, key="batch_size",
                      help="Samples per pattern; the score is bounded by min(N, 2^B).")
     sb.selectbox("Input", options, key="input", format_func=lambda name: INPUT_LABELS.get(name, name))
-    native = "16 (this input's own)" if st.session_state["input"] == "cifar10-16" else space.input_spec.resolution
+    if space.input_spec.kind != "image":
+        native = "not used for tokens"
+    elif st.session_state["input"] == "cifar10-16":
+        native = "16 (this input's own)"
+    else:
+        native = str(space.input_spec.resolution)
     sb.selectbox("Resolution", RESOLUTIONS, key="resolution", disabled=space.input_spec.kind != "image",
                  format_func=lambda r: f"native: {native}" if r == "native" else str(r),
                  help="Resize the images (the paper's ablation uses 3, 15 and 32).")
