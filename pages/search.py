@@ -1,5 +1,4 @@
 """Search: SWAP-guided regularised evolution, watched live; stop any time, export the history."""
-import time
 
 import pandas as pd
 import streamlit as st
@@ -48,7 +47,7 @@ def start(settings: state.Settings, reg: state.Regularization, options: dict) ->
     }
 
 
-def draw(job: dict, truth: dict, target: str | None, space, chart, best_box) -> None:
+def draw(job: dict, truth: dict, target: str | None, chart, best_box) -> None:
     table = history_table(job, truth, target)
     if table.empty:
         return
@@ -109,11 +108,11 @@ def main() -> None:
             result = job["search"].run(budget=job["budget"], seconds=REFRESH_SECONDS)
             done = job["search"].evaluations
             progress.progress(min(done / job["budget"], 1.0), text=f"Searching: {done} / {job['budget']} evaluations")
-            draw(job, truth, target, space, chart, best_box)
+            draw(job, truth, target, chart, best_box)
             if result.stopped != "time":
                 job["running"], job["stopped_by"] = False, result.stopped
         st.rerun()  # redraw as finished (Stop disabled); the search keeps its state
-    draw(job, truth, target, space, chart, best_box)
+    draw(job, truth, target, chart, best_box)
     if job["stopped_by"] == "exhausted":
         st.warning("The search kept revisiting known architectures and stopped before its budget.")
 

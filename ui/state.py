@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from swap_engine import data, spaces
 from swap_engine import device as devices
-from swap_engine import spaces
 
 BATCH_SIZES = [2**i for i in range(11)]  # 1 .. 1024, log steps
 RESOLUTIONS = ["native", 3, 8, 15, 16, 32, 64, 96, 128, 224]
@@ -88,7 +88,8 @@ def _init_defaults() -> None:
 def inputs_for(space_name: str) -> list[str]:
     """Inputs that fit the space's models, its own default first."""
     spec = spaces.get(space_name).input_spec
-    options = list(INPUTS_BY_KIND.get(spec.kind, []))
+    known = set(data.input_names())
+    options = [name for name in INPUTS_BY_KIND.get(spec.kind, []) if name in known]
     if spec.default_input in options:
         options.remove(spec.default_input)
     return [spec.default_input, *options]
