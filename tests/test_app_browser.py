@@ -25,8 +25,9 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not at /usr/bin/chromium "
                        "(`make browser-deps` installs it: apt-get install chromium chromium-driver)"),
-    pytest.mark.skipif(not (DATA / "cifar10" / "train_first10000.npz").exists(),
-                       reason=f"CIFAR-10 images not found under {DATA} (set SWAP_DATA)"),
+    pytest.mark.skipif(not (DATA / "cifar10" / "train_first10000.npz").exists()
+                       or not (DATA / "darts" / "DARTS_archs_CIFAR10.csv").exists(),
+                       reason=f"CIFAR-10 images or the DARTS benchmark not found under {DATA} (set SWAP_DATA)"),
 ]
 
 
