@@ -47,20 +47,29 @@ def start(settings: state.Settings, reg: state.Regularization, options: dict) ->
     }
 
 
-def draw(job: dict, truth: dict, target: str | None, chart, best_box) -> None:
+def draw(job: dict, truth: dict, target: str | None, boxes: dict) -> None:
+    """Fill the placeholders: best so far, the live chart, and the best cell (redrawn as the search runs)."""
     table = history_table(job, truth, target)
     if table.empty:
         return
     draws = st.session_state["search_draws"] = st.session_state.get("search_draws", 0) + 1  # unique chart keys
-    chart.plotly_chart(charts.search_progress(table, "score", target), key=f"search_chart_{draws}")
     best = job["search"].best
-    with best_box.container():
+    with boxes["best"].container():
         cols = st.columns(3)
         cols[0].metric("evaluations", f"{job['search'].evaluations} / {job['budget']}")
         cols[1].metric("best score", f"{best.score:,.1f}")
         if target is not None and best.arch in truth:
             cols[2].metric(f"its true {target}", f"{truth[best.arch]:.2f}")
         st.code(best.arch, language=None)
+    boxes["chart"].plotly_chart(charts.search_progress(table, "score", target), key=f"search_chart_{draws}")
+    space = job["search"].space
+    edges = space.graph(space.parse(best.arch))
+    if edges:
+        with boxes["cell"].container():
+            st.subheader("Best architecture so far")
+            figures = charts.cell_graphs(edges)
+            for i, (column, figure) in enumerate(zip(st.columns(len(figures)), figures)):
+                column.plotly_chart(figure, key=f"search_cell_{draws}_{i}")
 
 
 def main() -> None:
@@ -89,10 +98,12 @@ def main() -> None:
         job = st.session_state["search_job"]
     running = job is not None and job["running"]
     if b_stop.button("Stop", key="search_stop", disabled=not running):
-        job["running"], running = False, False
+        job["running"] = False
+        st.rerun()  # redraw the buttons in their new state
     can_resume = job is not None and not running and job["search"].evaluations < options["budget"]
     if b_resume.button("Resume", key="search_resume", disabled=not can_resume):
-        job["budget"], job["running"], running = options["budget"], True, True
+        job["budget"], job["running"] = options["budget"], True
+        st.rerun()
     if job is None:
         st.info("Set a budget and press Start.")
         return
@@ -101,29 +112,21 @@ def main() -> None:
                    "Start a new search to use the new ones.")
 
     truth = _true_values(space, target)
-    best_box, chart = st.empty(), st.empty()
+    progress_box = st.empty()
+    boxes = {"best": st.empty(), "chart": st.empty(), "cell": st.empty()}
     if running:
-        progress = st.progress(0.0, text="Searching ...")
+        progress = progress_box.progress(0.0, text="Searching ...")
         while job["running"]:
             result = job["search"].run(budget=job["budget"], seconds=REFRESH_SECONDS)
             done = job["search"].evaluations
             progress.progress(min(done / job["budget"], 1.0), text=f"Searching: {done} / {job['budget']} evaluations")
-            draw(job, truth, target, chart, best_box)
+            draw(job, truth, target, boxes)
             if result.stopped != "time":
                 job["running"], job["stopped_by"] = False, result.stopped
         st.rerun()  # redraw as finished (Stop disabled); the search keeps its state
-    draw(job, truth, target, chart, best_box)
+    draw(job, truth, target, boxes)
     if job["stopped_by"] == "exhausted":
         st.warning("The search kept revisiting known architectures and stopped before its budget.")
-
-    best = job["search"].best
-    if best is not None:
-        edges = space.graph(space.parse(best.arch))
-        if edges:
-            st.subheader("Best architecture so far")
-            figures = charts.cell_graphs(edges)
-            for i, (column, figure) in enumerate(zip(st.columns(len(figures)), figures)):
-                column.plotly_chart(figure, key=f"search_best_cell_{i}")
     table = history_table(job, truth, target)
     st.dataframe(table, hide_index=True)
     col_csv, col_jsonl, _ = st.columns([1, 1, 3])

@@ -117,7 +117,7 @@ def test_batch_sweep_covers_every_batch_size_up_to_the_chosen_largest():
 
 
 @needs_data
-def test_search_runs_to_its_budget_and_offers_the_history():
+def test_search_runs_to_its_budget_resumes_and_offers_the_history():
     at = open_page("search")
     at.number_input(key="search_budget").set_value(6)
     at.number_input(key="search_population").set_value(3)
@@ -128,6 +128,11 @@ def test_search_runs_to_its_budget_and_offers_the_history():
     history = at.dataframe[0].value
     assert len(history) >= 6 and "cifar10_test_acc_pct" in history
     assert len(at.get("download_button")) == 2
+    at.number_input(key="search_budget").set_value(9).run()
+    at.button(key="search_resume").click().run()  # continues the same search to the larger budget
+    assert_clean(at)
+    assert metric(at, "evaluations") == "9 / 9"
+    assert at.dataframe[0].value["arch"].head(len(history)).tolist() == history["arch"].tolist()
 
 
 @needs_data
