@@ -36,13 +36,16 @@ def history_table(job: dict, truth: dict[str, float], target: str | None) -> pd.
     return table
 
 
-def start(settings: state.Settings, reg: state.Regularization, options: dict) -> None:
+def start(settings: state.Settings, reg: state.Regularization, options: dict,
+          history: search.History | None = None) -> None:
+    """A new search (or one that replays a saved `history` and continues it) becomes the page's job."""
     space = spaces.get(settings.space)
     fitness = engine.AppFitness(settings, reg)
     st.session_state["search_job"] = {
         "search": search.Search(space, fitness, population=options["population"],
                                 sample_size=min(options["sample_size"], options["population"]),
-                                mutations=options["mutations"], crossover=options["crossover"], seed=settings.seed),
+                                mutations=options["mutations"], crossover=options["crossover"], seed=settings.seed,
+                                history=history),
         "budget": options["budget"], "running": True, "stopped_by": None, "setup": (settings, reg),
     }
 
@@ -104,6 +107,18 @@ def main() -> None:
     if b_resume.button("Resume", key="search_resume", disabled=not can_resume):
         job["budget"], job["running"] = options["budget"], True
         st.rerun()
+    with st.expander("Resume a saved search"):
+        upload = st.file_uploader("History JSONL (from this page's export)", type=["jsonl", "json", "txt"],
+                                  key="search_upload")
+        st.caption("Set the same space, sidebar settings and search options as when it was saved; the search "
+                   "replays the history, then continues to the budget.")
+        if st.button("Resume from this history", key="search_load", disabled=upload is None):
+            try:
+                start(settings, reg, options, search.History.loads(upload.getvalue().decode("utf-8")))
+            except (ValueError, UnicodeDecodeError) as err:
+                st.error(f"Cannot resume from this file: {err}")
+            else:
+                st.rerun()
     if job is None:
         st.info("Set a budget and press Start.")
         return

@@ -134,6 +134,17 @@ def test_search_runs_to_its_budget_resumes_and_offers_the_history():
     assert metric(at, "evaluations") == "9 / 9"
     assert at.dataframe[0].value["arch"].head(len(history)).tolist() == history["arch"].tolist()
 
+    saved = at.session_state["search_job"]["search"].history.dumps().encode()
+    fresh = open_page("search")
+    for key, value in (("search_budget", 12), ("search_population", 3), ("search_sample", 2)):
+        fresh.number_input(key=key).set_value(value)
+    fresh.file_uploader(key="search_upload").set_value(("h.jsonl", saved, "application/x-ndjson")).run()
+    fresh.button(key="search_load").click().run()
+    assert_clean(fresh)
+    assert metric(fresh, "evaluations") == "12 / 12"
+    before = at.dataframe[0].value["arch"].tolist()
+    assert fresh.dataframe[0].value["arch"].head(len(before)).tolist() == before  # replayed, then continued
+
 
 @needs_data
 def test_about_lists_data_status_and_offers_fetch_when_missing(tmp_path, monkeypatch):
