@@ -71,8 +71,8 @@ def sample_archs(space_name: str, n: int, seed: int) -> list[str]:
 
 
 def benchmark_sample(name: str, n: int, seed: int) -> pd.DataFrame:
-    """`n` seeded rows of a ground-truth table (all of it when smaller)."""
-    table = benchmark(name)
+    """`n` seeded rows of a ground-truth table (all of it when smaller), one per architecture."""
+    table = benchmark(name).drop_duplicates("arch")  # e.g. flexibert-500 lists a few archs twice
     return table.sample(n=min(n, len(table)), random_state=seed).reset_index(drop=True)
 
 
