@@ -4,25 +4,22 @@
 
 Time: median of interleaved rounds (forward, swap, naive, forward, ...) after one untimed warm-up round,
 so machine noise hits all three alike. "Overhead" = a method's time minus the plain forward's.
-Memory: each method runs once in a fresh subprocess; its peak (resident memory on the CPU,
-torch.cuda.max_memory_allocated on CUDA) above the memory held after building model and inputs.
+Memory: the peak of live tensor bytes while each method runs (CPU: from the profiler's allocation
+events; CUDA: torch.cuda.max_memory_allocated), above what was live before.
 "swap extra" = swap's peak minus the plain forward's, next to the budget of ceil(B/64) * 8 bytes per
 neuron (x2 ternary) plus the largest activation layer.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import torch
-from torch import nn
+from torch.profiler import ProfilerActivity, profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -75,44 +72,27 @@ def neuron_facts(model, x, device):
     return result, budget
 
 
-def peak_extra_bytes(model_name: str, batch: int, method: str, device: str) -> int:
-    """Run one method in a fresh interpreter; its peak memory above model and inputs."""
-    out = subprocess.run([sys.executable, __file__, "--child", model_name, str(batch), method, device],
-                         capture_output=True, text=True, check=True)
-    return int(json.loads(out.stdout.strip().splitlines()[-1])["peak"])
+def peak_tensor_bytes(method: str, model, x, device: str) -> int:
+    """Peak bytes of live tensors while one method runs, above what was live before it.
 
-
-def peak_rss() -> int:
-    """Peak resident memory of this process in bytes (Linux's VmHWM, which clear_refs can reset)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def reset_peak_rss() -> int:
-    """Reset the peak to the current resident size (Linux: write 5 to clear_refs); return it."""
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")
-    return peak_rss()
-
-
-def child(model_name: str, batch: int, method: str, device: str) -> None:
-    model, x = build(model_name, batch, device)
-    model.train()
+    CPU: replayed from the profiler's allocation and free events (exact, unlike resident-memory readings,
+    which the C allocator's caching blurs); CUDA: torch.cuda.max_memory_allocated.
+    """
     if device.startswith("cuda"):
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         base = torch.cuda.memory_allocated()
         run_method(method, model, x, device)
         torch.cuda.synchronize()
-        peak = torch.cuda.max_memory_allocated() - base
-    else:
-        base = reset_peak_rss()
+        return torch.cuda.max_memory_allocated() - base
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         run_method(method, model, x, device)
-        peak = peak_rss() - base
-    print(json.dumps({"peak": peak}))
+    events = sorted((e for e in prof.events() if e.self_cpu_memory_usage), key=lambda e: e.time_range.start)
+    live = peak = 0
+    for event in events:
+        live += event.self_cpu_memory_usage
+        peak = max(peak, live)
+    return peak
 
 
 def fmt_bytes(n: float) -> str:
@@ -125,12 +105,8 @@ def main() -> None:
     parser.add_argument("--models", default="nb201,transformer")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--no-memory", action="store_true", help="skip the subprocess memory measurement")
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory measurement")
     args = parser.parse_args()
-    if args.child:
-        name, batch, method, device = args.child
-        return child(name, int(batch), method, device)
 
     print(f"device {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
           f"rounds {args.rounds}")
@@ -164,10 +140,10 @@ def main() -> None:
             print(f"{name:<12}{batch:>6}{result.neurons:>10}{med['forward']:>11.3f}{med['swap']:>9.3f}{naive_s}"
                   f"{med['swap'] / med['forward']:>9.2f}{ratio:>10.1f}{equal:>13}", flush=True)
             if not args.no_memory:
-                extra = {m: peak_extra_bytes(name, batch, m, args.device) for m in methods}
-                memory_rows.append((name, batch, budget, extra))
+                peaks = {m: peak_tensor_bytes(m, model, x, args.device) for m in methods}
+                memory_rows.append((name, batch, budget, peaks))
     if memory_rows:
-        print("\npeak memory above model + inputs, each method in a fresh process")
+        print("\npeak memory of live tensors while each method runs")
         print(f"{'model':<12}{'B':>6}{'forward':>13}{'swap':>13}{'naive':>13}{'swap extra':>13}{'budget':>13}"
               f"{'extra/budget':>13}")
         for name, batch, budget, peak in memory_rows:

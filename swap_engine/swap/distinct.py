@@ -51,42 +51,79 @@ def row_hash(keys: torch.Tensor) -> torch.Tensor:
 class DistinctCounts:
     total: int
     per_layer: list[int]
-    sorted_layers: list[torch.Tensor]  # each layer's sorted values: multiplicities by binary search
-
-    def multiplicity(self, hashes: torch.Tensor) -> torch.Tensor:
-        """How many neurons (in all layers) share each given neuron's pattern; 1 = unique."""
-        found = torch.zeros_like(hashes)
-        for values in self.sorted_layers:
-            found += torch.searchsorted(values, hashes, right=True) - torch.searchsorted(values, hashes)
-        return found
+    multiplicity: torch.Tensor | None  # per sampled neuron: how many neurons share its pattern (1 = unique)
 
 
-def count_distinct(layers: list[torch.Tensor]) -> DistinctCounts:
-    """Distinct rows over all `layers` (each (n_l, K) int64) and within each.
+def count_distinct(layers: list[torch.Tensor], sample: torch.Tensor | None = None) -> DistinctCounts:
+    """Distinct rows over all `layers` (each (n_l, K) int64) and within each, consuming the list.
 
-    One-word keys are sorted in place: callers must take what they need from them first.
+    Layers are processed one at a time and released (their one-word keys are sorted in place), so the
+    peak is the keys themselves plus the union of each layer's distinct values. `sample` holds rows whose
+    multiplicity over all layers is wanted (for display).
     """
-    sorted_layers = [_sort_inplace(row_hash(keys) if keys.shape[1] > 1 else keys.view(-1)) for keys in layers]
-    per_layer = [int(torch.count_nonzero(_boundaries(values))) if values.numel() else 0 for values in sorted_layers]
-    union = torch.empty(sum(per_layer), dtype=torch.int64, device=layers[0].device if layers else None)
+    multi_word = bool(layers) and layers[0].shape[1] > 1
+    device = layers[0].device if layers else None
+    sample_hashes = row_hash(sample) if sample is not None else None
+    multiplicity = torch.zeros_like(sample_hashes) if sample is not None else None
+    per_layer: list[int] = []
+    distinct_parts: list[torch.Tensor] = []
+    repeated: list[torch.Tensor] = []
+    kept = list(layers) if multi_word else []  # multi-word keys stay for the collision check
+    while layers:
+        keys = layers.pop(0)
+        values = _sort_inplace(row_hash(keys) if multi_word else keys.view(-1))
+        del keys
+        if multiplicity is not None:
+            multiplicity += (torch.searchsorted(values, sample_hashes, right=True)
+                             - torch.searchsorted(values, sample_hashes))
+        if multi_word:
+            repeated.append(_repeated_sorted(values))
+        distinct = values[_boundaries(values)] if values.numel() else values
+        per_layer.append(distinct.numel())
+        distinct_parts.append(distinct)
+        del values
+    union = torch.empty(sum(per_layer), dtype=torch.int64, device=device)
     start = 0
-    for values, distinct in zip(sorted_layers, per_layer):  # filled layer by layer: one small temporary
-        if distinct:
-            union[start:start + distinct] = values[_boundaries(values)]
-        start += distinct
+    while distinct_parts:  # moved part by part into one buffer, so two copies never coexist
+        part = distinct_parts.pop(0)
+        union[start:start + part.numel()] = part
+        start += part.numel()
     union = _sort_inplace(union)
     total = int(torch.count_nonzero(_boundaries(union))) if union.numel() else 0
-    if layers and layers[0].shape[1] > 1 and _has_collision(layers, sorted_layers, union):
-        per_layer = [torch.unique(keys, dim=0).shape[0] for keys in layers]
-        total = torch.unique(torch.cat(layers), dim=0).shape[0]
-    return DistinctCounts(total, per_layer, sorted_layers)
+    if multi_word and _has_collision(kept, repeated + [_repeated_sorted(union)]):
+        per_layer = [torch.unique(keys, dim=0).shape[0] for keys in kept]
+        total = torch.unique(torch.cat(kept), dim=0).shape[0]
+        if sample is not None:
+            multiplicity = torch.stack([sum((keys == row).all(dim=1).sum() for keys in kept) for row in sample])
+    return DistinctCounts(total, per_layer, multiplicity)
 
 
-def _has_collision(layers, sorted_layers, union) -> bool:
-    """True when some equal hashes belong to different keys (then counts need the exact method)."""
-    repeated = torch.cat([_repeated_sorted(values) for values in sorted_layers] + [_repeated_sorted(union)])
-    if repeated.numel() == 0:
+def _has_collision(layers: list[torch.Tensor], repeated: list[torch.Tensor]) -> bool:
+    """True when some equal hashes belong to different keys (then counts need the exact method).
+
+    Only rows whose hash occurs more than once are gathered; sorted by hash, a group of equal hashes holds
+    a collision exactly when two neighbours in it differ.
+    """
+    values = _sort_inplace(torch.cat(repeated))
+    values = values[_boundaries(values)] if values.numel() else values
+    if values.numel() == 0:
         return False
-    repeated = torch.unique(repeated)
-    rows = torch.cat([keys[torch.isin(row_hash(keys), repeated)] for keys in layers])
-    return torch.unique(rows, dim=0).shape[0] != repeated.numel()
+    rows = torch.cat([keys[_member(row_hash(keys), values)] for keys in layers])
+    hashes = row_hash(rows)
+    order = _argsort(hashes)
+    rows, hashes = rows[order], hashes[order]
+    same_hash = hashes[1:] == hashes[:-1]
+    same_row = (rows[1:] == rows[:-1]).all(dim=1)
+    return bool((same_hash & ~same_row).any())
+
+
+def _member(values: torch.Tensor, sorted_set: torch.Tensor) -> torch.Tensor:
+    """values in sorted_set, by binary search (works on every device)."""
+    position = torch.searchsorted(sorted_set, values).clamp_(max=sorted_set.numel() - 1)
+    return sorted_set[position] == values
+
+
+def _argsort(values: torch.Tensor) -> torch.Tensor:
+    if values.device.type == "cpu":
+        return torch.from_numpy(values.numpy().argsort())
+    return torch.argsort(values)

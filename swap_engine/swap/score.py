@@ -16,7 +16,7 @@ from torch import nn
 from swap_engine.device import resolve_device
 from swap_engine.swap.capture import (DEFAULT_ACTIVATIONS, NONNEGATIVE_ACTIVATIONS, LayerKeys, PatternCapture,
                                       activation_modules)
-from swap_engine.swap.distinct import count_distinct, row_hash
+from swap_engine.swap.distinct import count_distinct
 from swap_engine.swap.model_state import count_params, gaussian_reinit, preserved, regularization_factor
 from swap_engine.swap.packing import WORD_BITS, unpack_patterns
 
@@ -246,14 +246,18 @@ def _count(layers: list[LayerKeys], batch_size: int, keep: int, seed: int):
         chosen = np.sort(np.random.default_rng(seed).choice(neurons, size=min(keep, neurons), replace=False))
         owner = np.searchsorted(np.cumsum(sizes), chosen, side="right")
         offset = chosen - np.concatenate([[0], np.cumsum(sizes)])[owner]
-        rows = torch.stack([keys[layer][int(i)] for layer, i in zip(owner, offset)])
-    counts = count_distinct(keys)
+        rows = torch.stack([keys[layer][int(i)] for layer, i in zip(owner, offset)])  # a copy
+    if planes == 2 and words == 1 and 2 * batch_size <= WORD_BITS:  # both planes fit in one word: exact keys
+        keys = [key[:, :1] | (key[:, 1:] << batch_size) for key in keys]
+        counts = count_distinct(keys, rows[:, :1] | (rows[:, 1:] << batch_size) if rows is not None else None)
+    else:
+        counts = count_distinct(keys, rows)
     stats = [LayerStat(layer.name, layer.call, size, distinct)
              for layer, size, distinct in zip(layers, sizes, counts.per_layer)]
     sample = None
     if rows is not None:
         values = unpack_patterns(rows.view(-1, planes, words), batch_size).cpu().numpy()
-        duplicated = (counts.multiplicity(row_hash(rows)) > 1).cpu().numpy()
+        duplicated = (counts.multiplicity > 1).cpu().numpy()
         sample = PatternSample(values, duplicated, [layers[i].name for i in owner], chosen)
     return counts.total, stats, sample, neurons
 
