@@ -5,17 +5,27 @@ The app's sidebar and the CLI list what is registered instead of hard-coding nam
 from __future__ import annotations
 
 import fnmatch
-from typing import Callable, Generic, Iterator, TypeVar
+import importlib
+from typing import Callable, Generic, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 
 
 class Registry(Generic[T]):
-    """Maps names to entries; `kind` only appears in error messages ("unknown search space ...")."""
+    """Maps names to entries; `kind` only appears in error messages ("unknown search space ...").
 
-    def __init__(self, kind: str) -> None:
+    `modules` are imported on the first lookup (each registers its entries when imported), so importing
+    the package stays light and an entry's module loads only when someone asks for the registry.
+    """
+
+    def __init__(self, kind: str, modules: Sequence[str] = ()) -> None:
         self.kind = kind
         self._entries: dict[str, T] = {}
+        self._modules = list(modules)
+
+    def _load(self) -> None:
+        while self._modules:
+            importlib.import_module(self._modules.pop(0))
 
     def register(self, name: str, entry: T) -> T:
         if name in self._entries:
@@ -28,6 +38,7 @@ class Registry(Generic[T]):
         return lambda entry: self.register(name, entry)
 
     def get(self, name: str) -> T:
+        self._load()
         try:
             return self._entries[name]
         except KeyError:
@@ -36,10 +47,13 @@ class Registry(Generic[T]):
 
     def names(self, pattern: str = "*") -> list[str]:
         """Registered names matching a shell-style pattern, in registration order."""
+        self._load()
         return [n for n in self._entries if fnmatch.fnmatchcase(n, pattern)]
 
     def __contains__(self, name: object) -> bool:
+        self._load()
         return name in self._entries
 
     def __iter__(self) -> Iterator[str]:
+        self._load()
         return iter(self._entries)
