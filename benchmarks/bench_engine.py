@@ -56,7 +56,7 @@ def run_method(method: str, model, x, device: str):
     elif method == "swap":
         swap_score(model, x, device=device)
     else:
-        naive_counts(model, x)
+        naive_counts(model, x, layers=False)
 
 
 def sync(device: str):
@@ -106,7 +106,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory measurement")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (1 keeps timings sane when other processes load the machine: "
+                             "OpenMP threads that lose their core wait for each other)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     print(f"device {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
           f"rounds {args.rounds}")
@@ -133,7 +138,7 @@ def main() -> None:
             med = {m: statistics.median(t) for m, t in times.items()}
             equal = "-"
             if naive_ok:
-                equal = "yes" if naive_counts(model, x)[0] == result.counts[0] else "NO"
+                equal = "yes" if naive_counts(model, x, layers=False)[0] == result.counts[0] else "NO"
             over_swap = med["swap"] - med["forward"]
             ratio = (med["naive"] - med["forward"]) / max(over_swap, 1e-9) if naive_ok else float("nan")
             naive_s = f"{med['naive']:9.3f}" if naive_ok else f"{'skipped':>9}"

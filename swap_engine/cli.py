@@ -1,6 +1,6 @@
 """`python -m swap_engine COMMAND ...`: each module in `swap_engine/commands/` adds one command.
 
-A command module defines `register(subparsers)` which adds its parser and sets `func` (args -> exit code).
+A command module (name not starting with "_") defines `register(subparsers)` which adds its parser and sets `func` (args -> exit code).
 """
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="SWAP-Score engine: score, study and search architectures.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):  # shared helpers, not commands
+            continue
         importlib.import_module(f"{commands.__name__}.{info.name}").register(sub)
     return parser
 

@@ -7,6 +7,7 @@ import json
 import sys
 
 from swap_engine import data, spaces, swap_score
+from swap_engine.commands._args import mu_sigma, parse_pairs
 
 
 def register(subparsers) -> None:
@@ -29,22 +30,13 @@ def register(subparsers) -> None:
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--reinit", choices=("gaussian",), default=None, help="re-draw weights each repeat")
     parser.add_argument("--regularize", type=mu_sigma, default=None, metavar="MU,SIGMA")
+    parser.add_argument("--model-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="passed to space.build (e.g. C=8, variant=full); repeatable")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
     parser.add_argument("--json", action="store_true", help="one JSON object per architecture")
     parser.add_argument("--csv", default=None, metavar="PATH", help="also write the table as CSV")
     parser.add_argument("--layers", action="store_true", help="print the per-layer breakdown too")
     parser.set_defaults(func=run)
-
-
-def mu_sigma(text: str) -> tuple[float, float]:
-    """'MU,SIGMA' -> (mu, sigma) for argparse."""
-    try:
-        mu, sigma = (float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected MU,SIGMA (two numbers), got {text!r}") from None
-    if sigma <= 0:
-        raise argparse.ArgumentTypeError(f"sigma must be positive, got {sigma}")
-    return mu, sigma
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,11 +46,12 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("nothing to score: give --arch TEXT or --sample N")
     batch = data.inputs(args.input or space.input_spec.default_input, args.batch_size, split=args.split,
                         resolution=args.resolution)
+    build_options = parse_pairs(args.model_option, "--model-option")
     rows = []
     if not args.json:
         print(f"{'score':>14} {'neurons':>10} {'params':>10} {'time':>8}  arch")
     for arch in archs:
-        result = swap_score(space.build(arch), batch, pattern=args.pattern, conv_only=args.conv_only,
+        result = swap_score(space.build(arch, **build_options), batch, pattern=args.pattern, conv_only=args.conv_only,
                             mode=args.mode, repeats=args.repeats, reinit=args.reinit, seed=args.seed,
                             regularize=args.regularize, device=args.device)
         row = {"arch": space.format(arch), **result.summary()}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from swap_engine import search as evolution
 from swap_engine import spaces
+from swap_engine.commands._args import mu_sigma
 
 DEFAULT_BUDGET = 500
 
@@ -34,7 +35,7 @@ def register(subparsers) -> None:
                         help="recombine the two best of each tournament (where the space supports it)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--input", default=None, help="input batch name (default: the space's own)")
-    parser.add_argument("--regularize", type=_mu_sigma, default=None, metavar="MU,SIGMA",
+    parser.add_argument("--regularize", type=mu_sigma, default=None, metavar="MU,SIGMA",
                         help="multiply SWAP by exp(-(params/1000 - MU)^2 / SIGMA); one number sets both "
                              "(--evidence compares plain SWAP with regularised, default "
                              f"{evolution.NB201_REGULARIZE[0]:.10g},{evolution.NB201_REGULARIZE[1]:.10g})")
@@ -48,18 +49,6 @@ def register(subparsers) -> None:
                         help="run the NB201 SWAP-NAS vs random search comparison and write it as Markdown")
     parser.add_argument("--seeds", type=int, default=10, help="searches per method for --evidence (default 10)")
     parser.set_defaults(func=_run)
-
-
-def _mu_sigma(text: str) -> tuple[float, float]:
-    try:
-        values = [float(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--regularize wants MU,SIGMA numbers, got {text!r}") from None
-    if len(values) == 1:
-        values *= 2
-    if len(values) != 2 or values[1] <= 0:
-        raise argparse.ArgumentTypeError(f"--regularize wants MU,SIGMA with SIGMA > 0, got {text!r}")
-    return values[0], values[1]
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -6,11 +6,11 @@ scatter plot per proxy under --out, and prints the correlation table.
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
 from typing import Any
 
 from swap_engine import study
+from swap_engine.commands._args import parse_pairs, parse_value  # noqa: F401 (parse_value: tests)
 
 
 def register(subparsers) -> None:
@@ -52,24 +52,6 @@ def register(subparsers) -> None:
                         help="regenerate this study's rows in the results table of PATH (e.g. docs/results.md)")
     parser.add_argument("--no-plots", action="store_true", help="skip the scatter plots")
     parser.set_defaults(func=run)
-
-
-def parse_value(text: str) -> Any:
-    """A Python literal (int, float, bool, tuple, ...) when it is one, else the text itself. Never eval."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def parse_pairs(items: list[str], flag: str) -> dict[str, Any]:
-    pairs = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"{flag} {item!r} must look like KEY=VALUE")
-        pairs[key.strip()] = parse_value(value.strip())
-    return pairs
 
 
 def parse_proxy_options(items: list[str]) -> dict[str, dict[str, Any]]:

@@ -6,7 +6,6 @@ buffers, gradients, train/eval mode and hooks come back unchanged.
 """
 from __future__ import annotations
 
-import importlib
 import inspect
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -34,10 +33,10 @@ class Proxy:
         return [p.name for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
 
 
-_registry: Registry[Proxy] = Registry("proxy")
-_MODULES = ("swap", "params", "flops", "naswot", "synflow", "snip", "grasp", "fisher", "grad_norm",
-            "jacov", "zen", "zico")
-_loaded = False
+# One module per proxy, imported on first lookup.
+_registry: Registry[Proxy] = Registry("proxy", [
+    f"{__name__}.{module}" for module in ("swap", "params", "flops", "naswot", "synflow", "snip", "grasp",
+                                          "fisher", "grad_norm", "jacov", "zen", "zico")])
 
 
 def register(name: str, *, needs_targets: bool = False) -> Callable[[Callable[..., float]], Callable[..., float]]:
@@ -49,21 +48,11 @@ def register(name: str, *, needs_targets: bool = False) -> Callable[[Callable[..
     return decorate
 
 
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for module in _MODULES:
-            importlib.import_module(f"{__name__}.{module}")
-
-
 def names(pattern: str = "*") -> list[str]:
-    _load()
     return _registry.names(pattern)
 
 
 def get(name: str) -> Proxy:
-    _load()
     return _registry.get(name)
 
 
