@@ -308,3 +308,22 @@ def test_cuda_matches_cpu():
     assert cpu.counts == gpu.counts
     assert [l.distinct for l in cpu.layers] == [l.distinct for l in gpu.layers]
     assert gpu.device.startswith("cuda")
+
+
+def test_row_hash_separates_complementary_planes():
+    """GELU planes are often complements (pos = ~neg); a hash built on arithmetic shifts maps x and ~x alike."""
+    a = torch.tensor([0, 1, 2 ** 40, -5, 123456789], dtype=torch.int64)
+    swapped = torch.stack([torch.stack([a, ~a], 1), torch.stack([~a, a], 1)]).view(-1, 2)
+    hashes = distinct.row_hash(swapped)
+    assert torch.unique(hashes).numel() == swapped.shape[0]
+
+
+def test_gelu_layers_need_no_exact_recount(monkeypatch):
+    """Ternary multi-word keys of a GELU net count through the hash path, never the slow exact fallback."""
+    counted = []
+    original = distinct._has_collision
+    monkeypatch.setattr(distinct, "_has_collision", lambda *a: counted.append(original(*a)) or counted[-1])
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 512), nn.GELU(), nn.Linear(512, 512), nn.GELU())
+    result = assert_matches_naive(model, torch.randn(100, 16), mode="eval")
+    assert counted == [False] and result.ternary

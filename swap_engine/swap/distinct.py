@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import torch
 
-_MIX = -7046029254386353131  # 0x9E3779B97F4A7C15 (golden-ratio constant) as a signed 64-bit value
+# 64-bit odd constants as signed values: the golden ratio (0x9E3779B97F4A7C15) and SplitMix64's multipliers
+_MIX = -7046029254386353131
+_MIX_1 = -4658895280553007687  # 0xBF58476D1CE4E5B9
+_MIX_2 = -7723592293110705685  # 0x94D049BB133111EB
 
 
 def _sort_inplace(values: torch.Tensor) -> torch.Tensor:
@@ -36,15 +39,26 @@ def _repeated_sorted(sorted_values: torch.Tensor) -> torch.Tensor:
     return torch.unique_consecutive(sorted_values[1:][sorted_values[1:] == sorted_values[:-1]])
 
 
+def _shift_right(values: torch.Tensor, bits: int) -> torch.Tensor:
+    """Logical right shift of int64 values (torch's >> is arithmetic, which would map x and ~x alike)."""
+    return (values >> bits) & ((1 << (64 - bits)) - 1)
+
+
+def _avalanche(values: torch.Tensor) -> torch.Tensor:
+    """SplitMix64's finaliser, a bijection on 64-bit values, in place: spreads every bit."""
+    values.bitwise_xor_(_shift_right(values, 30)).mul_(_MIX_1)
+    values.bitwise_xor_(_shift_right(values, 27)).mul_(_MIX_2)
+    return values.bitwise_xor_(_shift_right(values, 31))
+
+
 def row_hash(keys: torch.Tensor) -> torch.Tensor:
     """(n, K) int64 -> (n,) int64; the key itself when K == 1 (then exact)."""
     if keys.shape[1] == 1:
         return keys[:, 0]
-    hashed = keys[:, 0].clone()
+    hashed = _avalanche(keys[:, 0].clone())
     for column in range(1, keys.shape[1]):
-        hashed.mul_(_MIX).bitwise_xor_(keys[:, column])
-    hashed.bitwise_xor_(hashed >> 29).mul_(_MIX)
-    return hashed
+        hashed.mul_(_MIX).add_(_avalanche(keys[:, column].clone()))
+    return _avalanche(hashed)
 
 
 @dataclass
