@@ -24,3 +24,17 @@ def test_score_bad_input_is_one_line(capsys):
     assert err.startswith("error: ") and "Traceback" not in err
     assert main(["score", "--space", "nb999", "--sample", "1"]) == 2
     assert "unknown search space" in capsys.readouterr().err
+
+
+def test_score_csv_resumes_and_shards(capsys, tmp_path):
+    out_csv = tmp_path / "all.csv"
+    common = ["score", "--space", "nb201", "--sample", "4", "--input", "gaussian", "--batch-size", "4",
+              "--model-option", "C=2", "--model-option", "N=1", "--csv", str(out_csv), "--json"]
+    assert main(common + ["--shard", "0/2"]) == 0
+    first = out_csv.read_text().splitlines()
+    assert len(first) == 1 + 2
+    assert main(common) == 0  # resumes: scores only the two it lacks
+    lines = out_csv.read_text().splitlines()
+    assert len(lines) == 1 + 4 and lines[:3] == first
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(printed) == 4

@@ -4,7 +4,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
+from contextlib import nullcontext
+
+import torch
 
 from swap_engine import data, spaces, swap_score
 from swap_engine.commands._args import mu_sigma, parse_pairs
@@ -18,6 +22,9 @@ def register(subparsers) -> None:
     parser.add_argument("--space", required=True, help=f"search space: {', '.join(spaces.names())}")
     parser.add_argument("--arch", action="append", default=[], help="architecture text (repeatable)")
     parser.add_argument("--sample", type=int, default=0, metavar="N", help="score N sampled architectures")
+    parser.add_argument("--all", action="store_true", help="score every architecture (enumerable spaces)")
+    parser.add_argument("--shard", type=shard, default=(0, 1), metavar="I/N",
+                        help="score only every N-th architecture starting at I (run N shards in parallel)")
     parser.add_argument("--seed", type=int, default=0, help="seeds sampling, re-init and dropout")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--input", default=None, help=f"input: {', '.join(data.input_names())} "
@@ -34,38 +41,70 @@ def register(subparsers) -> None:
                         help="passed to space.build (e.g. C=8, variant=full); repeatable")
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: the best available)")
     parser.add_argument("--json", action="store_true", help="one JSON object per architecture")
-    parser.add_argument("--csv", default=None, metavar="PATH", help="also write the table as CSV")
+    parser.add_argument("--csv", default=None, metavar="PATH",
+                        help="also write the table as CSV, row by row; architectures already in it are skipped, "
+                             "so an interrupted run continues where it stopped")
     parser.add_argument("--layers", action="store_true", help="print the per-layer breakdown too")
     parser.set_defaults(func=run)
+
+
+def shard(text: str) -> tuple[int, int]:
+    """'I/N' -> (I, N) with 0 <= I < N."""
+    index, _, count = text.partition("/")
+    try:
+        index, count = int(index), int(count)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shard wants I/N, got {text!r}") from None
+    if not 0 <= index < count:
+        raise argparse.ArgumentTypeError(f"--shard wants 0 <= I < N, got {text!r}")
+    return index, count
 
 
 def run(args: argparse.Namespace) -> int:
     space = spaces.get(args.space)
     archs = [space.parse(text) for text in args.arch] + (space.sample(args.sample, args.seed) if args.sample else [])
+    archs += list(space.all()) if args.all else []
+    archs = archs[args.shard[0]::args.shard[1]]
     if not archs:
-        raise ValueError("nothing to score: give --arch TEXT or --sample N")
+        raise ValueError("nothing to score: give --arch TEXT, --sample N or --all")
     batch = data.inputs(args.input or space.input_spec.default_input, args.batch_size, split=args.split,
                         resolution=args.resolution)
     build_options = parse_pairs(args.model_option, "--model-option")
-    rows = []
+    done = _already_scored(args.csv)
     if not args.json:
         print(f"{'score':>14} {'neurons':>10} {'params':>10} {'time':>8}  arch")
-    for arch in archs:
-        result = swap_score(space.build(arch, **build_options), batch, pattern=args.pattern, conv_only=args.conv_only,
-                            mode=args.mode, repeats=args.repeats, reinit=args.reinit, seed=args.seed,
-                            regularize=args.regularize, device=args.device)
-        row = {"arch": space.format(arch), **result.summary()}
-        rows.append(row)
-        if args.json:
-            print(json.dumps(row), flush=True)
-        else:
-            print(f"{row['score']:14.1f} {row['neurons']:>10} {row['params']:>10} {row['seconds']:7.2f}s  {row['arch']}",
-                  flush=True)
-        if args.layers:
-            print(result.by_layer().to_string(index=False), file=sys.stderr if args.json else sys.stdout)
-    if args.csv:
-        with open(args.csv, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+    writer = None
+    with open(args.csv, "a", newline="") if args.csv else nullcontext() as handle:
+        for arch in archs:
+            text = space.format(arch)
+            if text in done:
+                continue
+            with torch.random.fork_rng(devices=[]):  # every model starts from the same seeded RNG state
+                torch.manual_seed(args.seed)
+                model = space.build(arch, **build_options)
+            result = swap_score(model, batch, pattern=args.pattern, conv_only=args.conv_only, mode=args.mode,
+                                repeats=args.repeats, reinit=args.reinit, seed=args.seed,
+                                regularize=args.regularize, device=args.device)
+            row = {"arch": text, **result.summary()}
+            if args.json:
+                print(json.dumps(row), flush=True)
+            else:
+                print(f"{row['score']:14.1f} {row['neurons']:>10} {row['params']:>10} {row['seconds']:7.2f}s  "
+                      f"{text}", flush=True)
+            if args.layers:
+                print(result.by_layer().to_string(index=False), file=sys.stderr if args.json else sys.stdout)
+            if handle is not None:
+                if writer is None:
+                    writer = csv.DictWriter(handle, fieldnames=list(row))
+                    if not done and handle.tell() == 0:
+                        writer.writeheader()
+                writer.writerow(row)
+                handle.flush()
     return 0
+
+
+def _already_scored(path: str | None) -> set[str]:
+    if not path or not os.path.exists(path):
+        return set()
+    with open(path, newline="") as handle:
+        return {row["arch"] for row in csv.DictReader(handle)}
