@@ -35,15 +35,7 @@ OPS = (
 )
 # NASLib's compact NB301 encoding `[[(input, op), ...8], [...8]]` (normal, reduce) indexes this list (no `none`),
 # see NASLib naslib/search_spaces/nasbench301/conversions.py, convert_compact_to_genotype.
-NASLIB_OPS = (
-    "max_pool_3x3",
-    "avg_pool_3x3",
-    "skip_connect",
-    "sep_conv_3x3",
-    "sep_conv_5x5",
-    "dil_conv_3x3",
-    "dil_conv_5x5",
-)
+NASLIB_OPS = OPS[1:]
 STEPS = 4
 _FIELDS = ("normal", "normal_concat", "reduce", "reduce_concat")
 _CELLS = ("normal", "reduce")
