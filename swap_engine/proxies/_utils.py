@@ -17,7 +17,6 @@ from torch import nn
 from swap_engine.device import resolve_device
 
 WEIGHTED = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear)  # the "prunable" layers of NASLib's measures
-NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.GroupNorm, nn.LayerNorm)
 
 
 @dataclass
@@ -145,23 +144,19 @@ def classification_loss(prepared: Prepared, x: torch.Tensor | None = None,
     return F.cross_entropy(logits, prepared.targets.long() if targets is None else targets)
 
 
+def labelled_gradients(proxy: str, model: nn.Module, inputs: Any, targets: Any, *, seed: int, device: Any,
+                       mode: str) -> list[nn.Module]:
+    """Cross-entropy backward on a private copy of the model: its Conv/Linear layers, holding `.grad`."""
+    prepared = prepare(model, inputs, targets, device=device, mode=mode)
+    require_labels(proxy, prepared)
+    with seeded(seed, prepared.x.device):
+        classification_loss(prepared).backward()
+    return weighted_layers(prepared.net)
+
+
 def weighted_layers(net: nn.Module) -> list[nn.Module]:
     """Conv and Linear layers, the layers NASLib's per-weight measures sum over."""
     layers = [m for m in net.modules() if isinstance(m, WEIGHTED)]
     if not layers:
         raise ValueError("the model has no Conv or Linear layer to score")
     return layers
-
-
-def gaussian_init(net: nn.Module) -> None:
-    """Zen-NAS's re-init: conv/linear weights ~ N(0, 1), biases 0; norm layers weight 1, bias 0."""
-    with torch.no_grad():
-        for m in net.modules():
-            if isinstance(m, WEIGHTED):
-                nn.init.normal_(m.weight)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, NORMS) and getattr(m, "weight", None) is not None:
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-

@@ -11,16 +11,12 @@ from typing import Any
 from torch import nn
 
 from swap_engine.proxies import register
-from swap_engine.proxies._utils import classification_loss, prepare, require_labels, seeded, weighted_layers
+from swap_engine.proxies._utils import labelled_gradients
 
 
 @register("grad_norm", needs_targets=True)
 def grad_norm(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0, device: Any = None,
               mode: str = "train") -> float:
     """Sum of per-layer ||dL/dW||_2 over Conv/Linear layers (Abdelfattah et al. 2021)."""
-    prepared = prepare(model, inputs, targets, device=device, mode=mode)
-    require_labels("grad_norm", prepared)
-    with seeded(seed, prepared.x.device):
-        classification_loss(prepared).backward()
-    layers = weighted_layers(prepared.net)
+    layers = labelled_gradients("grad_norm", model, inputs, targets, seed=seed, device=device, mode=mode)
     return float(sum(m.weight.grad.norm() for m in layers if m.weight.grad is not None))

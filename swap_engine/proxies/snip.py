@@ -12,16 +12,12 @@ from typing import Any
 from torch import nn
 
 from swap_engine.proxies import register
-from swap_engine.proxies._utils import classification_loss, prepare, require_labels, seeded, weighted_layers
+from swap_engine.proxies._utils import labelled_gradients
 
 
 @register("snip", needs_targets=True)
 def snip(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0, device: Any = None,
          mode: str = "train") -> float:
     """Sum over Conv/Linear weights of |w * dL/dw|, L = cross-entropy (Lee et al. 2019)."""
-    prepared = prepare(model, inputs, targets, device=device, mode=mode)
-    require_labels("snip", prepared)
-    with seeded(seed, prepared.x.device):
-        classification_loss(prepared).backward()
-    layers = weighted_layers(prepared.net)
+    layers = labelled_gradients("snip", model, inputs, targets, seed=seed, device=device, mode=mode)
     return float(sum((m.weight.detach() * m.weight.grad).abs().sum() for m in layers if m.weight.grad is not None))

@@ -23,7 +23,8 @@ import torch
 from torch import nn
 
 from swap_engine.proxies import register
-from swap_engine.proxies._utils import gaussian_init, hooks, prepare, require_images, seeded
+from swap_engine.proxies._utils import hooks, prepare, require_images, seeded
+from swap_engine.swap.model_state import gaussian_reinit
 
 _POOLS = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
 
@@ -51,7 +52,7 @@ def zen(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0, de
     with hooks() as handles, seeded(seed, prepared.x.device), torch.no_grad():
         handles += [m.register_forward_pre_hook(keep_input) for m in pools]
         for _ in range(repeats):
-            gaussian_init(net)
+            gaussian_reinit(net)
             for bn in bns:
                 bn.reset_running_stats()
             x = torch.randn_like(prepared.x)

@@ -40,8 +40,11 @@ def preserved(model: nn.Module, *, weights: bool) -> Iterator[None]:
 
 
 @torch.no_grad()
-def gaussian_reinit(model: nn.Module, generator: torch.Generator) -> None:
-    """The SWAP reference re-init: conv/linear weights ~ N(0, 1), biases 0; norm layers weight 1, bias 0."""
+def gaussian_reinit(model: nn.Module, generator: torch.Generator | None = None) -> None:
+    """The SWAP (and Zen-NAS) re-init: conv/linear weights ~ N(0, 1), biases 0; norm layers weight 1, bias 0.
+
+    Draws from `generator`, or from torch's global RNG when it is None.
+    """
     for module in model.modules():
         if isinstance(module, (nn.modules.conv._ConvNd, nn.Linear)):
             module.weight.normal_(generator=generator)
