@@ -12,6 +12,7 @@ def main() -> None:
     st.title("Score distribution")
     st.caption(f"{settings.n_archs} architectures sampled from {space.name} (seed {settings.seed}), "
                f"B = {settings.batch_size} on {settings.input}. Results are kept per setting.")
+    whole_space(settings, reg)
     archs = engine.sample_archs(settings.space, settings.n_archs, settings.seed)
     table, _ = engine.run_jobs([(settings, arch) for arch in archs], key="distribution",
                                label="Scoring sampled architectures")
@@ -33,6 +34,28 @@ def main() -> None:
     st.dataframe(table, hide_index=True)  # its toolbar offers the CSV download
     st.download_button("Download CSV", table.to_csv(index=False), file_name=f"swap_{space.name}_scores.csv",
                        mime="text/csv")
+
+
+def whole_space(settings, reg) -> None:
+    """For the default setting a table of every architecture's score ships with the app: show it at once."""
+    table = engine.precomputed(settings)
+    if table is None:
+        return
+    score = "score (regularised)" if reg.on else "score"
+    table = table.assign(**{score: engine.regularize(table["raw_score"], table["params"], reg)})
+    with st.expander(f"The whole space: all {len(table):,} architectures, precomputed for this setting",
+                     expanded=True):
+        st.plotly_chart(charts.whole_space_histogram(table, score), key="dist_whole")
+        targets = [c for c in table.columns if c.endswith("_acc_pct")]
+        if targets:
+            rows = []
+            for target in targets:
+                result = engine.correlate(tuple(table[score]), tuple(table[target]), settings.seed, n_boot=100)
+                rows.append({"target": target, "Spearman": result.spearman, "Kendall": result.kendall,
+                             "top-10 % precision": result.top_k_precision})
+            st.dataframe(rows, hide_index=True)
+        st.caption("Computed by this project with `python -m swap_engine score --space nb201 --all` "
+                   "(see sample_data/README.md).")
 
 
 engine.guard(main)

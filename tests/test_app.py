@@ -175,3 +175,14 @@ def test_zoo_works_offline_on_noise_inputs(tmp_path, monkeypatch):
     at.sidebar.select_slider(key="batch_size").set_value(8).run()
     assert_clean(at)
     assert metric(at, "bound") == "256"
+
+
+@needs_data
+@pytest.mark.skipif(not (ROOT / "sample_data" / "nb201_swap_b16.csv").exists(), reason="no precomputed table")
+def test_distribution_shows_the_whole_precomputed_space_for_the_default_setting():
+    at = open_page("distribution", build_options="", resolution=32, n_archs=2)
+    assert_clean(at)
+    assert any("all 15,625 architectures" in e.label for e in at.expander)
+    correlations = at.dataframe[0].value
+    assert set(correlations["target"]) >= {"cifar10_test_acc_pct", "cifar100_valid_acc_pct"}
+    assert correlations["Spearman"].between(-1, 1).all()

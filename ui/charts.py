@@ -147,6 +147,13 @@ def score_distribution(table: pd.DataFrame, column: str, kind: str, split: str |
     return fig
 
 
+def whole_space_histogram(table: pd.DataFrame, column: str) -> go.Figure:
+    """Histogram of a whole space (thousands of points: no rug, no per-point hover)."""
+    fig = px.histogram(table, x=column, nbins=80)
+    fig.update_layout(height=360, margin=dict(t=30), bargap=0.02)
+    return fig
+
+
 def score_vs_params(table: pd.DataFrame, column: str, color: str | None) -> go.Figure:
     fig = px.scatter(table, x="params", y=column, color=color, hover_data=["arch"], log_x=True,
                      labels={"params": "parameters"})
