@@ -168,8 +168,9 @@ def run_jobs(jobs: list[tuple[Settings, str]], *, key: str, label: str = "Scorin
     if run["errors"]:
         arch, message = run["errors"][0]
         st.warning(f"{len(run['errors'])} architecture(s) could not be scored; first: {arch}: {message}")
-    columns = list(CORE_COLUMNS)
-    return pd.DataFrame(run["rows"], columns=None if run["rows"] else columns), done
+    # A copy first: after Stop, the interrupted run's thread can still append one row while this one reads.
+    rows = list(run["rows"])
+    return pd.DataFrame(rows, columns=None if rows else list(CORE_COLUMNS)), done
 
 
 def _row(settings: Settings, arch: str, result: swap_engine.SwapResult) -> dict:
