@@ -11,7 +11,8 @@ import torch
 from scipy import stats
 
 from swap_engine import cli, data, spaces, study
-from swap_engine.commands.study import parse_pairs, parse_proxy_options, parse_value
+from swap_engine.commands._args import parse_pairs, parse_value
+from swap_engine.commands.study import parse_proxy_options
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from swap_engine import study
-from swap_engine.commands._args import parse_pairs, parse_value  # noqa: F401 (parse_value: tests)
+from swap_engine.commands._args import parse_pairs
 
 
 def register(subparsers) -> None:
