@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from torch import nn
 
 from swap_engine import spaces
+from tests.golden.measure import relu_call_shapes
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SWAP_DATA", REPO.parent / "shared" / "data"))
@@ -131,16 +131,8 @@ def test_tiny_network_matches_xautodl(space, name):
     torch.manual_seed(0)
     net = space.build(space.parse(golden["arch"]))
     assert sum(p.numel() for p in net.parameters()) == golden["params"]
-    relus = [m for m in net.modules() if isinstance(m, nn.ReLU)]
-    assert len(relus) == golden["relu_modules"]
-    shapes: list[list[int]] = []
-    handles = [m.register_forward_hook(lambda m, i, o: shapes.append(list(o.shape[1:]))) for m in relus]
-    try:
-        with torch.no_grad():
-            net.train()(torch.randn(2, 3, 32, 32))
-    finally:
-        for handle in handles:
-            handle.remove()
+    relu_modules, shapes = relu_call_shapes(net)
+    assert relu_modules == golden["relu_modules"]
     assert shapes == golden["relu_output_shapes"]
     # Same construction order as xautodl, so the same seed gives the same weights and the same logits.
     torch.manual_seed(1)

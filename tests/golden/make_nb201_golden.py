@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 import torch
-from torch import nn
+from measure import relu_call_shapes  # run as a script: its folder is on sys.path
 from xautodl.models.cell_infers.tiny_network import TinyNetwork
 from xautodl.models.cell_searchs.genotypes import Structure
 
@@ -31,15 +31,7 @@ ARCHS = {
 def record(arch: str) -> dict:
     torch.manual_seed(0)
     net = TinyNetwork(16, 5, Structure.str2structure(arch), 10)
-    shapes = []
-    relus = [m for m in net.modules() if isinstance(m, nn.ReLU)]
-    handles = [m.register_forward_hook(lambda m, i, o: shapes.append(list(o.shape[1:]))) for m in relus]
-    try:
-        with torch.no_grad():
-            net.train()(torch.randn(2, 3, 32, 32))
-    finally:
-        for handle in handles:
-            handle.remove()
+    relu_modules, shapes = relu_call_shapes(net)
     torch.manual_seed(1)
     x = torch.randn(4, 3, 32, 32)
     with torch.no_grad():
@@ -47,7 +39,7 @@ def record(arch: str) -> dict:
     return {
         "arch": arch,
         "params": sum(p.numel() for p in net.parameters()),
-        "relu_modules": len(relus),
+        "relu_modules": relu_modules,
         "relu_output_shapes": shapes,
         "logits_seed0": [[round(v, 6) for v in row] for row in logits.tolist()],
     }
