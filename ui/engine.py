@@ -6,7 +6,6 @@ keyed by every setting they depend on, so moving a slider back to an earlier val
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Callable
 
 import pandas as pd
@@ -14,7 +13,7 @@ import streamlit as st
 import torch
 
 import swap_engine
-from swap_engine import analysis, data, search, spaces
+from swap_engine import analysis, data, resources, search, spaces
 from ui.state import Regularization, Settings
 
 CORE_COLUMNS = ("arch", "batch_size", "raw_score", "params", "neurons", "bound", "ternary", "seconds")
@@ -82,7 +81,6 @@ PRECOMPUTED = {
     "nb201": ("nb201_swap_b16.csv", "nb201_index",
               dict(batch_size=16, input="cifar10", resolution=32, seed=0, repeats=1, reinit=False, build_options="")),
 }
-SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 
 
 def precomputed(settings: Settings) -> pd.DataFrame | None:
@@ -96,7 +94,7 @@ def precomputed(settings: Settings) -> pd.DataFrame | None:
 @st.cache_resource(show_spinner="Loading the precomputed scores ...")
 def _precomputed_table(space_name: str) -> pd.DataFrame:
     file, key, _ = PRECOMPUTED[space_name]
-    scores = pd.read_csv(SAMPLE_DATA / file)
+    scores = pd.read_csv(resources.sample_data_path(file))
     try:
         return scores.merge(benchmark(spaces.get(space_name).benchmark), on=key, how="left")
     except data.MissingDataError:
