@@ -2,4 +2,4 @@ import sys
 
 from swap_engine.cli import main
 
-sys.exit(main())
+sys.exit(main(prog="python -m swap_engine"))

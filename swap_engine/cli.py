@@ -1,6 +1,8 @@
-"""`python -m swap_engine COMMAND ...`: each module in `swap_engine/commands/` adds one command.
+"""`swap-explorer COMMAND ...` (or `python -m swap_engine COMMAND ...`): each module in `swap_engine/commands/`
+adds one command.
 
-A command module (name not starting with "_") defines `register(subparsers)` which adds its parser and sets `func` (args -> exit code).
+A command module (name not starting with "_") defines `register(subparsers)`, which adds its parser and sets
+`func` (args -> exit code).
 """
 from __future__ import annotations
 
@@ -9,12 +11,15 @@ import importlib
 import pkgutil
 import sys
 
-from swap_engine import commands
+from swap_engine import __version__, commands
+
+PROG = "swap-explorer"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m swap_engine",
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog,
                                      description="SWAP-Score engine: score, study and search architectures.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):  # shared helpers, not commands
@@ -23,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = PROG) -> int:
+    args = build_parser(prog).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except ValueError as err:  # bad input: one clear line, no traceback
@@ -33,3 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def console() -> None:
+    """Entry point of the `swap-explorer` console command."""
+    sys.exit(main())
