@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 from scipy import stats
@@ -127,3 +127,121 @@ def _percentiles(values: np.ndarray, tail: float) -> tuple[float, float]:
         return (float("nan"), float("nan"))
     lo, hi = np.percentile(finite, [tail, 100 - tail])
     return (float(lo), float(hi))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Combining proxies by rank. Every function here is label-free: it sees scores (and parameter counts), never
+# accuracies, so its output can be computed over a whole space and still be evaluated honestly on any part.
+#
+# Missing values: NaN means "not measured" and is never ranked; it stays NaN (a proxy that could not be
+# computed for a cell says nothing about that cell). -inf and +inf are measured values (e.g. NASWOT's
+# log-determinant of a singular kernel is -inf) and rank lowest / highest, tied among themselves.
+
+AGGREGATIONS = ("log_rank", "mean_rank")
+MISSING = ("propagate", "skip")
+REGULARIZATION_RULES = ("median", "max")
+
+
+def ranks(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Ascending average ranks 1..m of the non-NaN values (m of them); NaN where the value is NaN.
+
+    The highest score gets rank m; ties share their average rank (scipy's "average").
+    """
+    x = np.asarray(values, dtype=np.float64).ravel()
+    out = np.full(x.shape, np.nan)
+    known = ~np.isnan(x)
+    if known.any():
+        out[known] = stats.rankdata(x[known], method="average")
+    return out
+
+
+def normalized_ranks(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """`ranks(values) / m`, in (0, 1]; 1 for the best measured value. NaN stays NaN."""
+    r = ranks(values)
+    m = int(np.count_nonzero(~np.isnan(r)))
+    return r / m if m else r
+
+
+def log_ranks(values: Sequence[float] | np.ndarray) -> np.ndarray:
+    """log(r / m) for each value (AZ-NAS's per-proxy term): 0 for the best, log(1/m) for the worst; NaN stays."""
+    return np.log(normalized_ranks(values))
+
+
+def aggregate(columns: Mapping[str, Sequence[float] | np.ndarray] | Sequence[Sequence[float] | np.ndarray], *,
+              method: str = "log_rank", weights: Sequence[float] | None = None,
+              missing: str = "propagate") -> np.ndarray:
+    """One combined score per row from several proxies, higher = predicted better.
+
+    `method`:
+    - "log_rank": sum over proxies of w * log(r / m) (AZ-NAS, CVPR 2024: r the proxy's ascending rank among
+      the m rows it measured). A row must be good by every proxy to score well: one bad rank costs a lot.
+    - "mean_rank": sum over proxies of w * r / m (a weighted mean of normalised ranks, up to the constant
+      total weight): a bad rank by one proxy can be made up by the others.
+    Ranks are taken over the rows given, so the result depends on which rows are compared together (call it
+    on the whole space, or on the rows you evaluate; neither uses ground truth).
+
+    `missing`, for a row where some proxy is NaN:
+    - "propagate": the row's score is NaN;
+    - "skip": the row is scored by the proxies it has: their weighted mean term times the total weight, so
+      rows with fewer proxies are on the same scale (not favoured for having fewer negative log terms).
+    A row with no proxy at all is NaN either way.
+    """
+    if method not in AGGREGATIONS:
+        raise ValueError(f"unknown aggregation {method!r}; known: {', '.join(AGGREGATIONS)}")
+    if missing not in MISSING:
+        raise ValueError(f"missing must be one of {', '.join(MISSING)}, got {missing!r}")
+    arrays = list(columns.values()) if isinstance(columns, Mapping) else list(columns)
+    if not arrays:
+        raise ValueError("aggregate needs at least one proxy column")
+    flat = [np.asarray(a, dtype=np.float64).ravel() for a in arrays]
+    if len({a.size for a in flat}) != 1:
+        raise ValueError(f"proxy columns differ in length: {[a.size for a in flat]}")
+    matrix = np.vstack(flat)  # proxies x rows
+    w = np.ones(len(arrays)) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
+    if w.shape != (len(arrays),):
+        raise ValueError(f"{len(arrays)} proxies but {w.size} weights")
+    if np.any(w < 0) or not np.any(w > 0) or not np.all(np.isfinite(w)):
+        raise ValueError(f"weights must be finite, non-negative and not all zero, got {list(w)}")
+    term = log_ranks if method == "log_rank" else normalized_ranks
+    terms = np.vstack([term(row) for row in matrix]) * w[:, None]
+    if missing == "propagate":
+        return terms.sum(axis=0)  # NaN anywhere -> NaN
+    known = ~np.isnan(terms)
+    present_weight = (known * w[:, None]).sum(axis=0)
+    total = np.where(known, terms, 0.0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(present_weight > 0, total / present_weight * w.sum(), np.nan)
+
+
+def auto_regularization(params: Sequence[float] | np.ndarray, rule: str = "median") -> tuple[float, float]:
+    """(mu, sigma) for regularised SWAP from the parameter counts alone (no accuracies).
+
+    theta = params / 1000 as the regulariser takes it, s = the standard deviation of theta over the finite
+    counts; sigma = 2 s^2, so exp(-(theta - mu)^2 / sigma) is a Gaussian bump of width s around mu.
+    `rule` sets mu: "median" (the space's typical size) or "max" (the largest cell: bigger is better until
+    the largest size the space allows, with the penalty of the same width).
+    """
+    if rule not in REGULARIZATION_RULES:
+        raise ValueError(f"unknown regularisation rule {rule!r}; known: {', '.join(REGULARIZATION_RULES)}")
+    theta = np.asarray(params, dtype=np.float64).ravel() / 1000.0
+    theta = theta[np.isfinite(theta)]
+    if theta.size < 2:
+        raise ValueError("need at least 2 finite parameter counts to choose mu and sigma")
+    spread = float(theta.std())
+    if spread == 0:
+        raise ValueError("every parameter count is equal: no spread to set sigma from")
+    mu = float(np.median(theta)) if rule == "median" else float(theta.max())
+    return mu, 2.0 * spread ** 2
+
+
+def regularized(swap: Sequence[float] | np.ndarray, params: Sequence[float] | np.ndarray,
+                mu: float, sigma: float) -> np.ndarray:
+    """swap * `swap_engine.regularization_factor(params, mu, sigma)` per row; NaN where either is NaN."""
+    from swap_engine import regularization_factor
+
+    s = np.asarray(swap, dtype=np.float64).ravel()
+    p = np.asarray(params, dtype=np.float64).ravel()
+    if s.shape != p.shape:
+        raise ValueError(f"swap ({s.size}) and params ({p.size}) differ in length")
+    factor = np.array([regularization_factor(v, mu, sigma) if np.isfinite(v) else np.nan for v in p])
+    return s * factor

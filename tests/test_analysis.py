@@ -102,3 +102,82 @@ def test_large_n_falls_back_to_scipy_per_resample():
     idx = np.random.default_rng(0).integers(0, 3000, size=(2, 3000))
     tau = bootstrap_kendall(x, y, idx)
     assert tau[1] == pytest.approx(stats.kendalltau(x[idx[1]], y[idx[1]]).statistic)
+
+
+# --- rank aggregation (golden values worked out by hand) -------------------------------------------------
+
+from swap_engine.analysis import (aggregate, auto_regularization, log_ranks, normalized_ranks,  # noqa: E402
+                                  ranks, regularized)
+
+
+def test_ranks_are_ascending_average_ranks_and_keep_nan():
+    assert ranks([3, 1, np.nan, 2]) == pytest.approx([3, 1, np.nan, 2], nan_ok=True)
+    assert ranks([5, 5, 7]) == pytest.approx([1.5, 1.5, 3])
+    # -inf is a measured value (a singular NASWOT kernel): lowest rank, not missing
+    assert ranks([-np.inf, 0.0, np.inf, np.nan]) == pytest.approx([1, 2, 3, np.nan], nan_ok=True)
+    assert normalized_ranks([10, 30, 20, np.nan]) == pytest.approx([1 / 3, 1, 2 / 3, np.nan], nan_ok=True)
+    assert log_ranks([10, 20]) == pytest.approx([np.log(0.5), 0.0])
+
+
+def test_log_rank_prefers_rows_good_by_every_proxy_mean_rank_does_not():
+    a = [1, 2, 3, 4]
+    b = [4, 3, 2, 1]  # the exact opposite order
+    # normalised ranks: a -> .25 .5 .75 1, b -> 1 .75 .5 .25
+    assert aggregate([a, b], method="mean_rank") == pytest.approx([1.25] * 4)
+    expected = [np.log(.25), np.log(.5) + np.log(.75), np.log(.75) + np.log(.5), np.log(.25)]
+    assert aggregate({"a": a, "b": b}) == pytest.approx(expected)
+    assert np.argmax(aggregate([a, b])) in (1, 2)
+
+
+def test_aggregate_of_one_proxy_keeps_its_order_and_weights_scale_terms():
+    x = [0.3, 0.1, 0.7, 0.5]
+    assert np.argsort(aggregate([x])).tolist() == np.argsort(x).tolist()
+    a, b = [1, 2, 3, 4], [4, 3, 2, 1]
+    weighted = aggregate([a, b], weights=[2, 1])
+    assert weighted == pytest.approx(2 * log_ranks(a) + log_ranks(b))
+    assert np.argmax(weighted) == 2  # -1.27 vs -1.39 for the last row: the heavier proxy pulls towards its best
+
+
+def test_missing_values_propagate_or_are_skipped_explicitly():
+    a = [1.0, 2.0, 3.0, np.nan]
+    b = [3.0, 1.0, 2.0, 4.0]
+    out = aggregate([a, b])
+    assert np.isnan(out[3]) and np.isfinite(out[:3]).all()
+    # a's ranks are over its 3 measured rows; b's over all 4
+    assert out[0] == pytest.approx(np.log(1 / 3) + np.log(3 / 4))
+    skipped = aggregate([a, b], missing="skip")
+    assert skipped[:3] == pytest.approx(out[:3])
+    assert skipped[3] == pytest.approx(2 * np.log(4 / 4))  # its one proxy's term, on the two-proxy scale
+    assert np.isnan(aggregate([[np.nan, 1.0], [np.nan, 2.0]], missing="skip")[0])
+
+
+def test_aggregate_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="unknown aggregation"):
+        aggregate([[1, 2]], method="borda")
+    with pytest.raises(ValueError, match="missing"):
+        aggregate([[1, 2]], missing="zero")
+    with pytest.raises(ValueError, match="differ in length"):
+        aggregate([[1, 2], [1, 2, 3]])
+    with pytest.raises(ValueError, match="weights"):
+        aggregate([[1, 2], [2, 1]], weights=[1])
+    with pytest.raises(ValueError, match="at least one"):
+        aggregate([])
+
+
+def test_auto_regularization_from_the_parameter_distribution_only():
+    params = [1000, 2000, 3000, np.nan]  # theta = 1, 2, 3 thousand; std sqrt(2/3)
+    assert auto_regularization(params) == pytest.approx((2.0, 4 / 3))
+    assert auto_regularization(params, "max") == pytest.approx((3.0, 4 / 3))
+    with pytest.raises(ValueError, match="rule"):
+        auto_regularization(params, "best")
+    with pytest.raises(ValueError, match="spread"):
+        auto_regularization([5, 5, 5])
+
+
+def test_regularized_is_the_engine_factor_times_swap():
+    from swap_engine import regularization_factor
+
+    out = regularized([100.0, 200.0, 300.0], [1000, 2000, np.nan], mu=1.5, sigma=2.0)
+    assert out[0] == pytest.approx(100 * regularization_factor(1000, 1.5, 2.0))
+    assert out[1] == pytest.approx(200 * regularization_factor(2000, 1.5, 2.0))
+    assert np.isnan(out[2])
