@@ -1,0 +1,315 @@
+"""Proxy recipes: which atlas columns, how each is transformed, and how they are combined into one ranking.
+
+A `Recipe` is a list of terms and an aggregation (`analysis.aggregate`). A term is one atlas column
+(`swap_b16`, `params`, `naswot_b64`, ...), optionally regularised by the parameter count (SWAP columns:
+`swap_b16@reg=median`, mu and sigma from the space's own parameter distribution, or `@reg=MU/SIGMA`), with
+a weight. Its text form is what the CLI, the lab page and a search history take:
+
+    log_rank:swap_b16+params                     AZ-NAS's sum of log-normalised ranks
+    mean_rank:2*swap_b16+params+naswot_b64       weighted mean of normalised ranks
+    swap_b16@reg=median                          regularised SWAP alone
+    swap_b16                                     one column alone (its own ranking)
+
+`choose(...)` picks a recipe on one seeded half of a space's cells with one target (the honest study uses
+CIFAR-10 validation accuracy), `evaluate(...)` reports it unchanged on the other half. The study command is
+`python -m swap_engine recipe` (swap_engine/commands/recipe.py).
+
+`atlas(space)` reads the whole-space table: `swap_engine.atlas.load(space)` where that module and its data
+exist, else the project's own older whole-space table in sample_data/ (SWAP at B = 16 and params for all
+NB201 cells, a few proxies on 300 of them), so everything here works before the atlas is complete.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from swap_engine import analysis
+
+SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
+KEY = "nb201_index"
+# Columns of the atlas that are not proxy scores.
+NOT_PROXIES = {"nb201_index", "arch", "row", "index"}
+
+
+# --- the atlas ------------------------------------------------------------------------------------------
+
+def atlas(space: str = "nb201") -> pd.DataFrame:
+    """One row per cell of `space`: `nb201_index`, `arch` and one float column per proxy and setting.
+
+    `frame.attrs["source"]` says where it came from: "atlas" (swap_engine.atlas) or "sample_data" (the
+    fallback: `swap_b16`, `params`, `swap_neurons_b16` for every cell, and `naswot_b16`, `swap_b64`,
+    `naswot_b64`, `synflow_b64`, `jacov_b64`, `zen_b64` for 300 cells, NaN elsewhere).
+    """
+    try:
+        from swap_engine import atlas as atlas_module  # the lead's module; may not exist yet
+    except ImportError:
+        atlas_module = None
+    if atlas_module is not None:
+        try:
+            frame = atlas_module.load(space)
+        except (FileNotFoundError, ValueError, OSError):
+            frame = None
+        if frame is not None and len(frame):
+            frame = frame.copy()
+            frame.attrs["source"] = "atlas"
+            return frame
+    if space != "nb201":
+        raise ValueError(f"no atlas for search space {space!r} (only nb201 has one)")
+    return _sample_data_atlas()
+
+
+def _sample_data_atlas() -> pd.DataFrame:
+    from swap_engine import spaces
+
+    nb201 = spaces.get("nb201")
+    table = pd.read_csv(SAMPLE_DATA / "nb201_swap_b16.csv")
+    frame = pd.DataFrame({
+        KEY: table[KEY].astype(int),
+        "arch": [nb201.format(nb201.from_index(int(i))) for i in table[KEY]],
+        "swap_b16": table["raw_score"].astype(float),
+        "params": table["params"].astype(float),
+        "swap_neurons_b16": table["neurons"].astype(float),
+    })
+    extra = pd.read_csv(SAMPLE_DATA / "nb201_300_proxy_scores.csv")
+    extra = extra.drop(columns=[c for c in ("params", "swap_b16") if c in extra.columns])
+    frame = frame.merge(extra, on="arch", how="left")
+    frame.attrs["source"] = "sample_data"
+    return frame
+
+
+def proxy_columns(frame: pd.DataFrame) -> list[str]:
+    """The score columns of an atlas frame (not keys, not `<column>_seconds` costs, not neuron counts)."""
+    return [c for c in frame.columns
+            if c not in NOT_PROXIES and c not in frame.attrs.get("targets", ()) and not c.endswith("_acc_pct")
+            and not c.endswith("_seconds") and not c.startswith("swap_neurons")
+            and pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def with_targets(frame: pd.DataFrame, benchmark: str = "nb201") -> pd.DataFrame:
+    """The atlas joined with the space's ground truth on `nb201_index` (accuracy columns end in `_acc_pct`)."""
+    from swap_engine import data
+
+    truth = data.benchmark(benchmark)
+    targets = data.targets(benchmark)
+    joined = frame.merge(truth[[KEY, *targets]], on=KEY, how="left")
+    joined.attrs = {**frame.attrs, "targets": list(targets)}
+    return joined
+
+
+# --- recipes --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Term:
+    """One atlas column in a recipe; `regularize`: None, a rule of `analysis.auto_regularization` or (mu, sigma)."""
+
+    column: str
+    weight: float = 1.0
+    regularize: str | tuple[float, float] | None = None
+
+    def text(self) -> str:
+        weight = "" if self.weight == 1 else f"{self.weight:g}*"
+        if self.regularize is None:
+            reg = ""
+        elif isinstance(self.regularize, str):
+            reg = f"@reg={self.regularize}"
+        else:
+            reg = f"@reg={self.regularize[0]:.6g}/{self.regularize[1]:.6g}"
+        return f"{weight}{self.column}{reg}"
+
+    def values(self, frame: pd.DataFrame, reference: pd.DataFrame | None = None) -> np.ndarray:
+        """The term's per-row values (before ranking); a rule's mu/sigma come from `reference`'s params."""
+        if self.column not in frame.columns:
+            raise ValueError(f"column {self.column!r} is not in the atlas; known: {', '.join(proxy_columns(frame))}")
+        values = frame[self.column].to_numpy(dtype=np.float64)
+        if self.regularize is None:
+            return values
+        if "params" not in frame.columns:
+            raise ValueError(f"{self.text()}: regularising needs a params column")
+        mu, sigma = self.mu_sigma(reference if reference is not None else frame)
+        return analysis.regularized(values, frame["params"].to_numpy(dtype=np.float64), mu, sigma)
+
+    def mu_sigma(self, reference: pd.DataFrame) -> tuple[float, float]:
+        if isinstance(self.regularize, str):
+            return analysis.auto_regularization(reference["params"].to_numpy(dtype=np.float64), self.regularize)
+        mu, sigma = self.regularize  # type: ignore[misc]
+        return float(mu), float(sigma)
+
+
+_TERM = re.compile(r"^(?:(?P<w>[0-9.]+(?:e[-+]?[0-9]+)?)\*)?(?P<col>[A-Za-z_][A-Za-z0-9_]*)"
+                   r"(?:@reg=(?P<reg>[A-Za-z]+|[0-9.eE+-]+/[0-9.eE+-]+))?$")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Terms combined by `method` ("log_rank" or "mean_rank", see `analysis.aggregate`)."""
+
+    terms: tuple[Term, ...]
+    method: str = "log_rank"
+    missing: str = "propagate"
+    notes: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.terms:
+            raise ValueError("a recipe needs at least one term")
+        if self.method not in analysis.AGGREGATIONS:
+            raise ValueError(f"unknown aggregation {self.method!r}; known: {', '.join(analysis.AGGREGATIONS)}")
+
+    @classmethod
+    def parse(cls, text: str) -> Recipe:
+        """`[METHOD:]TERM+TERM...`, TERM = `[W*]COLUMN[@reg=RULE|@reg=MU/SIGMA]`; see the module docstring."""
+        body = text.strip()
+        method = "log_rank"
+        if ":" in body:
+            method, body = (part.strip() for part in body.split(":", 1))
+        terms = []
+        for part in re.split(r"(?<![eE])\+", body):
+            match = _TERM.match(part.strip())
+            if not match:
+                raise ValueError(f"cannot read recipe term {part.strip()!r} in {text!r}; write e.g. "
+                                 "'log_rank:swap_b16+params', '2*naswot_b64' or 'swap_b16@reg=median'")
+            reg: str | tuple[float, float] | None = match["reg"]
+            if reg is not None and "/" in reg:
+                mu, sigma = reg.split("/")
+                reg = (float(mu), float(sigma))
+            elif reg is not None and reg not in analysis.REGULARIZATION_RULES:
+                raise ValueError(f"unknown regularisation rule {reg!r}; known: "
+                                 f"{', '.join(analysis.REGULARIZATION_RULES)} or MU/SIGMA")
+            terms.append(Term(match["col"], float(match["w"]) if match["w"] else 1.0, reg))
+        return cls(tuple(terms), method)
+
+    def text(self) -> str:
+        body = "+".join(t.text() for t in self.terms)
+        return body if len(self.terms) == 1 and self.terms[0].weight == 1 else f"{self.method}:{body}"
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def columns(self) -> list[str]:
+        """Atlas columns the recipe reads (params too when a term is regularised)."""
+        needed = [t.column for t in self.terms]
+        if any(t.regularize is not None for t in self.terms) and "params" not in needed:
+            needed.append("params")
+        return needed
+
+    def score(self, frame: pd.DataFrame, reference: pd.DataFrame | None = None) -> np.ndarray:
+        """One combined score per row of `frame`, ranks taken over `frame`'s rows (label-free)."""
+        values = [t.values(frame, reference) for t in self.terms]
+        if len(values) == 1:
+            return values[0]  # one term: its own values (the same ranking as its ranks, but readable)
+        return analysis.aggregate(values, method=self.method, weights=[t.weight for t in self.terms],
+                                  missing=self.missing)
+
+
+def spearman(scores: np.ndarray, truth: np.ndarray) -> float:
+    """Spearman over rows where both are known (NaN-free); NaN for fewer than 3 such rows."""
+    keep = ~np.isnan(scores) & ~np.isnan(truth)
+    if keep.sum() < 3 or np.ptp(scores[keep]) == 0:
+        return math.nan
+    return float(stats.spearmanr(scores[keep], truth[keep]).statistic)
+
+
+# --- choosing a recipe on one half ----------------------------------------------------------------------
+
+@dataclass
+class Choice:
+    """The chosen recipe and how it was chosen (every candidate tried, with its fit-half Spearman)."""
+
+    recipe: Recipe
+    fit_spearman: float
+    tried: list[tuple[str, float]]
+    candidates: list[str]
+
+
+WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0)
+
+
+def candidate_terms(frame: pd.DataFrame, rows: np.ndarray, *, min_coverage: float = 0.95) -> list[Term]:
+    """Every proxy column measured on at least `min_coverage` of `rows`, and each SWAP column regularised
+    by each label-free rule."""
+    terms = []
+    for column in proxy_columns(frame):
+        coverage = float(np.mean(~np.isnan(frame[column].to_numpy(dtype=float)[rows])))  # +-inf is measured
+        if coverage < min_coverage:
+            continue
+        terms.append(Term(column))
+        if column.startswith("swap") and "params" in frame.columns:
+            terms += [Term(column, regularize=rule) for rule in analysis.REGULARIZATION_RULES]
+    return terms
+
+
+def choose(frame: pd.DataFrame, truth: np.ndarray, rows: np.ndarray, *, max_terms: int = 5,
+           methods: Sequence[str] = analysis.AGGREGATIONS, min_coverage: float = 0.95) -> Choice:
+    """Greedy forward selection of terms, then coordinate ascent on their weights, maximising Spearman
+    with `truth` on `rows` only (the other rows' truth is never read).
+
+    Ranks are taken over all rows of `frame` (label-free), so the candidates are precomputed once.
+    """
+    terms = candidate_terms(frame, rows, min_coverage=min_coverage)
+    if not terms:
+        raise ValueError(f"no proxy column covers {min_coverage:.0%} of the fitting rows")
+    term_values = {t: t.values(frame) for t in terms}
+    y = truth[rows]
+    tried: list[tuple[str, float]] = []
+    cache: dict[Recipe, float] = {}
+
+    def fit(recipe: Recipe) -> float:
+        if recipe not in cache:
+            if len(recipe.terms) == 1:
+                values = term_values[replace(recipe.terms[0], weight=1.0)]
+            else:
+                values = analysis.aggregate([term_values[replace(t, weight=1.0)] for t in recipe.terms],
+                                            method=recipe.method, weights=[t.weight for t in recipe.terms])
+            cache[recipe] = spearman(values[rows], y)
+            tried.append((recipe.text(), cache[recipe]))
+        value = cache[recipe]
+        return value if np.isfinite(value) else -np.inf
+
+    best = max((Recipe((t,)) for t in terms), key=fit)
+    for method in methods:
+        current = Recipe(best.terms, method)
+        while len(current.terms) < max_terms:
+            used = {t.column for t in current.terms}
+            options = [Recipe((*current.terms, t), method) for t in terms if t.column not in used]
+            if not options:
+                break
+            step = max(options, key=fit)
+            if fit(step) <= fit(current) + 1e-4:
+                break
+            current = step
+        for _ in range(2):  # two passes of coordinate ascent on the weights
+            for i in range(len(current.terms)):
+                variants = [Recipe(tuple(replace(t, weight=w) if j == i else t
+                                         for j, t in enumerate(current.terms)), method) for w in WEIGHTS]
+                current = max([current, *variants], key=fit)
+        if fit(current) > fit(best):
+            best = current
+    return Choice(best, fit(best), tried, [t.text() for t in terms])
+
+
+# --- reporting ------------------------------------------------------------------------------------------
+
+def evaluate(scores: np.ndarray, truth: np.ndarray, *, n_boot: int = 500, seed: int = 0,
+             top_k: float = 0.1) -> analysis.Correlation:
+    return analysis.correlate(scores, truth, n_boot=n_boot, seed=seed, top_k=top_k)
+
+
+def halves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(fit rows, report rows): two disjoint seeded halves of range(n), as `study.split_halves` draws them."""
+    from swap_engine.study import split_halves
+
+    return split_halves(n, seed)
+
+
+def terms_of(recipes: Iterable[Recipe]) -> list[str]:
+    return sorted({c for r in recipes for c in r.columns()})
+
+
+__all__ = ["Choice", "Recipe", "Term", "atlas", "candidate_terms", "choose", "evaluate", "halves",
+           "proxy_columns", "spearman", "with_targets"]
