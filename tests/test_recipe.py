@@ -67,3 +67,23 @@ def test_choice_uses_only_the_fitting_rows_truth():
     assert a.recipe == b.recipe and a.fit_spearman == b.fit_spearman
     assert {t.column for t in a.recipe.terms} >= {"swap_b16", "params"}  # both informative columns
     assert "noise_b64" not in {t.column for t in a.recipe.terms} or a.recipe.terms[-1].weight <= 1
+
+
+def test_study_reports_the_held_out_half_and_regenerates_its_block(tmp_path):
+    from swap_engine import recipe as recipes
+
+    frame, truth = synthetic()
+    rng = np.random.default_rng(1)
+    for target in recipes.REPORT_TARGETS:
+        frame[target] = truth + rng.normal(scale=0.1, size=len(truth))
+    frame.attrs["source"] = "synthetic"
+    report = recipes.study(frame=frame, n_boot=0, command="python -m swap_engine recipe --test")
+    assert report.held_out[0]["n"] == 200 and report.held_out[0]["target"] == "cifar10_test_acc_pct"
+    assert {r["recipe"] for r in report.single} >= {"swap_b16", "params", "noise_b64"}
+    path = tmp_path / "results.md"
+    path.write_text("# Results\n\nintro\n\n## Generated table\n\nkept\n")
+    recipes.update_results_md(path, report)
+    recipes.update_results_md(path, report)  # a rerun replaces its block, once
+    text = path.read_text()
+    assert text.count(recipes.RESULTS_BEGIN) == 1 and "kept" in text and "intro" in text
+    assert text.index(recipes.RESULTS_BEGIN) < text.index("## Generated table")

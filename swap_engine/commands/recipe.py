@@ -1,0 +1,56 @@
+"""`python -m swap_engine recipe`: choose a proxy recipe on half of NB201, report it on the other half.
+
+The recipe (which atlas columns, weights, label-free regularisation, aggregation) is chosen on a seeded
+random half of the NB201 cells with CIFAR-10 validation accuracy only, then reported unchanged on the other
+half against every NB201 target, next to each proxy alone on all cells and, where data exists, transferred
+to DARTS-1k. Reads the atlas (swap_engine.atlas, else sample_data); scores nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "recipe", help="choose a proxy combination on half of NB201 (CIFAR-10 valid), report it on the other half",
+        description=__doc__.split("\n\n")[1])
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random halves and the bootstrap")
+    parser.add_argument("--n-boot", type=int, default=500, help="bootstrap resamples for the intervals (default 500)")
+    parser.add_argument("--max-terms", type=int, default=5, help="most proxies in one recipe (default 5)")
+    parser.add_argument("--min-coverage", type=float, default=0.95,
+                        help="a column is a candidate when it covers this fraction of the fitting half")
+    parser.add_argument("--results-md", type=Path, default=None, metavar="FILE",
+                        help="regenerate the recipe block of this Markdown file (e.g. docs/results.md)")
+    parser.add_argument("--json", action="store_true", help="print the chosen recipe and held-out rows as JSON")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from swap_engine import recipe
+
+    if args.n_boot < 0:
+        raise ValueError(f"--n-boot must be >= 0, got {args.n_boot}")
+    parts = ["python", "-m", "swap_engine", "recipe", "--seed", str(args.seed), "--n-boot", str(args.n_boot)]
+    if args.max_terms != 5:
+        parts += ["--max-terms", str(args.max_terms)]
+    if args.min_coverage != 0.95:
+        parts += ["--min-coverage", str(args.min_coverage)]
+    if args.results_md is not None:
+        parts += ["--results-md", str(args.results_md)]
+    report = recipe.study(seed=args.seed, n_boot=args.n_boot, max_terms=args.max_terms,
+                          min_coverage=args.min_coverage, command=shlex.join(parts),
+                          progress=lambda line: print(line, file=sys.stderr))
+    if args.json:
+        print(json.dumps({"recipe": report.choice.recipe.text(), "fit_spearman": report.choice.fit_spearman,
+                          "source": report.source, "held_out": report.held_out, "single": report.single,
+                          "transfer": report.transfer}, default=float))
+    else:
+        print(report.markdown())
+    if args.results_md is not None:
+        recipe.update_results_md(args.results_md, report)
+        print(f"updated {args.results_md}", file=sys.stderr)
+    return 0
