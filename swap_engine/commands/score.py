@@ -4,14 +4,16 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import sys
 from contextlib import nullcontext
+from typing import Any
 
 import torch
 
 from swap_engine import data, spaces, swap_score
-from swap_engine.commands._args import mu_sigma, parse_pairs
+from swap_engine.commands._args import add_runner_arguments, mu_sigma, parse_pairs, runner_options
 
 
 def register(subparsers) -> None:
@@ -45,6 +47,10 @@ def register(subparsers) -> None:
                         help="also write the table as CSV, row by row; architectures already in it are skipped, "
                              "so an interrupted run continues where it stopped")
     parser.add_argument("--layers", action="store_true", help="print the per-layer breakdown too")
+    parser.add_argument("--store", default=None, metavar="PATH",
+                        help="with --all or --backend ray: the job runner's result store, resumed on a rerun "
+                             "(default: PATH.store of --csv, else results/runs/score-SPACE.csv)")
+    add_runner_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -70,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     batch = data.inputs(args.input or space.input_spec.default_input, args.batch_size, split=args.split,
                         resolution=args.resolution)
     build_options = parse_pairs(args.model_option, "--model-option")
+    if args.all or args.backend != "local":
+        return _run_jobs(args, space, archs, build_options)
     done = _already_scored(args.csv)
     if not args.json:
         print(f"{'score':>14} {'neurons':>10} {'params':>10} {'time':>8}  arch")
@@ -100,6 +108,50 @@ def run(args: argparse.Namespace) -> int:
                         writer.writeheader()
                 writer.writerow(row)
                 handle.flush()
+    return 0
+
+
+def _run_jobs(args: argparse.Namespace, space: Any, archs: list, build_options: dict[str, Any]) -> int:
+    """Whole spaces go through the job runner (local or Ray): resumable, streamed into a store, and the
+    table of every scored architecture written to --csv at the end (variants and params included)."""
+    from swap_engine import runner
+
+    swap_options = {"pattern": args.pattern, "conv_only": args.conv_only, "mode": args.mode,
+                    "repeats": args.repeats, "reinit": args.reinit, "seed": args.seed,
+                    "regularize": list(args.regularize) if args.regularize else None}
+    settings = {"input": args.input or space.input_spec.default_input, "batch_size": args.batch_size,
+                "split": args.split, "input_seed": None, "resolution": args.resolution, "seed": args.seed,
+                "model_options": build_options, "proxy_options": {"swap": swap_options},
+                "seeding": "torch.manual_seed(seed) for every model"}
+    texts = [space.format(arch) for arch in archs]
+    jobs = [runner.Job(space.name, text, proxy, settings, args.seed) for text in texts for proxy in ("swap", "params")]
+    store_path = args.store or (f"{args.csv}.store" if args.csv else f"results/runs/score-{space.name}.csv")
+    summary = runner.run(jobs, store_path, device=args.device, progress=not args.json, **runner_options(args))
+    key = runner.settings_hash(settings)
+    found = {(r.arch, r.proxy): r for r in runner.Store(store_path).records() if r.settings == key}
+    rows = []
+    for text in texts:
+        swap, params = found.get((text, "swap")), found.get((text, "params"))
+        values = dict(swap.values) if swap is not None else {}
+        row = {"arch": text, "score": values.pop("swap_reg", values.get("swap", math.nan)),
+               "raw_score": values.pop("swap", math.nan), "neurons": values.pop("swap_neurons", math.nan),
+               "params": params.values.get("params", math.nan) if params is not None else math.nan,
+               **values, "seconds": swap.seconds if swap is not None else math.nan,
+               "error": (swap.error if swap is not None else "") or (params.error if params is not None else "")}
+        rows.append(row)
+        if args.json:
+            print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}),
+                  flush=True)
+    if args.csv:
+        import pandas as pd
+
+        temporary = f"{args.csv}.tmp"
+        pd.DataFrame(rows).to_csv(temporary, index=False)
+        os.replace(temporary, args.csv)
+    print(summary.line(), file=sys.stderr)
+    failed = [r for r in rows if r["error"]]
+    if failed:
+        print(f"{len(failed)} architecture(s) failed, e.g. {failed[0]['arch']}: {failed[0]['error']}", file=sys.stderr)
     return 0
 
 

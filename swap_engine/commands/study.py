@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from swap_engine import study
-from swap_engine.commands._args import parse_pairs
+from swap_engine.commands._args import add_runner_arguments, parse_pairs, runner_options
 
 
 def register(subparsers) -> None:
@@ -51,6 +51,7 @@ def register(subparsers) -> None:
     parser.add_argument("--results-md", default=None, metavar="PATH",
                         help="regenerate this study's rows in the results table of PATH (e.g. docs/results.md)")
     parser.add_argument("--no-plots", action="store_true", help="skip the scatter plots")
+    add_runner_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         resolution=args.resolution, repeats=args.repeats, seed=args.seed,
         model_options=parse_pairs(args.model_option, "--model-option"), proxy_options=proxy_options,
         benchmark=args.benchmark)
-    scores = study.run(settings, args.out, device=args.device, progress=True)
+    scores = study.run(settings, args.out, device=args.device, progress=True, **runner_options(args))
     targets = {target: scores["target"].to_numpy(dtype=float)}
     if others:
         targets.update(study.extra_targets(scores, data.benchmark(benchmark), others))

@@ -1,0 +1,217 @@
+"""The proxy atlas: every proxy on every cell of a space, one wide table, read back in milliseconds.
+
+    frame = atlas.load("nb201")   # one row per cell: nb201_index, arch, swap_b16, swap_layersum_b32, params ...
+
+Columns are `<proxy>_b<B>` where a batch size applies (`swap_b16`, `naswot_b64`) and `<proxy>` where none
+does (`params`, `flops`); `<column>_seconds` is that proxy's seconds per cell (the SWAP variants of one
+batch size share one pass, so only `swap_b<B>_seconds` exists). Missing values are NaN, never zero.
+
+`jobs()` lists the runner jobs that fill it, cell by cell in a seeded random order, so that a partial
+atlas is a uniform random sample of the space; `build()` pivots the runner's store into the table.
+The settings are the app's defaults: the first CIFAR-10 training images, train mode, every model built
+from `torch.manual_seed(0)`, one repeat.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from swap_engine.runner import Job, Store
+
+SEED = 0
+SWAP_BATCH_SIZES = (8, 16, 32, 64)
+PROXY_BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Group:
+    """Proxies computed together; `subset`: how many cells (a seeded random subset) when not all."""
+
+    name: str
+    proxies: tuple[str, ...]
+    description: str
+    subset: int | None = None
+
+
+GROUPS = {
+    "first": Group("first", ("swap", "params", "flops", "naswot", "synflow", "jacov", "zico"),
+                   "SWAP at B = 8, 16, 32, 64 with all its variants; params, flops; naswot, synflow, jacov, "
+                   "zico at B = 64"),
+    "label": Group("label", ("snip", "grad_norm", "grasp", "fisher", "zen"),
+                   "label-gradient proxies and zen at B = 64, on a seeded subset of 3,000 cells", 3000),
+}
+FILES = {"nb201": "nb201_atlas.parquet"}
+# Cells of an earlier whole-space table with the same settings (read for the columns it has).
+EARLIER = {"nb201": ("nb201_swap_b16.csv", {"raw_score": "swap_b16", "params": "params",
+                                            "neurons": "swap_neurons_b16"})}
+
+
+def settings(batch_size: int) -> dict[str, Any]:
+    """The runner settings of one batch size (SWAP and every other proxy alike)."""
+    return {"input": "cifar10", "batch_size": batch_size, "split": "train", "input_seed": None,
+            "resolution": None, "seed": SEED, "model_options": {}, "proxy_options": {},
+            "seeding": "torch.manual_seed(0) for every model"}
+
+
+def cell_order(space: str, seed: int = SEED) -> np.ndarray:
+    """All cell indices of an enumerable space in a seeded random order."""
+    from swap_engine import spaces
+
+    size = spaces.get(space).size
+    if size is None:
+        raise ValueError(f"search space {space!r} is not enumerable: no atlas")
+    return np.random.default_rng([seed, 2]).permutation(size)
+
+
+def jobs(space: str, groups: Sequence[str] = ("first",), cells: Sequence[int] | None = None) -> list[Job]:
+    """Runner jobs for the cells (default: all, in `cell_order`), every proxy of each cell together."""
+    from swap_engine import spaces
+
+    search_space = spaces.get(space)
+    order = list(cell_order(space)) if cells is None else list(cells)
+    chosen = []
+    for name in groups:
+        if name not in GROUPS:
+            raise ValueError(f"unknown atlas group {name!r}; known: {', '.join(GROUPS)}")
+        chosen.append(GROUPS[name])
+    result = []
+    for rank, index in enumerate(order):
+        arch = search_space.format(search_space.from_index(int(index)))
+        for group in chosen:
+            if group.subset is not None and _subset_rank(space, int(index)) >= group.subset:
+                continue
+            for proxy in group.proxies:
+                for batch_size in _batch_sizes(proxy):
+                    result.append(Job(space, arch, proxy, settings(batch_size), SEED))
+    return result
+
+
+def _subset_rank(space: str, index: int) -> int:
+    ranks = _RANKS.get(space)
+    if ranks is None:
+        order = cell_order(space)
+        ranks = np.empty_like(order)
+        ranks[order] = np.arange(len(order))
+        _RANKS[space] = ranks
+    return int(ranks[index])
+
+
+_RANKS: dict[str, np.ndarray] = {}
+
+
+def _batch_sizes(proxy: str) -> tuple[int, ...]:
+    if proxy == "swap":
+        return SWAP_BATCH_SIZES
+    if proxy == "flops":
+        return (1,)  # a per-sample count: one image is enough
+    if proxy == "params":
+        return (PROXY_BATCH_SIZE,)  # needs no input at all; one setting keeps it one column
+    return (PROXY_BATCH_SIZE,)
+
+
+def column(proxy: str, batch_size: int) -> str:
+    """The atlas column of a proxy value: `<proxy>_b<B>`, or `<proxy>` for params and flops."""
+    return proxy if proxy in ("params", "flops") else f"{proxy}_b{batch_size}"
+
+
+def build(space: str, store: Store | str | Path, *, earlier: bool = True) -> pd.DataFrame:
+    """The wide table from a runner store (failed jobs stay NaN), one row per cell of the space."""
+    from swap_engine import spaces
+
+    store = store if isinstance(store, Store) else Store(store)
+    search_space = spaces.get(space)
+    batch_of = {Job(space, "", "x", settings(b)).settings_key: b for b in (1, *SWAP_BATCH_SIZES)}
+    values: dict[str, dict[str, float]] = {}
+    for record in store.records():
+        if record.space != space or record.settings not in batch_of or record.failed:
+            continue
+        batch_size = batch_of[record.settings]
+        row = values.setdefault(record.arch, {})
+        if record.proxy == "swap":
+            for name, value in record.values.items():
+                row[f"{name}_b{batch_size}"] = value
+        else:
+            row[column(record.proxy, batch_size)] = record.values.get(record.proxy, math.nan)
+        row[f"{column(record.proxy, batch_size)}_seconds"] = record.seconds
+    size = search_space.size or 0
+    archs = [search_space.format(search_space.from_index(i)) for i in range(size)]
+    frame = pd.DataFrame({"nb201_index": np.arange(size), "arch": archs}) if space == "nb201" else \
+        pd.DataFrame({"index": np.arange(size), "arch": archs})
+    wide = pd.DataFrame.from_dict(values, orient="index")
+    frame = frame.join(wide, on="arch")
+    if earlier and space in EARLIER:
+        frame = _fill_from_earlier(frame, space)
+    return frame[[*frame.columns[:2], *sorted(frame.columns[2:], key=_column_order)]]
+
+
+def _fill_from_earlier(frame: pd.DataFrame, space: str) -> pd.DataFrame:
+    from swap_engine.resources import sample_data_path
+
+    name, columns = EARLIER[space]
+    path = sample_data_path(name, must_exist=False)
+    if not path.exists():
+        return frame
+    table = pd.read_csv(path).set_index("nb201_index")
+    for source, target in columns.items():
+        known = table[source].reindex(frame["nb201_index"]).to_numpy(dtype=float)
+        current = frame[target].to_numpy(dtype=float) if target in frame else np.full(len(frame), np.nan)
+        frame[target] = np.where(np.isnan(current), known, current)
+    return frame
+
+
+def _column_order(name: str) -> tuple:
+    base = name.removesuffix("_seconds")
+    proxy, _, batch = base.rpartition("_b")
+    if not batch.isdigit():
+        proxy, batch = base, "0"
+    return (proxy != "swap" and not proxy.startswith("swap_"), proxy, int(batch), name.endswith("_seconds"))
+
+
+def path(space: str) -> Path:
+    """Where the atlas of `space` is kept (in the package's sample data)."""
+    from swap_engine.resources import sample_data_path
+
+    if space not in FILES:
+        raise ValueError(f"no atlas for search space {space!r}; atlases: {', '.join(FILES)}")
+    return sample_data_path(FILES[space], must_exist=False)
+
+
+def save(frame: pd.DataFrame, target: str | Path) -> None:
+    """Parquet with integer columns where the values are whole numbers; written atomically."""
+    compact = frame.copy()
+    for name in compact.columns[2:]:
+        values = compact[name]
+        if name.endswith("_seconds"):
+            compact[name] = values.astype("float32")
+        elif values.notna().any() and np.all(np.mod(values.dropna(), 1) == 0) and values.abs().max() < 2 ** 31:
+            compact[name] = values.astype("Int32")
+    target = Path(target)
+    temporary = target.with_suffix(".tmp")
+    compact.to_parquet(temporary, index=False, compression="zstd")
+    temporary.replace(target)
+
+
+def load(space: str) -> pd.DataFrame:
+    """The atlas of `space`: one row per cell, float columns with NaN where not computed."""
+    target = path(space)
+    if not target.exists():
+        raise FileNotFoundError(f"no atlas at {target}; compute it with `python -m swap_engine atlas --space {space}`")
+    frame = pd.read_parquet(target)
+    for name in frame.columns[2:]:
+        frame[name] = frame[name].astype("float64")
+    return frame
+
+
+def coverage(frame: pd.DataFrame) -> pd.Series:
+    """Share of cells with a value, per proxy column (the `_seconds` columns left out)."""
+    columns = [c for c in frame.columns[2:] if not c.endswith("_seconds")]
+    return frame[columns].notna().mean()
+
+
+__all__ = ["GROUPS", "PROXY_BATCH_SIZE", "SWAP_BATCH_SIZES", "build", "cell_order", "column", "coverage",
+           "jobs", "load", "path", "save", "settings"]

@@ -1,0 +1,189 @@
+"""The job runner: score many (space, architecture, proxy, settings) jobs on a backend into a store.
+
+    summary = runner.run(jobs, "results/nb201.csv", backend="ray")
+
+Backends: `local` (this process, no extra dependency) and `ray` (a local Ray started with this machine's
+CPUs and GPUs, or an existing cluster at `address`). Jobs already in the store are skipped, so an
+interrupted run continues where it stopped; results stream into the store chunk by chunk as they
+arrive. A job that raises is stored with its message and counted in the summary; it does not stop the
+others. Scores do not depend on the backend, the number of workers or the chunk size.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+from swap_engine.runner.jobs import Chunk, Job, auto_chunk_size, cells, chunks, run_chunk
+from swap_engine.runner.store import Record, Store, read_values, settings_hash
+
+BACKENDS = ("local", "ray")
+RAY_INSTALL = "pip install 'swap-explorer[ray]'  (or: pip install -r requirements-ray.txt)"
+
+
+class RunnerError(ValueError):
+    """A backend that cannot start (Ray missing, no cluster at the address): the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a run did: `done` jobs now stored (of them `failed` with an error), `skipped` already stored."""
+
+    total: int
+    skipped: int
+    done: int
+    failed: int
+    cells: int
+    seconds: float
+    backend: str
+
+    @property
+    def cells_per_second(self) -> float:
+        return self.cells / self.seconds if self.seconds > 0 else float("nan")
+
+    def line(self) -> str:
+        rate = f"{self.cells_per_second:.2f} cells/s" if self.cells else "nothing to do"
+        return (f"{self.done} jobs on {self.cells} cells in {self.seconds:.1f} s ({rate}, {self.backend}); "
+                f"{self.skipped} already stored; {self.failed} failed")
+
+
+def run(jobs: Sequence[Job], store: Store | str | os.PathLike, *, backend: str = "local",
+        address: str | None = None, workers: int | None = None, chunk_size: int | None = None,
+        gpus_per_task: float = 0.0, device: str | None = None, threads: int | None = 1,
+        retry_failed: bool = False, progress: bool = True, max_retries: int = 3) -> Summary:
+    """Run the jobs not yet in `store` and append their records; returns a summary.
+
+    `workers`: tasks in flight at once (default: the CPUs of this machine or of the cluster);
+    `chunk_size`: architectures per task (default: `auto_chunk_size`); `gpus_per_task`: the share of a GPU
+    each Ray task asks for (0.25 lets four small networks share one); `threads`: torch threads per task;
+    `retry_failed`: run again the jobs stored as failed; `max_retries`: Ray's retries of a task whose worker
+    died (its finished records are only written once the retry returns, so none is lost or doubled).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+    if address is not None and backend != "ray":
+        raise ValueError("--address needs --backend ray")
+    store = store if isinstance(store, Store) else Store(store)
+    stored = store.keys(include_failed=not retry_failed)
+    todo = [job for job in _unique(jobs) if job.key not in stored]
+    skipped = len(jobs) - len(todo)
+    started = time.perf_counter()
+    done = failed = 0
+    if todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), disable=not progress, unit="job", desc=f"{backend} run", file=sys.stderr,
+                   dynamic_ncols=True)
+        try:
+            if backend == "local":
+                stream = _local(todo, chunk_size or auto_chunk_size(cells(todo), 1), device, threads)
+            else:
+                stream = _ray(todo, address=address, workers=workers, chunk_size=chunk_size,
+                              gpus_per_task=gpus_per_task, device=device, threads=threads,
+                              max_retries=max_retries)
+            for records in stream:
+                store.append(records)
+                done += len(records)
+                failed += sum(r.failed for r in records)
+                bar.update(len(records))
+                bar.set_postfix(failed=failed, refresh=False)
+        finally:
+            bar.close()
+    summary = Summary(total=len(jobs), skipped=skipped, done=done, failed=failed, cells=cells(todo),
+                      seconds=time.perf_counter() - started, backend=backend)
+    return summary
+
+
+def _unique(jobs: Sequence[Job]) -> list[Job]:
+    seen: set[tuple[str, str, str, str]] = set()
+    unique = []
+    for job in jobs:
+        if job.key not in seen:
+            seen.add(job.key)
+            unique.append(job)
+    return unique
+
+
+def _local(jobs: list[Job], chunk_size: int, device: str | None, threads: int | None) -> Iterator[list[Record]]:
+    from swap_engine.runner import jobs as worker
+
+    worker._BATCHES.clear()  # in this process the inputs may have changed since the last run (tests patch them)
+    for chunk in chunks(jobs, chunk_size):
+        yield run_chunk(chunk, device, threads)
+
+
+def ray_available() -> bool:
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise RunnerError(f"the ray backend needs Ray, which is not installed; install it with: {RAY_INSTALL}") \
+            from None
+    return ray
+
+
+def check_address(address: str, timeout: float = 3.0) -> None:
+    """Fail within `timeout` seconds when nothing listens at HOST:PORT (Ray itself would wait much longer)."""
+    host, sep, port = address.rpartition(":")
+    if address.startswith("ray://"):
+        host, sep, port = address[len("ray://"):].rpartition(":")
+    if not sep or not port.isdigit():
+        raise RunnerError(f"--address wants HOST:PORT (e.g. 10.0.0.5:6379), got {address!r}")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+    except OSError as err:
+        raise RunnerError(f"no Ray cluster answers at {address} ({err.strerror or err}); start one there with "
+                          f"`ray start --head --port {port}`, or leave out --address to start a local Ray") \
+            from None
+
+
+def _ray(jobs: list[Job], *, address: str | None, workers: int | None, chunk_size: int | None,
+         gpus_per_task: float, device: str | None, threads: int | None,
+         max_retries: int) -> Iterator[list[Record]]:
+    ray = _import_ray()
+    started_here = False
+    if not ray.is_initialized():
+        if address is not None:
+            check_address(address)
+            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        else:
+            import torch
+
+            ray.init(num_cpus=workers or os.cpu_count() or 1,
+                     num_gpus=torch.cuda.device_count() if torch.cuda.is_available() else 0,
+                     include_dashboard=False, log_to_driver=False)
+        started_here = True
+    try:
+        slots = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        size = chunk_size or auto_chunk_size(cells(jobs), slots)
+        task = ray.remote(run_chunk).options(num_cpus=1, num_gpus=gpus_per_task, max_retries=max_retries,
+                                             retry_exceptions=False)
+        pending = iter(chunks(jobs, size))
+        in_flight: list[Any] = []
+        for chunk in pending:  # keep about two tasks per worker queued: progress flows, memory stays flat
+            in_flight.append(task.remote(chunk, device, threads))
+            if len(in_flight) >= 2 * slots:
+                break
+        while in_flight:
+            ready, in_flight = ray.wait(in_flight, num_returns=1)
+            yield ray.get(ready[0])
+            for chunk in pending:
+                in_flight.append(task.remote(chunk, device, threads))
+                break
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+__all__ = ["BACKENDS", "Chunk", "Job", "Record", "RunnerError", "Store", "Summary", "check_address",
+           "chunks", "ray_available", "read_values", "run", "run_chunk", "settings_hash"]
