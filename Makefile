@@ -6,12 +6,13 @@ STAMP := $(VENV)/.installed
 SWAP_DATA ?= $(abspath ../shared/data)
 export SWAP_DATA
 
-.PHONY: app test venv bench browser-deps clean
+.PHONY: app test lint wheel-check venv bench browser-deps clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .  # the swap-explorer command in .venv/bin
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -21,6 +22,16 @@ app: $(STAMP)
 
 test: $(STAMP) browser-deps
 	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory wheel-check
+
+# ruff (rules in pyproject.toml) on the whole tree, mypy on swap_engine/: any new warning fails CI.
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+# Build the wheel, install it in a fresh venv outside the repository, run the CLI from a temp folder.
+wheel-check: $(STAMP)
+	PY=$(PY) .ci/wheel-check
 
 # The one real-browser test needs Debian's Chromium; install it when we may (root with apt), else the test skips.
 browser-deps:
