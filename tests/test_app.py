@@ -2,7 +2,8 @@
 
 AppTest note: after `switch_page`, AppTest drops the elements the main script draws before the page (the
 shared sidebar; a real browser keeps them, see test_app_browser.py). So settings are put in session state
-before the first run, and pages other than the default one are opened by `switch_page` before it.
+before the first run, and every page, the default one (Learn SWAP, tested in test_app_teach.py) aside, is
+opened by `switch_page` before it.
 """
 import os
 from pathlib import Path
@@ -28,7 +29,7 @@ def data_dir(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
 
 
-def open_page(page: str | None = None, **overrides) -> AppTest:
+def open_page(page: str | None = "patterns", **overrides) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for key, value in {**TINY, **overrides}.items():
         at.session_state[key] = value
@@ -52,7 +53,8 @@ def test_patterns_batch_size_slider_changes_score_and_bound():
     assert_clean(at)
     assert metric(at, "bound") == "256"
     small = metric(at, "SWAP-Score")
-    at.sidebar.select_slider(key="batch_size").set_value(16).run()
+    at.session_state["batch_size"] = 16  # the sidebar's slider (AppTest hides the sidebar after switch_page)
+    at.run()
     assert_clean(at)
     assert metric(at, "batch size") == "16"
     assert metric(at, "SWAP-Score") != small
@@ -172,7 +174,8 @@ def test_zoo_works_offline_on_noise_inputs(tmp_path, monkeypatch):
                    **{"arch::zoo": "squeezenet1_1"})
     assert_clean(at)
     assert metric(at, "bound") == "16"
-    at.sidebar.select_slider(key="batch_size").set_value(8).run()
+    at.session_state["batch_size"] = 8  # the sidebar's slider (AppTest hides the sidebar after switch_page)
+    at.run()
     assert_clean(at)
     assert metric(at, "bound") == "256"
 

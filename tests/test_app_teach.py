@@ -1,0 +1,140 @@
+"""The teaching pages (Learn SWAP, Compare) and the figure-export helper.
+
+Learn SWAP needs no data files (its toy network eats points of the plane); Compare scores two NB201 cells at
+C=4, N=1 on 8x8 CIFAR-10 images, as tests/test_app.py does. See that file's note on AppTest and switch_page.
+"""
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from swap_engine import toy
+from ui import charts, export
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("SWAP_DATA", ROOT.parent / "shared" / "data"))
+TINY = {"space": "nb201", "build_options": '{"C": 4, "N": 1}', "resolution": 8, "batch_size": 16,
+        "n_archs": 5, "seed": 0}
+needs_data = pytest.mark.skipif(not (DATA / "cifar10" / "train_first10000.npz").exists(),
+                                reason=f"CIFAR-10 images not found under {DATA} (set SWAP_DATA)")
+
+
+@pytest.fixture(autouse=True)
+def quiet(monkeypatch):
+    monkeypatch.setenv("SWAP_DATA", str(DATA))
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+
+
+def open_app(page: str | None = None, **state) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in {**TINY, **state}.items():
+        at.session_state[key] = value
+    if page:
+        at.switch_page(f"pages/{page}.py")
+    return at.run()
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
+# --- Learn SWAP ------------------------------------------------------------------------------------------
+
+def test_learn_is_the_default_page_and_its_count_is_the_engines():
+    at = open_app()
+    assert_clean(at)
+    assert at.title[0].value == "Learn SWAP"
+    assert metric(at, "neurons N") == "7" and metric(at, "samples B") == "4"
+    assert metric(at, "bound") == "7"
+    assert metric(at, "SWAP-Score") == "5"  # h1 = h2 and g3 = h3 on the first batch
+    assert any("The engine agrees" in s.value for s in at.success)
+    steps = next(d.value for d in at.dataframe if "distinct so far" in d.value)
+    assert steps["distinct so far"].iloc[-1] == 5
+    assert steps.loc[steps["neuron"] == "g3", "what happens"].item() == "same as h3: not counted again"
+    assert len(at.get("plotly_chart")) == 4  # network, sign matrix, input plane, running count
+    assert any("2403.04161" in m.value for m in at.markdown)
+    assert any("Kendall" in m.value for m in at.markdown)
+
+
+def test_learn_moving_a_weight_splits_a_shared_pattern():
+    at = open_app()
+    at.selectbox(key="learn_weight").set_value("h2: weight from x2").run()
+    assert at.slider(key="learn_weight_value").value == pytest.approx(0.3)  # the slider shows the chosen weight
+    at.selectbox(key="learn_weight").set_value("h2: bias").run()
+    at.slider(key="learn_weight_value").set_value(-0.5).run()
+    assert_clean(at)
+    assert metric(at, "SWAP-Score") == "6"  # h2 no longer copies h1
+    assert any("The engine agrees" in s.value for s in at.success)
+    at.button(key="learn_reset_weights").click().run()
+    assert metric(at, "SWAP-Score") == "5"
+    assert at.slider(key="learn_weight_value").value == 0.0
+
+
+def test_learn_small_batch_hits_the_bound_and_new_batches_keep_agreeing():
+    at = open_app()
+    at.slider(key="learn_b").set_value(2).run()
+    assert_clean(at)
+    assert metric(at, "bound") == "4"  # 2^2 < 7 neurons
+    assert int(metric(at, "SWAP-Score")) <= 4
+    for _ in range(2):
+        at.button(key="learn_random").click().run()
+        assert_clean(at)
+        assert any("The engine agrees" in s.value for s in at.success)
+    at.slider(key="learn_b").set_value(8).run()
+    assert metric(at, "bound") == "7"
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_toy_step_count_equals_engine_and_naive_reference(seed):
+    rng = np.random.default_rng(seed)
+    weights = {key: np.round(rng.normal(size=np.shape(value)), 1).tolist() for key, value in toy.DEFAULT_WEIGHTS.items()}
+    result = toy.explain(weights, toy.random_batch(seed, n=int(rng.integers(1, toy.MAX_SAMPLES + 1))))
+    assert result.agree
+    assert result.distinct == len({tuple(row) for row in result.signs})
+    assert np.array_equal(result.signs, (result.activations > 0).astype(int))  # engine's signs = the forward's
+    assert result.bound == min(len(toy.NEURONS), 2**result.batch_size)
+
+
+def test_toy_example_has_the_promised_structure():
+    result = toy.explain(toy.DEFAULT_WEIGHTS, toy.DEFAULT_BATCH[:4])
+    group = dict(zip(toy.NEURONS, result.group))
+    assert group["h1"] == group["h2"] and group["h3"] == group["g3"]
+    assert result.patterns[toy.NEURONS.index("h4")] == "0 0 0 0"
+    assert result.per_layer == [3, 3]
+
+
+# --- Export -----------------------------------------------------------------------------------------------
+
+def test_figure_data_reads_scatter_heatmap_and_gauge():
+    fig = go.Figure([go.Scatter(x=[1, 2], y=[3, 4], name="a"), go.Heatmap(z=[[0, 1], [1, 0]], x=["s1", "s2"])])
+    table = export.figure_data(fig)
+    assert len(table) == 2 + 4 and set(table["trace"]) == {"a", "trace 2"}
+    assert export.figure_data(charts.bound_gauge(120, 256))["value"].tolist() == [120]
+
+
+def test_image_config_asks_the_modebar_for_print_resolution():
+    fig = go.Figure(layout=dict(height=300))
+    png = export.image_config("my chart/1", "png", fig)["toImageButtonOptions"]
+    assert png == {"format": "png", "filename": "my_chart_1", "width": export.DEFAULT_WIDTH, "height": 300,
+                   "scale": 3}
+    assert export.image_config("x", "svg")["toImageButtonOptions"]["format"] == "svg"
+
+
+def test_every_learn_chart_offers_csv_and_one_format_choice_for_all():
+    at = open_app()
+    csv = [b for b in at.get("download_button") if b.proto.label == "Data (CSV)"]
+    assert len(csv) == 4
+    radios = [r for r in at.radio if r.key.endswith("__format")]
+    assert len(radios) == 4 and all(r.value == "PNG" for r in radios)
+    radios[0].set_value("SVG").run()
+    assert all(r.value == "SVG" for r in at.radio if r.key.endswith("__format"))
+    assert_clean(at)
