@@ -226,7 +226,8 @@ class NB201Space(SearchSpace):
     benchmark = "nb201"
 
     def parse(self, text: str) -> Arch:
-        """An NB201 string `|op~0|+|op~0|op~1|+|...|`, or NASLib's op-index tuple such as `(4, 0, 3, 1, 4, 3)`."""
+        """An NB201 string `|op~0|+|op~0|op~1|+|...|`, NASLib's op-index tuple such as `(4, 0, 3, 1, 4, 3)`, or
+        the benchmark index `0`..`15624` (digits only)."""
         if not isinstance(text, str):
             raise ValueError(f"nb201: expected a string, got {type(text).__name__}")
         text = text.strip()
@@ -234,7 +235,10 @@ class NB201Space(SearchSpace):
             return _parse_nb201_string(text)
         if text.startswith(("(", "[")):
             return _parse_naslib(text)
-        raise ValueError(f"nb201: {text!r} is neither an NB201 string '|op~0|+...' nor a NASLib tuple '(4, 0, ...)'")
+        if text.isdigit():
+            return self.from_index(int(text))
+        raise ValueError(f"nb201: {text!r} is neither an NB201 string '|op~0|+...', a NASLib tuple '(4, 0, ...)' "
+                         f"nor a benchmark index 0..{SIZE - 1}")
 
     def format(self, arch: Arch) -> str:
         arch = _check(arch)
