@@ -48,17 +48,26 @@ def register(subparsers) -> None:
     parser.add_argument("--evidence", type=Path, default=None, metavar="FILE",
                         help="run the NB201 SWAP-NAS vs random search comparison and write it as Markdown")
     parser.add_argument("--seeds", type=int, default=10, help="searches per method for --evidence (default 10)")
+    parser.add_argument("--fitness", default=None, metavar="RECIPE",
+                        help="any atlas proxy or recipe as fitness instead of live SWAP, e.g. naswot_b64 or "
+                             "'log_rank:swap_b16+params' (looked up in the atlas, computed where it lacks the "
+                             "cell); with --evidence, a comma-separated list, each compared with random search")
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     if args.evidence is not None:
-        return _evidence(args)
+        return _evidence(args) if args.fitness is None else _recipe_evidence(args)
     from swap_engine import data
 
     space = spaces.get(args.space)
-    batch = data.inputs(args.input or space.input_spec.default_input, args.batch_size, device=args.device)
-    fitness = evolution.swap_fitness(space, batch, regularize=args.regularize, device=args.device)
+    if args.fitness is not None:
+        from swap_engine import fitness as recipes
+
+        fitness = recipes.resolve(space, args.fitness, device=args.device)
+    else:
+        batch = data.inputs(args.input or space.input_spec.default_input, args.batch_size, device=args.device)
+        fitness = evolution.swap_fitness(space, batch, regularize=args.regularize, device=args.device)
     history = _load(args.history)
     search = evolution.Search(space, fitness, population=args.population, sample_size=args.sample_size,
                               mutations=args.mutations, crossover=args.crossover, seed=args.seed, history=history)
@@ -158,6 +167,29 @@ def _evidence(args: argparse.Namespace) -> int:
                                      batch_size=args.batch_size,
                                      regularize=args.regularize or evolution.NB201_REGULARIZE,
                                      progress=lambda line: print(line, file=sys.stderr))
+    args.evidence.parent.mkdir(parents=True, exist_ok=True)
+    args.evidence.write_text(text, encoding="utf-8")
+    print(f"wrote {args.evidence}", file=sys.stderr)
+    return 0
+
+
+def _recipe_evidence(args: argparse.Namespace) -> int:
+    """`--evidence FILE --fitness A,B,...`: each recipe (atlas lookups) against random search, same budget."""
+    import shlex
+
+    from swap_engine import fitness as recipes
+
+    if args.space != "nb201":
+        raise ValueError(f"--evidence compares against NB201's ground truth; got --space {args.space}")
+    budget = args.budget or 100
+    names = [name.strip() for name in args.fitness.split(",") if name.strip()]
+    command = shlex.join(["python", "-m", "swap_engine", "search", "--evidence", str(args.evidence),
+                          "--fitness", ",".join(names), "--seeds", str(args.seeds), "--budget", str(budget),
+                          "--population", str(args.population), "--sample-size", str(args.sample_size),
+                          "--mutations", str(args.mutations)])
+    text = recipes.evidence(names, seeds=args.seeds, budget=budget, population=args.population,
+                            sample_size=args.sample_size, mutations=args.mutations, command=command,
+                            progress=lambda line: print(line, file=sys.stderr))
     args.evidence.parent.mkdir(parents=True, exist_ok=True)
     args.evidence.write_text(text, encoding="utf-8")
     print(f"wrote {args.evidence}", file=sys.stderr)
