@@ -9,7 +9,10 @@ import argparse
 import sys
 from typing import Any
 
+import pandas as pd
+
 from swap_engine import study
+from swap_engine.data import suite_zero
 from swap_engine.commands._args import add_runner_arguments, parse_pairs, runner_options
 
 
@@ -51,6 +54,12 @@ def register(subparsers) -> None:
     parser.add_argument("--results-md", default=None, metavar="PATH",
                         help="regenerate this study's rows in the results table of PATH (e.g. docs/results.md)")
     parser.add_argument("--no-plots", action="store_true", help="skip the scatter plots")
+    parser.add_argument("--export", nargs=2, default=None, metavar=("FORMAT", "FILE"),
+                        help="also write the scores for other tools; FORMAT: suite-zero (NAS-Bench-Suite-Zero's "
+                             "JSON with NASLib's arch keys; cells already in FILE are kept)")
+    parser.add_argument("--published", default=None, metavar="SUITE_ZERO_JSON",
+                        help="also report the proxies of this Suite-Zero file on the same architectures, "
+                             "labelled '(published)'")
     add_runner_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -113,5 +122,18 @@ def run(args: argparse.Namespace) -> int:
     if args.results_md:
         study.update_results_md(args.results_md, table, settings, command)
     print(f"{settings.space} / {settings.target}: {len(scores)} architectures; {command}", file=sys.stderr)
+    if args.export:
+        _export(args.export, scores, settings, data.benchmark(benchmark))
+    if args.published:
+        table = pd.concat([table, suite_zero.published_correlations(
+            scores, args.published, settings.space, targets, n_boot=args.n_boot, seed=args.seed)], ignore_index=True)
     print(study.format_table(table, args.format))
     return 0
+
+
+def _export(export: list[str], scores, settings: study.StudySettings, benchmark) -> None:
+    fmt, path = export
+    if fmt != "suite-zero":
+        raise ValueError(f"--export format {fmt!r} is not known; known: suite-zero")
+    written = suite_zero.export_study(path, scores, settings.space, settings.proxies, settings.target, benchmark)
+    print(f"wrote {len(scores)} architectures in Suite-Zero layout to {written}", file=sys.stderr)
