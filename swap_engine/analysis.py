@@ -83,8 +83,36 @@ def top_k_precision(scores: np.ndarray, targets: np.ndarray, fraction: float) ->
 
 
 def bootstrap_spearman(x: np.ndarray, y: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Spearman's rho of each resample `x[idx[r]], y[idx[r]]` (rows of `idx`), NaN where undefined."""
-    return _rowwise_pearson(stats.rankdata(x[idx], axis=1), stats.rankdata(y[idx], axis=1))
+    """Spearman's rho of each resample `x[idx[r]], y[idx[r]]` (rows of `idx`), NaN where undefined.
+
+    No per-resample sort: a resample is a vector of multiplicities w over the original points, a point's
+    average rank in it follows from the multiplicities of the tie groups below and at its value, and the
+    resample's Pearson correlation of ranks is the w-weighted one over the original points.
+    """
+    n_boot = idx.shape[0]
+    n = x.size
+    w = np.bincount((idx + n * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * n)
+    w = w.reshape(n_boot, n).astype(np.float64)
+    rx, ry = _resample_ranks(w, x), _resample_ranks(w, y)
+    total = w.sum(axis=1, keepdims=True)
+    mx = (w * rx).sum(axis=1, keepdims=True) / total
+    my = (w * ry).sum(axis=1, keepdims=True) / total
+    dx, dy = rx - mx, ry - my
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (w * dx * dy).sum(axis=1) / np.sqrt((w * dx * dx).sum(axis=1) * (w * dy * dy).sum(axis=1))
+
+
+def _resample_ranks(w: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Average rank, within each resample (row of multiplicities `w`), of every original point's value."""
+    order = np.argsort(values, kind="stable")
+    sorted_values = values[order]
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    group_weight = np.add.reduceat(w[:, order], starts, axis=1)
+    group_rank = np.cumsum(group_weight, axis=1) - group_weight + (group_weight + 1) / 2
+    sizes = np.diff(np.r_[starts, values.size])
+    ranks = np.empty_like(w)
+    ranks[:, order] = np.repeat(group_rank, sizes, axis=1)
+    return ranks
 
 
 def bootstrap_kendall(x: np.ndarray, y: np.ndarray, idx: np.ndarray) -> np.ndarray:
