@@ -12,6 +12,7 @@ PAGES = [
     st.Page("pages/correlation.py", title="Correlation with accuracy", icon=":material/scatter_plot:"),
     st.Page("pages/batch_sweep.py", title="Batch-size sweep", icon=":material/stacked_line_chart:"),
     st.Page("pages/search.py", title="Search", icon=":material/travel_explore:"),
+    st.Page("pages/lab.py", title="Proxy lab", icon=":material/science:"),
     st.Page("pages/about.py", title="About / data", icon=":material/info:"),
 ]
 

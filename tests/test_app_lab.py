@@ -1,0 +1,103 @@
+"""The Proxy lab page on a small atlas fixture (600 real NB201 cells, a few columns), so it runs in seconds.
+
+See test_app.py for the AppTest notes (pages opened by switch_page, settings put in session state).
+"""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("SWAP_DATA", ROOT.parent / "shared" / "data"))
+
+pytestmark = pytest.mark.skipif(not (DATA / "nb201" / "nats_bench.csv").exists(),
+                                reason=f"the lab joins the atlas with NB201 ground truth; not found under {DATA}")
+
+
+@pytest.fixture(autouse=True)
+def small_atlas(monkeypatch):
+    from swap_engine import recipe
+
+    frame = recipe._sample_data_atlas().iloc[:600].reset_index(drop=True)
+    frame["swap_b16_seconds"] = 0.05
+    frame["params_seconds"] = 0.001
+    frame.attrs["source"] = "test fixture (600 cells)"
+    monkeypatch.setattr(recipe, "atlas", lambda space="nb201": frame.copy())
+    monkeypatch.setenv("SWAP_DATA", str(DATA))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def open_lab(**state) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in {"space": "nb201", "lab_boot": 0, **state}.items():
+        at.session_state[key] = value
+    at.switch_page("pages/lab.py")
+    return at.run()
+
+
+def clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label))
+
+
+def test_lab_shows_the_default_recipe_on_every_cell_of_the_atlas():
+    at = open_lab()
+    clean(at)
+    from swap_engine import data, recipe
+    from swap_engine.analysis import correlate
+
+    frame = recipe.with_targets(recipe._sample_data_atlas().iloc[:600].reset_index(drop=True))
+    want = correlate(recipe.Recipe.parse("log_rank:swap_b16+params").score(frame),
+                     frame["cifar10_test_acc_pct"], n_boot=0)
+    assert metric(at, "Spearman") == f"{want.spearman:.3f}"
+    assert metric(at, "cells") == "600"
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 4  # rank scatter, heatmap, cost, edge x op, bound
+    assert data.targets("nb201")
+
+
+def test_changing_aggregation_target_and_typed_recipe_updates_the_numbers():
+    at = open_lab()
+    first = metric(at, "Spearman")
+    at.selectbox(key="lab_method").set_value("mean_rank").run()
+    clean(at)
+    at.radio(key="lab_split").set_value("valid").run()
+    clean(at)
+    at.text_input(key="lab_text").set_value("swap_b16@reg=max").run()
+    clean(at)
+    assert metric(at, "Spearman") != first
+
+
+def test_partial_columns_say_so_and_a_bad_recipe_is_a_message():
+    at = open_lab(lab_text="log_rank:swap_b16+naswot_b64")
+    clean(at)
+    assert any("of 600 cells" in i.value for i in at.info)
+    at.text_input(key="lab_text").set_value("log_rank:nonexistent").run()
+    assert at.error and "not in the atlas" in at.error[0].value
+
+
+def test_bootstrap_intervals_appear_when_asked():
+    at = open_lab(lab_boot=100)
+    clean(at)
+    assert any("bootstrap resamples" in c.value for c in at.caption)
+
+
+def test_a_cell_in_the_atlas_is_looked_up():
+    from swap_engine import recipe
+
+    arch = recipe._sample_data_atlas()["arch"].iloc[3]
+    at = open_lab(lab_cell=arch)
+    clean(at)
+    assert at.success and "swap_b16" in at.success[0].value
+    assert np.isfinite(float(at.success[0].value.split("swap_b16 = ")[1].split(",")[0].replace(",", "")))

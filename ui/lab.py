@@ -1,0 +1,186 @@
+"""The Proxy lab's data and charts: the atlas read once (cached), every statistic cached by its inputs.
+
+The page (pages/lab.py) only lays out widgets; every number here is computed over the whole NB201 atlas
+from cached arrays, so a widget change redraws in well under a second once the bootstrap of that choice
+has been computed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from scipy import stats
+
+from swap_engine import analysis, data
+from swap_engine import recipe as recipes
+
+NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+OP_LABELS = {"none": "none (zero)", "skip_connect": "skip", "nor_conv_1x1": "conv 1x1", "nor_conv_3x3": "conv 3x3",
+             "avg_pool_3x3": "avg pool 3x3"}
+# NB201 string order: |a~0|+|b~0|c~1|+|d~0|e~1|f~2|  -> edges into node 1, 2, 2, 3, 3, 3
+NB201_EDGES = ["0→1", "0→2", "1→2", "0→3", "1→3", "2→3"]
+TARGET_LABELS = recipes.TARGET_LABELS
+
+
+@st.cache_resource(show_spinner="Reading the atlas ...")
+def atlas() -> pd.DataFrame:
+    """The NB201 atlas joined with ground truth where the table is here (shared: never modify it)."""
+    frame = recipes.atlas("nb201")
+    try:
+        return recipes.with_targets(frame)
+    except data.MissingDataError:
+        frame.attrs["targets"] = []
+        return frame
+
+
+def targets(frame: pd.DataFrame) -> list[str]:
+    return [t for t in frame.attrs.get("targets", []) if t in frame.columns and frame[t].notna().any()]
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def scores(text: str) -> np.ndarray:
+    """The recipe's score for every cell (NaN where a column it reads is missing)."""
+    return recipes.Recipe.parse(text).score(atlas())
+
+
+@st.cache_data(show_spinner="Bootstrapping confidence intervals ...", max_entries=256)
+def correlation(text: str, target: str, top_k: float, n_boot: int, seed: int = 0) -> analysis.Correlation:
+    return analysis.correlate(scores(text), atlas()[target].to_numpy(dtype=float), n_boot=n_boot, seed=seed,
+                              top_k=top_k)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def spearman_matrix(columns: tuple[str, ...], target_columns: tuple[str, ...]) -> pd.DataFrame:
+    """Spearman of each column alone with each target, over the cells where both are measured."""
+    frame = atlas()
+    out = pd.DataFrame(index=list(columns), columns=list(target_columns), dtype=float)
+    for column in columns:
+        x = frame[column].to_numpy(dtype=float)
+        for target in target_columns:
+            out.loc[column, target] = recipes.spearman(x, frame[target].to_numpy(dtype=float))
+    return out
+
+
+def edge_op_share(archs: pd.Series) -> pd.DataFrame:
+    """For NB201 cell strings: share of cells (in %) with each op on each of the 6 edges (ops x edges)."""
+    counts = np.zeros((len(NB201_OPS), len(NB201_EDGES)))
+    for arch in archs:
+        ops = [token.split("~")[0] for token in arch.replace("+", "").split("|") if token]
+        for edge, op in enumerate(ops):
+            counts[NB201_OPS.index(op), edge] += 1
+    share = 100 * counts / max(len(archs), 1)
+    return pd.DataFrame(share, index=[OP_LABELS[o] for o in NB201_OPS], columns=NB201_EDGES)
+
+
+def top_cells(values: np.ndarray, fraction: float) -> np.ndarray:
+    """Row positions of the best `fraction` of the measured values (highest first)."""
+    known = np.flatnonzero(~np.isnan(values))
+    k = max(1, int(round(fraction * known.size)))
+    return known[np.argsort(-values[known], kind="stable")[:k]]
+
+
+def at_bound(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per SWAP batch size in the atlas: cells measured, and the share whose score reached min(N, 2^B)."""
+    rows = []
+    for column in recipes.proxy_columns(frame):
+        proxy, batch = _split(column)
+        if proxy != "swap" or batch is None:
+            continue
+        values = frame[column].to_numpy(dtype=float)
+        neurons = frame.get(f"swap_neurons_b{batch}")
+        bound = np.full(values.shape, 2.0 ** batch)
+        if neurons is not None:
+            n = neurons.to_numpy(dtype=float)
+            bound = np.where(np.isnan(n), bound, np.minimum(n, bound))
+        known = ~np.isnan(values)
+        share = float(np.mean(values[known] >= bound[known])) if known.any() else np.nan
+        rows.append({"batch size": batch, "cells measured": int(known.sum()), "share at the bound": share})
+    return pd.DataFrame(rows).sort_values("batch size") if rows else pd.DataFrame(
+        columns=["batch size", "cells measured", "share at the bound"])
+
+
+def _split(column: str) -> tuple[str, int | None]:
+    head, _, tail = column.rpartition("_b")
+    return (head, int(tail)) if tail.isdigit() else (column, None)
+
+
+# --- charts ---------------------------------------------------------------------------------------------
+
+def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go.Figure:
+    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=height, margin=dict(t=60, l=60, r=20, b=50),
+                      font=dict(size=13))
+    return fig
+
+
+def rank_scatter(frame: pd.DataFrame, values: np.ndarray, target: str, label: str) -> tuple[go.Figure, pd.DataFrame]:
+    """Every measured cell: its rank by the recipe against its rank by accuracy (WebGL, one trace)."""
+    truth = frame[target].to_numpy(dtype=float)
+    keep = ~np.isnan(values) & ~np.isnan(truth)
+    table = pd.DataFrame({"arch": frame["arch"].to_numpy()[keep],
+                          "proxy rank": stats.rankdata(values[keep]) / keep.sum() * 100,
+                          "accuracy rank": stats.rankdata(truth[keep]) / keep.sum() * 100,
+                          "accuracy": truth[keep]})
+    fig = go.Figure(go.Scattergl(
+        x=table["proxy rank"], y=table["accuracy rank"], mode="markers", customdata=table[["arch"]].to_numpy(),
+        marker=dict(size=3, opacity=0.45, color=table["accuracy"], colorscale="Viridis",
+                    colorbar=dict(title="accuracy %")),
+        hovertemplate="%{customdata[0]}<br>proxy percentile %{x:.1f}<br>accuracy percentile %{y:.1f}<extra></extra>"))
+    _layout(fig, f"{label}: rank against {TARGET_LABELS.get(target, target)} rank ({keep.sum():,} cells)",
+            "rank by the proxy (percentile, 100 = best)", "rank by accuracy (percentile, 100 = best)", 520)
+    return fig, table
+
+
+def correlation_heatmap(matrix: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=matrix.to_numpy(dtype=float), x=[TARGET_LABELS.get(c, c) for c in matrix.columns],
+                               y=list(matrix.index), colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
+                               text=np.round(matrix.to_numpy(dtype=float), 2), texttemplate="%{text}",
+                               colorbar=dict(title="Spearman")))
+    return _layout(fig, "Each proxy alone: Spearman with each dataset and split", "ground truth", "proxy",
+                   max(320, 28 * len(matrix) + 140))
+
+
+def cost_scatter(table: pd.DataFrame, target: str) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=table["seconds per cell"], y=table["spearman"], mode="markers+text",
+                               text=table["proxy"], textposition="top center", marker=dict(size=10)))
+    fig.update_xaxes(type="log")
+    return _layout(fig, f"Cost against correlation with {TARGET_LABELS.get(target, target)}",
+                   "seconds per cell (log scale, measured on this machine)", "Spearman")
+
+
+def edge_op_heatmaps(by_proxy: pd.DataFrame, by_accuracy: pd.DataFrame, label: str, fraction: float) -> go.Figure:
+    from plotly.subplots import make_subplots
+
+    pct = f"{fraction:.0%}"
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[f"top {pct} by {label}", f"top {pct} by accuracy",
+                                                        "difference (proxy - accuracy)"], horizontal_spacing=0.12)
+    for col, (matrix, scale, mid) in enumerate([(by_proxy, "Blues", None), (by_accuracy, "Blues", None),
+                                                (by_proxy - by_accuracy, "RdBu", 0)], start=1):
+        fig.add_trace(go.Heatmap(z=matrix.to_numpy(), x=list(matrix.columns), y=list(matrix.index), colorscale=scale,
+                                 zmid=mid, zmin=0 if mid is None else None, zmax=100 if mid is None else None,
+                                 text=np.round(matrix.to_numpy(), 0), texttemplate="%{text}", showscale=col == 3,
+                                 hovertemplate="edge %{x}, %{y}: %{z:.1f} %<extra></extra>"), row=1, col=col)
+        fig.update_xaxes(title_text="edge (from node → to node)", row=1, col=col)
+    fig.update_yaxes(title_text="operation", row=1, col=1)
+    fig.update_layout(title="Which operation sits on which edge (% of the cells in each top set)", height=420,
+                      margin=dict(t=90, l=60, r=20, b=50), font=dict(size=13))
+    return fig
+
+
+def bound_bars(table: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Bar(x=[f"B = {b}" for b in table["batch size"]], y=100 * table["share at the bound"],
+                           text=[f"{100 * v:.1f} %" for v in table["share at the bound"]], textposition="outside"))
+    fig.update_yaxes(range=[0, 105])
+    return _layout(fig, "SWAP: share of cells whose score reached its bound min(N, 2^B)", "batch size",
+                   "cells at the bound (%)", 380)
+
+
+def guard(body) -> None:
+    """Run the page body; a library error becomes a readable message, never a traceback."""
+    try:
+        body()
+    except data.MissingDataError as err:
+        st.warning(f"Data missing: {err}")
+        st.page_link("pages/about.py", label="Fetch it on the About / data page", icon=":material/download:")
+    except Exception as err:
+        st.error(f"{type(err).__name__}: {err}")
