@@ -13,6 +13,9 @@ Three choices the papers leave open, made here:
   recorded step supplies its score instead of a fitness call, so a resumed search continues exactly as
   the uninterrupted one would have. This works because the fitness is a function of the architecture
   (`swap_fitness` fixes the weight initialisation per architecture).
+- A fitness call that raises (a model that cannot be built or scored) is a **failed evaluation**: it is
+  recorded with its error and a NaN score, counts towards the budget (it was tried), never joins the
+  population and is never the best. The search goes on; a resumed search replays it like any other step.
 - A run also stops ("exhausted") after `STALL_LIMIT` steps in a row that only revisit known architectures:
   the population has collapsed or the space is used up, and no budget in evaluations could be reached.
 """
@@ -47,7 +50,7 @@ class Score:
 
 _NUMBER = (int, float)
 _FIELD_TYPES = {"step": (int,), "arch": (str,), "score": _NUMBER, "raw": (*_NUMBER, type(None)),
-                "params": (int, type(None)), "seconds": _NUMBER, "cached": (bool,)}
+                "params": (int, type(None)), "seconds": _NUMBER, "cached": (bool,), "error": (str, type(None))}
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,17 @@ class Record:
     params: int | None = None
     seconds: float = 0.0  # time the fitness call took; 0 for a cached score
     cached: bool = False  # True when the arch had been scored earlier in this search
+    error: str | None = None  # why the fitness call failed ("TypeError: ..."); the score is then NaN
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self))
+        item = dataclasses.asdict(self)
+        if item["error"] is None:
+            del item["error"]  # histories of searches without failures read as before
+        return json.dumps(item)
 
     @classmethod
     def from_dict(cls, item: Mapping[str, Any]) -> Record:
@@ -75,6 +86,8 @@ class Record:
         for name, value in item.items():
             if isinstance(value, bool) != (name == "cached") or not isinstance(value, _FIELD_TYPES[name]):
                 raise ValueError(f"history record field {name!r} has the wrong type: {value!r}")
+        if item.get("error") is None and not math.isfinite(item["score"]):
+            raise ValueError(f"history record step {item['step']} has score {item['score']} but no error")
         return cls(**item)
 
 
@@ -181,13 +194,19 @@ class Search:
         step = len(self.history.records)
         arch = self._initial[step] if step < len(self._initial) else self._child()
         record = self._score(arch, step)
-        self._alive.append((arch, record.score))
-        if len(self._alive) > self.population:
-            self._alive.popleft()
+        if not record.failed:  # a failed evaluation is recorded but never becomes a parent or the best
+            self._alive.append((arch, record.score))
+            if len(self._alive) > self.population:
+                self._alive.popleft()
+            if self._best is None or record.score > self._best.score:
+                self._best = record
         self.history.records.append(record)
-        if self._best is None or record.score > self._best.score:
-            self._best = record
         return record
+
+    @property
+    def failures(self) -> list[Record]:
+        """The failed evaluations so far (each once, not its cached repeats)."""
+        return [r for r in self.history.records if r.failed and not r.cached]
 
     def run(self, budget: int | None = None, seconds: float | None = None,
             callback: Callable[[Record], None] | None = None) -> SearchResult:
@@ -217,7 +236,9 @@ class Search:
         return SearchResult(self.best, self.history, self.evaluations, time.perf_counter() - start, stopped)
 
     def _child(self) -> Any:
-        tournament = self._rng.sample(list(self._alive), self.sample_size)
+        if not self._alive:  # every evaluation so far failed: try a fresh random architecture
+            return self.space.sample(1, self._rng.randrange(2**31))[0]
+        tournament = self._rng.sample(list(self._alive), min(self.sample_size, len(self._alive)))
         ranked = sorted(tournament, key=lambda member: member[1], reverse=True)  # stable: ties keep draw order
         child = ranked[0][0]
         if self.crossover and len(ranked) > 1:
@@ -237,7 +258,7 @@ class Search:
             return record
         known = self._scored.get(text)
         if known is not None:
-            return Record(step, text, known.score, known.raw, known.params, 0.0, cached=True)
+            return Record(step, text, known.score, known.raw, known.params, 0.0, cached=True, error=known.error)
         record = _evaluate(self.fitness, arch, text, step)
         self._scored[text] = record
         return record
@@ -262,7 +283,10 @@ def random_search(space: SearchSpace, fitness: Fitness, budget: int, *, seed: in
                                  "fitness": getattr(fitness, "settings", None)}))
     for step, arch in enumerate(space.sample(budget, seed)):
         history.records.append(_evaluate(fitness, arch, space.format(arch), step))
-    best = max(history.records, key=lambda r: r.score)
+    scored = [r for r in history.records if not r.failed]
+    if not scored:
+        raise ValueError(f"every one of the {budget} evaluations failed; the first: {history.records[0].error}")
+    best = max(scored, key=lambda r: r.score)
     return SearchResult(best, history, len(history.records), time.perf_counter() - start, "budget")
 
 
@@ -336,13 +360,17 @@ def ground_truth(space: SearchSpace, target: str | None = None) -> tuple[str, di
 
 
 def _evaluate(fitness: Fitness, arch: Any, text: str, step: int) -> Record:
+    """One fitness call; an exception (or a non-finite value) becomes a failed record, not a lost search."""
     start = time.perf_counter()
-    result = fitness(arch)
-    elapsed = time.perf_counter() - start
-    score = result if isinstance(result, Score) else Score(float(result))
-    if not math.isfinite(score.value):
-        raise ValueError(f"fitness returned {score.value} for {text}; it must be a finite number")
-    return Record(step, text, float(score.value), score.raw, score.params, elapsed)
+    try:
+        result = fitness(arch)
+        score = result if isinstance(result, Score) else Score(float(result))
+        if not math.isfinite(score.value):
+            raise ValueError(f"fitness returned {score.value} for {text}; it must be a finite number")
+    except Exception as err:  # noqa: BLE001 - any failing model is recorded and skipped
+        return Record(step, text, math.nan, None, None, time.perf_counter() - start,
+                      error=f"{type(err).__name__}: {err}")
+    return Record(step, text, float(score.value), score.raw, score.params, time.perf_counter() - start)
 
 
 def _check_resumable(history: History, settings: dict[str, Any]) -> list[Record]:

@@ -168,9 +168,35 @@ def test_bad_history_text_says_where():
         History.loads(header + '\n{"step": 0, "arch": "1-2", "score": 1, "cached": 1}\n')
 
 
-def test_non_finite_fitness_is_refused():
-    with pytest.raises(ValueError, match="finite"):
-        evolve(ToySpace(), lambda a: float("nan"), budget=2)
+def test_non_finite_fitness_is_a_failed_evaluation():
+    result = evolve(ToySpace(), lambda a: float("nan"), budget=2, population=2, sample_size=1)
+    assert all(r.failed and "finite" in r.error for r in result.history.records)
+    assert result.best is None
+
+
+def failing_fitness(arch):
+    """The toy fitness, but architectures starting with 0 raise (as googlenet does in the zoo)."""
+    if arch[0] == 0:
+        raise TypeError(f"cannot score {arch}")
+    return toy_fitness(arch)
+
+
+def test_failing_evaluations_are_recorded_and_skipped_and_resume():
+    result = evolve(ToySpace(), failing_fitness, budget=60, population=10, sample_size=3, seed=2)
+    failed = [r for r in result.history.records if r.failed]
+    assert failed and result.stopped == "budget" and result.evaluations == 60
+    assert all(r.arch.startswith("0-") and r.error.startswith("TypeError: cannot score") for r in failed)
+    assert not result.best.failed and result.best.score == max(r.score for r in result.history.records
+                                                               if not r.failed)
+    text = result.history.dumps()
+    assert '"error": null' not in text and '"error": "TypeError' in text
+    half = History.loads(text)
+    half.records = half.records[:25]
+    resumed = Search(ToySpace(), failing_fitness, population=10, sample_size=3, seed=2, history=half)
+    resumed.run(budget=60)
+    same = lambda history: [(r.step, r.arch, None if r.failed else r.score, r.cached) for r in history.records]  # noqa: E731 - NaN != NaN
+    assert same(resumed.history) == same(result.history)
+    assert [r.error for r in resumed.history.records] == [r.error for r in result.history.records]
 
 
 def test_cli_refuses_a_malformed_regularize(capsys):
