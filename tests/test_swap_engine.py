@@ -14,7 +14,7 @@ import swap_engine
 from swap_engine import BatchTooLargeError, regularization_factor, swap_score
 from swap_engine.swap import distinct
 from swap_engine.swap.naive import naive_counts
-from tests.engine_helpers import SharedActivationNet, ZeroGeluMLP, zero_heavy_inputs
+from tests.engine_helpers import TEST_DEVICE, SharedActivationNet, ZeroGeluMLP, zero_heavy_inputs
 
 BATCHES = [1, 2, 63, 64, 65, 127, 128, 1000]
 
@@ -28,11 +28,15 @@ def random_cnn(seed: int, depth: int, channels: int, inplace: bool) -> nn.Module
     return nn.Sequential(*layers)
 
 
-def assert_matches_naive(model, x, **options):
-    result = swap_score(model, x, device="cpu", **options)
+def assert_matches_naive(model, x, device=TEST_DEVICE, **options):
+    """The engine's counts equal the definition's, both computed on `device` (SWAP_TEST_DEVICE, default cpu)."""
+    model, x = model.to(device), x.to(device)
+    result = swap_score(model, x, device=device, **options)
     naive_total, naive_layers = naive_counts(model, x, pattern=options.get("pattern", "sign"),
                                              conv_only=options.get("conv_only", False),
-                                             mode=options.get("mode", "train"))
+                                             mode=options.get("mode", "train"),
+                                             activations=options.get("activations"),
+                                             functional=bool(options.get("functional")))
     assert result.counts == [naive_total]
     assert [layer.distinct for layer in result.layers] == naive_layers
     assert result.neurons == sum(layer.neurons for layer in result.layers)
@@ -306,7 +310,7 @@ def test_cuda_matches_cpu():
     cpu = swap_score(model, x, device="cpu", keep_patterns=16)
     gpu = swap_score(model, x, device="cuda", keep_patterns=16)
     assert cpu.counts == gpu.counts
-    assert [l.distinct for l in cpu.layers] == [l.distinct for l in gpu.layers]
+    assert [layer.distinct for layer in cpu.layers] == [layer.distinct for layer in gpu.layers]
     assert gpu.device.startswith("cuda")
 
 

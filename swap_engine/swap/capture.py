@@ -1,11 +1,19 @@
-"""Forward hooks that turn each activation output into packed sign bits as soon as it is produced."""
+"""Forward hooks that turn each activation output into packed sign bits as soon as it is produced.
+
+Activation modules are seen through forward hooks. Optionally, activations applied as functions
+(`F.relu(x)`, `torch.relu(x)`, `x.relu()`, `F.gelu(x)`, ...) are seen through a torch function mode; a call
+made inside a hooked activation module (`nn.ReLU.forward` calls `F.relu`) is left to the module's hook, so
+nothing is counted twice.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from swap_engine.swap.packing import pack_output
 
@@ -16,6 +24,53 @@ DEFAULT_ACTIVATIONS: tuple[type[nn.Module], ...] = (
 # Outputs are never negative: their "< 0" plane is known to be empty.
 NONNEGATIVE_ACTIVATIONS: tuple[type[nn.Module], ...] = (nn.ReLU, nn.ReLU6)
 
+# The functions that compute what each activation module computes (in-place forms and tensor methods
+# included), for functional capture. `nn.ReLU6.forward` calls `F.hardtanh`, which is not an activation in
+# general, so only `F.relu6` stands for ReLU6.
+_FUNCTIONS: dict[type[nn.Module], tuple[Callable, ...]] = {
+    nn.ReLU: (F.relu, torch.relu, torch.relu_, torch.Tensor.relu, torch.Tensor.relu_),  # F.relu_ is torch.relu_
+    nn.ReLU6: (F.relu6,),
+    nn.LeakyReLU: (F.leaky_relu, F.leaky_relu_),
+    nn.PReLU: (torch.prelu, torch.Tensor.prelu),  # F.prelu is torch.prelu
+    nn.RReLU: (F.rrelu, torch.rrelu, torch.rrelu_),  # F.rrelu_ is torch.rrelu_
+    nn.ELU: (F.elu, F.elu_),
+    nn.CELU: (F.celu, torch.celu, torch.celu_),
+    nn.SELU: (F.selu, torch.selu, torch.selu_),
+    nn.GELU: (F.gelu,),
+    nn.SiLU: (F.silu,),
+    nn.Hardswish: (F.hardswish,),
+    nn.Mish: (F.mish,),
+}
+
+# Set on a model (`model.swap_functional = True`) to ask `swap_score(functional=None)` for functional capture.
+FUNCTIONAL_ATTRIBUTE = "swap_functional"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """How a captured function's call sites are named ("relu") and whether its output is never negative."""
+
+    label: str
+    nonnegative: bool
+
+
+def activation_functions(activations: Sequence[type[nn.Module]]) -> dict[Callable, FunctionSpec]:
+    """The functional forms of the given activation module types (types without one are skipped)."""
+    found: dict[Callable, FunctionSpec] = {}
+    for kind in activations:
+        for module_type, functions in _FUNCTIONS.items():
+            if issubclass(kind, module_type) or issubclass(module_type, kind):
+                nonnegative = issubclass(module_type, NONNEGATIVE_ACTIVATIONS)
+                for function in functions:
+                    label = getattr(function, "__name__", str(function)).rstrip("_")
+                    found[function] = FunctionSpec(label, nonnegative)
+    return found
+
+
+def module_names(model: nn.Module) -> dict[nn.Module, str]:
+    """Every module of the model with its qualified name (the root by its class name)."""
+    return {module: name or type(module).__name__ for name, module in model.named_modules()}
+
 
 @dataclass
 class LayerKeys:
@@ -24,6 +79,7 @@ class LayerKeys:
     name: str
     call: int
     keys: torch.Tensor  # (neurons, planes, words) int64
+    nonnegative: bool = False  # the activation never outputs negatives (its "< 0" plane is empty)
 
 
 def activation_modules(model: nn.Module, activations: Sequence[type[nn.Module]]) -> dict[nn.Module, str]:
@@ -38,24 +94,41 @@ def activation_modules(model: nn.Module, activations: Sequence[type[nn.Module]])
 class PatternCapture:
     """Context manager: hooks every activation module and records packed keys per call.
 
-    Hooks are removed on exit whatever happens inside. The float activation is never stored: the
+    With `functions` (see `activation_functions`) and `names` (see `module_names`) it also records every call
+    of those functions made outside the hooked activation modules, named after the innermost module running
+    at the time plus the function ("features.3:relu"), with a call index per name. For that it hooks every
+    module in `names` (to know which one is running) and enters a torch function mode.
+
+    Hooks and the mode are removed on exit whatever happens inside. The float activation is never stored: the
     hook packs it into bits and returns, so the output is freed as soon as the forward is done with it.
     """
 
     def __init__(self, modules: dict[nn.Module, str], *, batch_size: int, ternary: bool,
-                 conv_only: bool = False) -> None:
+                 conv_only: bool = False, functions: dict[Callable, FunctionSpec] | None = None,
+                 names: dict[nn.Module, str] | None = None) -> None:
         self.modules = modules
         self.batch_size = batch_size
         self.ternary = ternary
         self.conv_only = conv_only
+        self.functions = functions or {}
+        self.names = names or {}
         self.layers: list[LayerKeys] = []
-        self._calls: dict[nn.Module, int] = {}
+        self._calls: dict[Any, int] = {}
         self._handles: list[torch.utils.hooks.RemovableHandle] = []
+        self._running: list[nn.Module] = []  # modules whose forward is under way, innermost last
+        self._in_activation = 0  # how many hooked activation modules are running
+        self._mode: _FunctionCapture | None = None
 
     def __enter__(self) -> "PatternCapture":
         try:
             for module in self.modules:
                 self._handles.append(module.register_forward_hook(self._record))
+            if self.functions:
+                for module in self.names.keys() | self.modules.keys():
+                    self._handles.append(module.register_forward_pre_hook(self._enter_module))
+                    self._handles.append(module.register_forward_hook(self._leave_module, always_call=True))
+                self._mode = _FunctionCapture(self)
+                self._mode.__enter__()
         except BaseException:
             self._remove()
             raise
@@ -65,22 +138,71 @@ class PatternCapture:
         self._remove()
 
     def _remove(self) -> None:
-        for handle in self._handles:
-            handle.remove()
-        self._handles.clear()
+        try:
+            if self._mode is not None:
+                mode, self._mode = self._mode, None
+                mode.__exit__(None, None, None)
+        finally:
+            for handle in self._handles:
+                handle.remove()
+            self._handles.clear()
+            self._running.clear()
+            self._in_activation = 0
+
+    def _enter_module(self, module: nn.Module, args: tuple) -> None:
+        self._running.append(module)
+        self._in_activation += module in self.modules
+
+    def _leave_module(self, module: nn.Module, args: tuple, output: Any) -> None:
+        if self._running and self._running[-1] is module:
+            self._running.pop()
+            self._in_activation -= module in self.modules
 
     def _record(self, module: nn.Module, args: tuple, output: torch.Tensor) -> None:
+        self._append(module, self.modules[module], args[0] if args else None, output,
+                     isinstance(module, NONNEGATIVE_ACTIVATIONS))
+
+    def _record_function(self, function: Callable, args: tuple, kwargs: dict, output: Any) -> None:
+        if self._in_activation:  # e.g. F.relu inside nn.ReLU.forward: the module's hook counts it
+            return
+        spec = self.functions[function]
+        where = self.names.get(self._running[-1], type(self._running[-1]).__name__) if self._running else "<root>"
+        given = args[0] if args else kwargs.get("input")
+        self._append((where, spec.label), f"{where}:{spec.label}", given, output, spec.nonnegative)
+
+    def _append(self, site: Any, name: str, given: Any, output: Any, nonnegative: bool) -> None:
         if not isinstance(output, torch.Tensor):
             return
-        if self.conv_only and not (args and isinstance(args[0], torch.Tensor) and args[0].dim() == 4):
+        if self.conv_only and not (isinstance(given, torch.Tensor) and given.dim() == 4):
             return
-        name = self.modules[module]
         if output.dim() == 0 or output.shape[0] != self.batch_size:
             raise ValueError(f"activation {name!r} produced shape {tuple(output.shape)}, whose first dimension "
                              f"is not the batch size {self.batch_size}; SWAP needs batch-first activations")
-        call = self._calls.get(module, 0)
-        self._calls[module] = call + 1
-        keys = pack_output(output, ternary=self.ternary,
-                           nonnegative=isinstance(module, NONNEGATIVE_ACTIVATIONS))
+        call = self._calls.get(site, 0)
+        self._calls[site] = call + 1
+        keys = pack_output(output, ternary=self.ternary, nonnegative=nonnegative)
         if keys.shape[0]:
-            self.layers.append(LayerKeys(name, call, keys))
+            self.layers.append(LayerKeys(name, call, keys, nonnegative))
+
+
+class _FunctionCapture(TorchFunctionMode):
+    """Runs every torch function unchanged and hands the calls of captured activation functions to the capture.
+
+    Torch leaves the mode while its handler runs, so the function's own inner calls (`F.relu` calls
+    `torch.relu`) and the packing done here are not seen again.
+    """
+
+    def __init__(self, capture: PatternCapture) -> None:
+        super().__init__()
+        self.capture = capture
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        output = func(*args, **kwargs)
+        try:
+            captured = func in self.capture.functions
+        except TypeError:  # an unhashable callable: not one of ours
+            captured = False
+        if captured:
+            self.capture._record_function(func, args, kwargs, output)
+        return output

@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 from swap_engine.device import resolve_device
-from swap_engine.swap.capture import (DEFAULT_ACTIVATIONS, NONNEGATIVE_ACTIVATIONS, LayerKeys, PatternCapture,
-                                      activation_modules)
+from swap_engine.swap.capture import (DEFAULT_ACTIVATIONS, FUNCTIONAL_ATTRIBUTE, NONNEGATIVE_ACTIVATIONS, LayerKeys,
+                                      PatternCapture, activation_functions, activation_modules, module_names)
 from swap_engine.swap.distinct import count_distinct
 from swap_engine.swap.model_state import count_params, gaussian_reinit, preserved, regularization_factor
 from swap_engine.swap.packing import WORD_BITS, unpack_patterns
@@ -45,8 +45,14 @@ class PatternSample:
 class SwapResult:
     """Everything one scoring run found; the app's views read it without recomputing.
 
-    What it cannot see: activations applied functionally (`F.relu(x)`, `x.relu()`) have no module to hook
-    and are not counted. `layers` and `patterns` describe the first repeat.
+    What it cannot see: by default only activation modules are hooked, so activations applied as functions
+    (`F.relu(x)`, `torch.relu(x)`, `x.relu()`, `F.gelu(x)`, ...) are not counted; `swap_score(functional=True)`
+    counts them too, one layer per call site, named after the module that made the call plus the function
+    ("inception3a.branch1:relu", with a call index). Even then it does not see activations written as other
+    operations (`x.clamp(min=0)`, `torch.where(x > 0, x, 0)`, `x * torch.sigmoid(x)`), functions of activation
+    types that were not asked for, nor calls made by code that bypasses torch's function dispatch
+    (TorchScript, compiled kernels).
+    `layers` and `patterns` describe the first repeat.
     """
 
     score: float
@@ -86,7 +92,8 @@ def swap_score(model: nn.Module, inputs: Any, *, pattern: str = "sign",
                activations: Sequence[type[nn.Module]] | None = None, conv_only: bool = False,
                mode: str = "train", repeats: int = 1, reinit: str | None = None, seed: int = 0,
                regularize: tuple[float, float] | None = None, keep_patterns: int = 0,
-               device: str | torch.device | None = None, batch_chunk: int | None = None) -> SwapResult:
+               device: str | torch.device | None = None, batch_chunk: int | None = None,
+               functional: bool | None = None) -> SwapResult:
     """SWAP-Score: the number of distinct sample-wise activation patterns over all hooked neurons.
 
     `inputs` is a tensor (B, ...), a batch object with `.x` (and optional `.attention_mask`, passed as a
@@ -97,6 +104,11 @@ def swap_score(model: nn.Module, inputs: Any, *, pattern: str = "sign",
     is untouched. The caller's model comes back unchanged (weights, buffers, train/eval modes).
     In eval mode, `batch_chunk` (a multiple of 64) runs the batch in pieces and joins their bit planes,
     which is exact because samples do not interact; it is chosen automatically when the batch does not fit.
+    `functional=True` also counts activation functions called outside activation modules (`F.relu`,
+    `torch.relu`, `x.relu()`, `F.gelu`, `F.silu`, ... the functional forms of `activations`), seen through a
+    torch function mode; a call inside a hooked module (`nn.ReLU` calls `F.relu`) counts once, as the module.
+    `None` (the default) means the model's own `swap_functional` attribute when it has one (a search space
+    sets it on models that need it), else False: module-only capture, the reference's numbers.
     """
     started = time.perf_counter()
     if pattern not in ("sign", "binary"):
@@ -121,13 +133,21 @@ def swap_score(model: nn.Module, inputs: Any, *, pattern: str = "sign",
         work, guard = copy.deepcopy(model).to(target), nullcontext()
     args, kwargs, batch_size = _forward_arguments(inputs, target)
 
-    modules = activation_modules(work, activations or DEFAULT_ACTIVATIONS)
-    if not modules:
-        names = ", ".join(t.__name__ for t in (activations or DEFAULT_ACTIVATIONS))
+    if functional is None:
+        functional = bool(getattr(model, FUNCTIONAL_ATTRIBUTE, False))
+    kinds = tuple(activations or DEFAULT_ACTIVATIONS)
+    modules = activation_modules(work, kinds)
+    functions = activation_functions(kinds) if functional else {}
+    if not modules and not functions:
+        names = ", ".join(t.__name__ for t in kinds)
         raise ValueError(f"no activation modules ({names}) found in {type(model).__name__}; SWAP hooks "
-                         "activation modules, so functional calls such as F.relu are invisible to it; "
-                         "pass activations=(...) with the module types the model uses")
+                         "activation modules, so functional calls such as F.relu are invisible to it unless "
+                         "functional=True; or pass activations=(...) with the module types the model uses")
     ternary = pattern == "sign" and not all(isinstance(m, NONNEGATIVE_ACTIVATIONS) for m in modules)
+    # Which functions a forward calls is known only afterwards: capture both sign planes, then keep one
+    # when every captured layer turned out to be never negative.
+    capture = dict(ternary=pattern == "sign", functions=functions, names=module_names(work)) if functional \
+        else dict(ternary=ternary)
 
     counts: list[int] = []
     first: tuple[list[LayerStat], PatternSample | None, int] | None = None
@@ -139,7 +159,12 @@ def swap_score(model: nn.Module, inputs: Any, *, pattern: str = "sign",
         for _ in range(repeats):
             if reinit == "gaussian":
                 gaussian_reinit(work, generator)
-            layers = _capture(work, modules, args, kwargs, batch_size, ternary, conv_only, mode, batch_chunk)
+            layers = _capture(work, modules, args, kwargs, batch_size, capture, conv_only, mode, batch_chunk)
+            if functional and pattern == "sign":
+                ternary = ternary or not all(layer.nonnegative for layer in layers)
+                if not ternary:
+                    for layer in layers:
+                        layer.keys = layer.keys[:, :1]
             total, stats, sample, neurons = _count(layers, batch_size, keep_patterns if first is None else 0, seed)
             counts.append(total)
             if first is None:
@@ -150,7 +175,7 @@ def swap_score(model: nn.Module, inputs: Any, *, pattern: str = "sign",
     factor = regularization_factor(params, *regularize) if regularize else 1.0
     bound = min(neurons, (3 if ternary else 2) ** batch_size)
     settings = dict(pattern=pattern, conv_only=conv_only, mode=mode, repeats=repeats, reinit=reinit, seed=seed,
-                    regularize=tuple(regularize) if regularize else None)
+                    regularize=tuple(regularize) if regularize else None, functional=functional)
     return SwapResult(score=float(np.mean(counts)) * factor, counts=counts, neurons=neurons, batch_size=batch_size,
                       bound=bound, params=params, factor=factor, layers=stats, patterns=sample, device=str(target),
                       seconds=time.perf_counter() - started, ternary=ternary, settings=settings)
@@ -178,7 +203,8 @@ def _forward_arguments(inputs: Any, device: torch.device) -> tuple[tuple, dict, 
         mask = getattr(inputs, "attention_mask", None)
         args, kwargs = (inputs.x,), ({"attention_mask": mask} if mask is not None else {})
     else:
-        raise ValueError(f"inputs must be a tensor, a mapping of tensors or a batch with .x, got {type(inputs).__name__}")
+        raise ValueError("inputs must be a tensor, a mapping of tensors or a batch with .x, "
+                         f"got {type(inputs).__name__}")
     tensors = [t for t in (*args, *kwargs.values()) if isinstance(t, torch.Tensor)]
     if not tensors or tensors[0].dim() == 0:
         raise ValueError("inputs hold no batched tensor (the first dimension must be the batch)")
@@ -189,12 +215,14 @@ def _forward_arguments(inputs: Any, device: torch.device) -> tuple[tuple, dict, 
     return tuple(move(a) for a in args), {k: move(v) for k, v in kwargs.items()}, batch_size
 
 
-def _capture(model, modules, args, kwargs, batch_size, ternary, conv_only, mode, batch_chunk) -> list[LayerKeys]:
-    """One forward pass (or several chunks in eval mode) -> packed keys per activation call."""
+def _capture(model, modules, args, kwargs, batch_size, capture, conv_only, mode, batch_chunk) -> list[LayerKeys]:
+    """One forward pass (or several chunks in eval mode) -> packed keys per activation call.
+
+    `capture` holds PatternCapture's `ternary` and, for functional capture, its `functions` and `names`."""
     chunk = batch_chunk or batch_size
     while True:
         try:
-            return _capture_chunks(model, modules, args, kwargs, batch_size, ternary, conv_only, chunk)
+            return _capture_chunks(model, modules, args, kwargs, batch_size, capture, conv_only, chunk)
         except Exception as err:
             if not _is_out_of_memory(err):
                 if isinstance(err, ValueError):
@@ -207,23 +235,24 @@ def _capture(model, modules, args, kwargs, batch_size, ternary, conv_only, mode,
             raise _too_large(model, args, kwargs, batch_size, mode) from err
 
 
-def _capture_chunks(model, modules, args, kwargs, batch_size, ternary, conv_only, chunk) -> list[LayerKeys]:
+def _capture_chunks(model, modules, args, kwargs, batch_size, capture, conv_only, chunk) -> list[LayerKeys]:
     pieces: list[list[LayerKeys]] = []
     for start in range(0, batch_size, chunk):
         part = slice(start, min(start + chunk, batch_size))
-        with PatternCapture(modules, batch_size=part.stop - part.start, ternary=ternary,
-                            conv_only=conv_only) as capture:
+        with PatternCapture(modules, batch_size=part.stop - part.start, conv_only=conv_only,
+                            **capture) as recorder:
             model(*_slice(args, part), **_slice(kwargs, part))
-        if not capture.layers:
-            raise ValueError("the forward pass called none of the activation modules"
+        if not recorder.layers:
+            raise ValueError("the forward pass called none of the activation "
+                             + ("modules or functions" if capture.get("functions") else "modules")
                              + (" on 4-D inputs (conv_only=True)" if conv_only else ""))
-        pieces.append(capture.layers)
+        pieces.append(recorder.layers)
     if len(pieces) == 1:
         return pieces[0]
     if any(len(p) != len(pieces[0]) for p in pieces):
         raise ValueError("the model called its activations a different number of times per chunk; "
                          "score it without batch_chunk")
-    return [LayerKeys(layer.name, layer.call, torch.cat([p[i].keys for p in pieces], dim=2))
+    return [LayerKeys(layer.name, layer.call, torch.cat([p[i].keys for p in pieces], dim=2), layer.nonnegative)
             for i, layer in enumerate(pieces[0])]
 
 
@@ -238,7 +267,7 @@ def _count(layers: list[LayerKeys], batch_size: int, keep: int, seed: int):
     sizes = [layer.keys.shape[0] for layer in layers]
     planes, words = layers[0].keys.shape[1:]
     neurons = sum(sizes)
-    keys = [layer.keys.reshape(size, planes * words) for layer, size in zip(layers, sizes)]
+    keys = [layer.keys.reshape(size, planes * words) for layer, size in zip(layers, sizes, strict=True)]
     for layer in layers:
         layer.keys = None
     chosen, rows = None, None
@@ -246,14 +275,14 @@ def _count(layers: list[LayerKeys], batch_size: int, keep: int, seed: int):
         chosen = np.sort(np.random.default_rng(seed).choice(neurons, size=min(keep, neurons), replace=False))
         owner = np.searchsorted(np.cumsum(sizes), chosen, side="right")
         offset = chosen - np.concatenate([[0], np.cumsum(sizes)])[owner]
-        rows = torch.stack([keys[layer][int(i)] for layer, i in zip(owner, offset)])  # a copy
+        rows = torch.stack([keys[layer][int(i)] for layer, i in zip(owner, offset, strict=True)])  # a copy
     if planes == 2 and words == 1 and 2 * batch_size <= WORD_BITS:  # both planes fit in one word: exact keys
         keys = [key[:, :1] | (key[:, 1:] << batch_size) for key in keys]
         counts = count_distinct(keys, rows[:, :1] | (rows[:, 1:] << batch_size) if rows is not None else None)
     else:
         counts = count_distinct(keys, rows)
     stats = [LayerStat(layer.name, layer.call, size, distinct)
-             for layer, size, distinct in zip(layers, sizes, counts.per_layer)]
+             for layer, size, distinct in zip(layers, sizes, counts.per_layer, strict=True)]
     sample = None
     if rows is not None:
         values = unpack_patterns(rows.view(-1, planes, words), batch_size).cpu().numpy()
