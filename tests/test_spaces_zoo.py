@@ -9,6 +9,7 @@ from torchvision import models
 
 from swap_engine import spaces
 from swap_engine.spaces.zoo import EXCLUDED, MODELS, family, published_accuracy
+from swap_engine.swap.capture import FUNCTIONAL_ATTRIBUTE
 
 SPACE = spaces.get("zoo")
 
@@ -40,15 +41,16 @@ def test_published_accuracy_from_weight_metadata() -> None:
 def test_parse_format_and_bad_names() -> None:
     for name in MODELS:
         assert SPACE.format(SPACE.parse(name)) == name
-    with pytest.raises(ValueError, match="left out.*min_size"):
+    with pytest.raises(ValueError, match="left out.*224x224"):
         SPACE.parse("vit_b_16")
     with pytest.raises(ValueError, match="unknown zoo model 'resnet19'"):
         SPACE.parse("resnet19")
 
 
-@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v3_small", "squeezenet1_1", "googlenet"])
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v3_small", "squeezenet1_1", "googlenet", "swin_t"])
 def test_build_and_forward_at_64(name: str) -> None:
     model = SPACE.build(SPACE.parse(name), num_classes=10)
+    assert getattr(model, FUNCTIONAL_ATTRIBUTE) is True  # swap_score also counts F.relu & co. for zoo models
     model.train()
     with torch.no_grad():
         out = model(torch.randn(2, 3, 64, 64))
