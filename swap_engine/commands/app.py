@@ -13,13 +13,11 @@ from swap_engine import resources
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "app", help="start the Streamlit app (needs the 'app' extra: pip install 'swap-explorer[app]')",
-        description="Run `streamlit run` on the app shipped with this package. Options after the command go to "
-                    "Streamlit, e.g. `swap-explorer app --server.port 8600`.")
+        description="Run `streamlit run` on the app shipped with this package. Other options go to Streamlit, "
+                    "e.g. `swap-explorer app --server.port 8600`.")
     parser.add_argument("--print-command", action="store_true",
                         help="print the streamlit command line instead of running it")
-    parser.add_argument("streamlit_args", nargs=argparse.REMAINDER, metavar="STREAMLIT_OPTION",
-                        help="passed on to `streamlit run`")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, pass_through=True)  # every other option goes to `streamlit run`
 
 
 def config_flags(path: Path | None) -> list[str]:
@@ -49,7 +47,7 @@ def command(extra: list[str]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("streamlit") is None:
         raise ValueError("the app needs Streamlit and Plotly: pip install 'swap-explorer[app]'")
-    argv = command(list(args.streamlit_args))
+    argv = command(list(getattr(args, "extra", [])))
     if args.print_command:
         print(" ".join(argv))
         return 0
