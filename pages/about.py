@@ -1,7 +1,10 @@
 """About / data: what SWAP is, what each ground truth means and where it came from, and what is on disk."""
+import platform
+
 import pandas as pd
 import streamlit as st
 
+import swap_engine
 from swap_engine import data
 from ui import engine, state
 
@@ -44,8 +47,23 @@ def fetch_groups(groups: list[str]) -> None:
         bar.empty()
 
 
+def build_info() -> dict[str, str]:
+    """What this app runs on: our version, torch's, and the device the sidebar has chosen (with its name)."""
+    import torch
+
+    from swap_engine import device as devices
+
+    device = st.session_state.get("device") or devices.available_devices()[0]
+    shown = device
+    if device.startswith("cuda") and torch.cuda.is_available():
+        shown = f"{device} ({torch.cuda.get_device_name(torch.device(device))})"
+    return {"SWAP Explorer": swap_engine.__version__, "PyTorch": torch.__version__, "Device in use": shown,
+            "Python": platform.python_version()}
+
+
 def main() -> None:
     st.title("About SWAP Explorer")
+    st.caption(" · ".join(f"{name} **{value}**" for name, value in build_info().items()))
     st.markdown(
         "The **SWAP-Score** (Peng et al., ICLR 2024) rates an untrained network by one forward pass over a "
         "mini-batch of B samples: every post-activation neuron's signs over the batch form its *sample-wise "

@@ -103,3 +103,17 @@ def test_app_command(capsys, monkeypatch):
     monkeypatch.setattr(app_command.importlib.util, "find_spec", lambda name: None)
     assert main(["app"]) == 2
     assert "pip install 'swap-explorer[app]'" in capsys.readouterr().err
+
+
+def test_about_page_shows_versions_and_device():
+    import torch
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    app.switch_page("pages/about.py").run()
+    assert not app.exception
+    caption = " ".join(c.value for c in app.caption)
+    assert f"SWAP Explorer **{swap_engine.__version__}**" in caption and f"PyTorch **{torch.__version__}**" in caption
+    from swap_engine.device import available_devices
+
+    assert f"Device in use **{available_devices()[0]}" in caption  # the sidebar's default
