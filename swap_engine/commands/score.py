@@ -48,8 +48,8 @@ def register(subparsers) -> None:
                              "so an interrupted run continues where it stopped")
     parser.add_argument("--layers", action="store_true", help="print the per-layer breakdown too")
     parser.add_argument("--store", default=None, metavar="PATH",
-                        help="with --all or --backend ray: the job runner's result store, resumed on a rerun "
-                             "(default: PATH.store of --csv, else results/runs/score-SPACE.csv)")
+                        help="the job runner's result store, resumed on a rerun (--all and --backend ray use the runner "
+                             "anyway; default: PATH.store of --csv, else results/runs/score-SPACE.csv)")
     add_runner_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     batch = data.inputs(args.input or space.input_spec.default_input, args.batch_size, split=args.split,
                         resolution=args.resolution)
     build_options = parse_pairs(args.model_option, "--model-option")
-    if args.all or args.backend != "local":
+    if args.all or args.backend != "local" or args.store:
         return _run_jobs(args, space, archs, build_options)
     done = _already_scored(args.csv)
     if not args.json:

@@ -151,10 +151,11 @@ def _ray(jobs: list[Job], *, address: str | None, workers: int | None, chunk_siz
          gpus_per_task: float, device: str | None, threads: int | None,
          max_retries: int) -> Iterator[list[Record]]:
     ray = _import_ray()
+    if address is not None:
+        check_address(address)
     started_here = False
     if not ray.is_initialized():
         if address is not None:
-            check_address(address)
             ray.init(address=address, include_dashboard=False, log_to_driver=False)
         else:
             import torch

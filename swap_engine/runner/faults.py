@@ -3,11 +3,13 @@
 They are proxies of the runner only (not in the proxy registry), selected by name in a `Job`:
 - `fault-raise`: raises, as an architecture that fails to score would;
 - `fault-kill-once`: kills its own worker process the first time it runs (it leaves the file named by the
-  setting `fault_marker`, so the retry finds it and succeeds), as a crashed or OOM-killed worker would.
+  setting `fault_marker`, so the retry finds it and succeeds), as a crashed or OOM-killed worker would;
+- `fault-sleep`: waits `fault_sleep` seconds, a slow job (so a test can kill the driver mid-run).
 """
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,5 +28,10 @@ def _kill_once(settings: dict[str, Any]) -> dict[str, float]:
     os._exit(1)  # the worker dies mid-task, without cleanup
 
 
+def _sleep(settings: dict[str, Any]) -> dict[str, float]:
+    time.sleep(float(settings["fault_sleep"]))
+    return {"fault-sleep": float(settings["fault_sleep"])}
+
+
 FAULTS: dict[str, Callable[[dict[str, Any]], dict[str, float]]] = {
-    "fault-raise": _raise, "fault-kill-once": _kill_once}
+    "fault-raise": _raise, "fault-kill-once": _kill_once, "fault-sleep": _sleep}

@@ -1,0 +1,105 @@
+"""The Ray backend for real: a local Ray (2 CPUs, no dashboard) started here and stopped after, worker and
+driver deaths, failing jobs, and an address with no cluster behind it."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from swap_engine import cli, runner
+from swap_engine.runner import Store
+from tests.runner_helpers import tiny_jobs
+
+ray = pytest.importorskip("ray", reason="the Ray backend needs `pip install -r requirements-ray.txt`")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def test_ray_gives_bit_identical_results_for_any_workers_and_chunks(local_ray, tmp_path):
+    jobs = tiny_jobs(8, proxies=("swap", "params", "naswot"))
+    runner.run(jobs, tmp_path / "local.csv", progress=False)
+    two = runner.run(jobs, tmp_path / "ray2.csv", backend="ray", workers=2, chunk_size=1, progress=False)
+    runner.run(jobs, tmp_path / "ray1.csv", backend="ray", workers=1, chunk_size=3, progress=False)
+    assert (two.done, two.failed, two.backend) == (24, 0, "ray")
+    local = runner.read_values(tmp_path / "local.csv")
+    assert len(local) == 24
+    assert runner.read_values(tmp_path / "ray2.csv") == local == runner.read_values(tmp_path / "ray1.csv")
+
+
+def test_a_worker_that_dies_mid_task_is_retried_and_no_row_is_doubled(local_ray, tmp_path):
+    marker = tmp_path / "killed-once"
+    jobs = tiny_jobs(4, proxies=("swap", "fault-kill-once"), fault_marker=str(marker))
+    summary = runner.run(jobs, tmp_path / "s.csv", backend="ray", workers=2, chunk_size=2, progress=False)
+    assert marker.exists()  # a worker really died
+    assert (summary.done, summary.failed) == (8, 0)
+    lines = (tmp_path / "s.csv").read_text().splitlines()
+    assert len(lines) == 1 + 8  # header and each job once
+    assert {r.key for r in Store(tmp_path / "s.csv").records()} == {j.key for j in jobs}
+
+
+def test_a_job_that_raises_on_ray_is_recorded_and_counted(local_ray, tmp_path):
+    jobs = tiny_jobs(3, proxies=("params", "fault-raise"))
+    summary = runner.run(jobs, tmp_path / "s.csv", backend="ray", workers=2, chunk_size=1, progress=False)
+    assert (summary.done, summary.failed) == (6, 3)
+    assert all("injected failure" in r.error for r in Store(tmp_path / "s.csv").failures())
+    assert "3 failed" in summary.line()
+
+
+def test_an_address_with_no_cluster_fails_within_seconds(capsys):
+    started = time.perf_counter()
+    code = cli.main(["score", "--space", "nb201", "--sample", "1", "--input", "gaussian", "--backend", "ray",
+                     "--address", "127.0.0.1:9"])
+    assert code == 2 and time.perf_counter() - started < 10
+    err = capsys.readouterr().err
+    assert "no Ray cluster answers at 127.0.0.1:9" in err and "Traceback" not in err
+    with pytest.raises(runner.RunnerError, match="HOST:PORT"):
+        runner.check_address("nowhere")
+
+
+@pytest.mark.slow
+def test_a_killed_driver_reruns_to_the_same_table(tmp_path):
+    """SIGKILL the CLI (and the local Ray it started) mid-run; the same command finishes the table."""
+    store, table = tmp_path / "store.csv", tmp_path / "table.csv"
+    command = [sys.executable, "-m", "swap_engine", "score", "--space", "nb201", "--sample", "40", "--seed", "3",
+               "--input", "gaussian", "--resolution", "16", "--batch-size", "16", "--model-option", "C=8",
+               "--model-option", "N=2", "--backend", "ray", "--workers", "1", "--chunk-size", "1",
+               "--store", str(store), "--csv", str(table)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and process.poll() is None:
+            if store.exists() and store.read_text().count("\n") >= 1 + 6:
+                break
+            time.sleep(0.2)
+        assert process.poll() is None, "the run ended before it could be killed"
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    stored = len(list(Store(store).records()))
+    assert 6 <= stored < 80 and not table.exists()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=400)
+    uninterrupted = tmp_path / "again.csv"
+    local = [part for part in command if part not in ("ray",)]
+    local[local.index("--backend") + 1:local.index("--backend") + 1] = ["local"]
+    local[local.index("--store") + 1] = str(tmp_path / "local-store.csv")
+    local[local.index("--csv") + 1] = str(uninterrupted)
+    subprocess.run(local, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=400)
+    resumed, fresh = table.read_text().splitlines(), uninterrupted.read_text().splitlines()
+    assert len(resumed) == 41
+    strip = [line.rsplit(",", 2)[0] for line in resumed]  # all but the seconds and error columns
+    assert strip == [line.rsplit(",", 2)[0] for line in fresh]
