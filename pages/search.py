@@ -40,7 +40,12 @@ def start(settings: state.Settings, reg: state.Regularization, options: dict,
           history: search.History | None = None) -> None:
     """A new search (or one that replays a saved `history` and continues it) becomes the page's job."""
     space = spaces.get(settings.space)
-    fitness = engine.AppFitness(settings, reg)
+    if options.get("fitness"):  # a proxy or recipe over the atlas (swap_engine.fitness), else live SWAP
+        from swap_engine.fitness import RecipeFitness
+
+        fitness = RecipeFitness(space, options["fitness"], device=settings.device)
+    else:
+        fitness = engine.AppFitness(settings, reg)
     st.session_state["search_job"] = {
         "search": search.Search(space, fitness, population=options["population"],
                                 sample_size=min(options["sample_size"], options["population"]),
@@ -91,6 +96,12 @@ def main() -> None:
         "mutations": int(cols[3].number_input("Mutations per child", 1, 10, 1, key="search_mutations")),
         "crossover": cols[4].checkbox("Crossover of the two best", key="search_crossover"),
     }
+    if space.name == "nb201":
+        options["fitness"] = st.text_input(
+            "Fitness: a proxy or recipe from the atlas (empty: live SWAP with the sidebar's settings)",
+            key="search_fitness", placeholder="log_rank:swap_b16+params   or   naswot_b64",
+            help="Looked up in the NB201 atlas where it covers the cell, scored live otherwise; see the Proxy "
+                 "lab for what each recipe ranks like.").strip()
     target = _target(space)
     job = st.session_state.get("search_job")
     if job is not None and job["search"].space.name != space.name:

@@ -101,3 +101,19 @@ def test_a_cell_in_the_atlas_is_looked_up():
     clean(at)
     assert at.success and "swap_b16" in at.success[0].value
     assert np.isfinite(float(at.success[0].value.split("swap_b16 = ")[1].split(",")[0].replace(",", "")))
+
+
+def test_search_page_takes_an_atlas_fitness():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["space"] = "nb201"
+    at.switch_page("pages/search.py")
+    at.run()
+    at.text_input(key="search_fitness").set_value("params")  # cells outside the 600-cell fixture: built live
+    at.number_input(key="search_budget").set_value(8)
+    at.number_input(key="search_population").set_value(4)
+    at.number_input(key="search_sample").set_value(2)
+    at.button(key="search_start").click().run()
+    clean(at)
+    job = at.session_state["search_job"]
+    assert job["search"].evaluations == 8
+    assert job["search"].fitness.settings["recipe"] == "params"
