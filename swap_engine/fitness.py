@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from swap_engine import analysis
 from swap_engine.recipe import Recipe, atlas
 
 LIVE_SEED = 0  # every whole-space table built each model from torch.manual_seed(0)
