@@ -8,6 +8,7 @@ st.set_page_config(page_title="SWAP Explorer", page_icon=":material/grid_on:", l
 PAGES = [
     st.Page("pages/learn.py", title="Learn SWAP", icon=":material/school:", default=True),
     st.Page("pages/patterns.py", title="Activation patterns", icon=":material/grid_on:"),
+    st.Page("pages/compare.py", title="Compare two architectures", icon=":material/compare:"),
     st.Page("pages/distribution.py", title="Score distribution", icon=":material/bar_chart:"),
     st.Page("pages/correlation.py", title="Correlation with accuracy", icon=":material/scatter_plot:"),
     st.Page("pages/batch_sweep.py", title="Batch-size sweep", icon=":material/stacked_line_chart:"),

@@ -35,7 +35,8 @@ def choose_arch(settings: state.Settings) -> str:
     name = settings.space
     key = state.arch_key(name)
     if key not in st.session_state:
-        st.session_state[key] = engine.sample_archs(name, 1, settings.seed)[0]
+        space = spaces.get(name)
+        st.session_state[key] = space.format(space.example(settings.seed))
     st.session_state[_box_key(name)] = st.session_state[key]
     col_text, col_button = st.columns([5, 1], vertical_alignment="bottom")
     col_text.text_area("Architecture (type or paste its string)", key=_box_key(name), height=80,

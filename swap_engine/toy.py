@@ -36,8 +36,9 @@ DEFAULT_BATCH = [[1.0, 0.5], [-0.5, 1.0], [-1.0, -0.5], [0.5, -1.0],
 
 
 def random_batch(seed: int, n: int = MAX_SAMPLES) -> list[list[float]]:
-    """`n` points of the plane from N(0, 1), rounded to one decimal so they are easy to read."""
-    points = np.random.default_rng(seed).normal(size=(n, 2)).round(1)
+    """`n` points of the plane from N(0, 1), rounded to one decimal so they are easy to read, and kept
+    inside [-2.4, 2.4] so that they stay on the page's picture."""
+    points = np.random.default_rng(seed).normal(size=(n, 2)).clip(-2.4, 2.4).round(1)
     return points.tolist()
 
 
@@ -128,9 +129,8 @@ def explain(weights: dict, batch: list[list[float]] | np.ndarray) -> ToyExplanat
         patterns.append(text)
         group.append(seen[text])
         rows.append({"step": len(rows) + 1, "neuron": neuron, "layer": 1 if neuron in LAYER1 else 2,
-                     "pattern": text, "pattern name": seen[text],
-                     "what happens": f"new pattern {seen[text]}: count it" if is_new
-                     else f"same as {first_of[text]}: not counted again",
+                     "pattern": f"{text}  ({seen[text]})",
+                     "what happens": "new: count it" if is_new else f"as {first_of[text]}: skip",
                      "distinct so far": len(seen)})
     return ToyExplanation(batch=x.numpy(), activations=activations, signs=signs, patterns=patterns, group=group,
                           steps=pd.DataFrame(rows), distinct=len(seen), engine_score=result.raw_score,

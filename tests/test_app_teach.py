@@ -59,7 +59,7 @@ def test_learn_is_the_default_page_and_its_count_is_the_engines():
     assert any("The engine agrees" in s.value for s in at.success)
     steps = next(d.value for d in at.dataframe if "distinct so far" in d.value)
     assert steps["distinct so far"].iloc[-1] == 5
-    assert steps.loc[steps["neuron"] == "g3", "what happens"].item() == "same as h3: not counted again"
+    assert steps.loc[steps["neuron"] == "g3", "what happens"].item() == "as h3: skip"
     assert len(at.get("plotly_chart")) == 4  # network, sign matrix, input plane, running count
     assert any("2403.04161" in m.value for m in at.markdown)
     assert any("Kendall" in m.value for m in at.markdown)
@@ -138,3 +138,62 @@ def test_every_learn_chart_offers_csv_and_one_format_choice_for_all():
     radios[0].set_value("SVG").run()
     assert all(r.value == "SVG" for r in at.radio if r.key.endswith("__format"))
     assert_clean(at)
+
+
+# --- Compare ----------------------------------------------------------------------------------------------
+
+A = "|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|nor_conv_1x1~0|avg_pool_3x3~1|nor_conv_3x3~2|"
+B = "|none~0|+|skip_connect~0|none~1|+|none~0|skip_connect~1|none~2|"
+
+
+def direct_score(arch: str) -> float:
+    """The engine called without the app: what the compare page must show."""
+    import torch
+
+    import swap_engine
+    from swap_engine import data, spaces
+    space = spaces.get("nb201")
+    torch.manual_seed(TINY["seed"])
+    model = space.build(space.parse(arch), C=4, N=1)
+    batch = data.inputs("cifar10", TINY["batch_size"], resolution=TINY["resolution"], device="cpu")
+    return swap_engine.swap_score(model, batch, seed=TINY["seed"]).raw_score
+
+
+@needs_data
+def test_compare_shows_both_scores_as_the_engine_computes_them():
+    at = open_app("compare", **{"compare_A::nb201": A, "compare_B::nb201": B})
+    assert_clean(at)
+    assert at.title[0].value == "Compare two architectures"
+    table = at.dataframe[0].value.set_index("architecture")
+    assert table.loc["A", "raw score"] == direct_score(A)
+    assert table.loc["B", "raw score"] == direct_score(B)
+    assert table.loc["A", "params"] > table.loc["B", "params"]  # B has no convolution at all
+    assert any("scores" in c.value and "x" in c.value for c in at.caption)
+    charts_drawn = at.get("plotly_chart")
+    assert len(charts_drawn) == 5  # per-layer bars, two pattern heatmaps, two cells
+    at.button(key="compare_swap").click().run()
+    assert_clean(at)
+    swapped = at.dataframe[0].value.set_index("architecture")
+    assert swapped.loc["A", "raw score"] == table.loc["B", "raw score"]
+
+
+@needs_data
+def test_compare_opens_on_the_patterns_pages_architecture_and_survives_a_typo():
+    at = open_app("compare", **{"arch::nb201": A})
+    assert_clean(at)
+    assert at.text_area(key="compare_box_A::nb201").value == A
+    before = at.text_area(key="compare_box_B::nb201").value
+    at.button(key="compare_sample_B").click().run()
+    assert_clean(at)
+    assert at.text_area(key="compare_box_B::nb201").value != before
+    at.text_area(key="compare_box_B::nb201").input("|nor_conv_3x3~0|+|bogus~0|").run()
+    assert not at.exception
+    assert any("Architecture B is not a valid nb201 architecture" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_nb101_default_example_is_a_real_cell_not_a_lone_edge(seed):
+    from swap_engine import spaces
+    from swap_engine.spaces.nb101 import prune
+    cell = prune(spaces.get("nb101").example(seed))
+    assert cell.num_nodes >= 4 and len(cell.edges()) >= 3

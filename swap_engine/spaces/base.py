@@ -50,6 +50,11 @@ class SearchSpace(ABC):
     def mutate(self, arch: Any, rng: random.Random) -> Any:
         """A one-step neighbour of `arch`, never `arch` itself."""
 
+    def example(self, seed: int = 0) -> Any:
+        """An architecture to show first (the app's default): the first one `sample` draws, unless a space
+        knows a more telling one."""
+        return self.sample(1, seed)[0]
+
     def all(self) -> Iterator:
         """Every architecture, in the benchmark's order, where the space is enumerable."""
         raise TypeError(f"search space {self.name!r} is not enumerable")

@@ -303,6 +303,12 @@ class NB101Space(SearchSpace):
                 found.setdefault(graph_hash(cell), cell)
         return list(found.values())
 
+    def example(self, seed: int = 0) -> Cell:
+        """The first sampled cell that keeps at least two operations after pruning: a single random draw is
+        often a cell that prunes to the lone input -> output edge, which shows nothing of NB101."""
+        cells = self.sample(8, seed)
+        return next((c for c in cells if prune(c).num_nodes >= 4), cells[0])
+
     def mutate(self, arch: Cell, rng: random.Random) -> Cell:
         """Flip one edge or change one interior op; retried until valid and not isomorphic to `arch`."""
         n = arch.num_nodes
