@@ -170,17 +170,11 @@ def _ray(jobs: list[Job], *, address: str | None, workers: int | None, chunk_siz
         task = ray.remote(run_chunk).options(num_cpus=1, num_gpus=gpus_per_task, max_retries=max_retries,
                                              retry_exceptions=False)
         pending = iter(chunks(jobs, size))
-        in_flight: list[Any] = []
-        for chunk in pending:  # keep about two tasks per worker queued: progress flows, memory stays flat
-            in_flight.append(task.remote(chunk, device, threads))
-            if len(in_flight) >= 2 * slots:
-                break
-        while in_flight:
+        in_flight = [task.remote(chunk, device, threads) for _, chunk in zip(range(slots), pending)]
+        while in_flight:  # one task per worker in flight: progress flows, memory stays flat
             ready, in_flight = ray.wait(in_flight, num_returns=1)
             yield ray.get(ready[0])
-            for chunk in pending:
-                in_flight.append(task.remote(chunk, device, threads))
-                break
+            in_flight += [task.remote(chunk, device, threads) for _, chunk in zip(range(1), pending)]
     finally:
         if started_here:
             ray.shutdown()
