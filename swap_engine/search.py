@@ -242,7 +242,7 @@ class Search:
         ranked = sorted(tournament, key=lambda member: member[1], reverse=True)  # stable: ties keep draw order
         child = ranked[0][0]
         if self.crossover and len(ranked) > 1:
-            child = self.space.crossover(child, ranked[1][0], self._rng)
+            child = self.space.crossover(child, ranked[1][0], self._rng)  # type: ignore[attr-defined]
         for _ in range(self.mutations):
             child = self.space.mutate(child, self._rng)
         return child

@@ -15,12 +15,15 @@ from swap_engine import spaces
 
 def forms(space_name: str, arch: Any) -> dict[str, str]:
     """Every notation of `arch` this project knows for its space, by name; the first is the canonical text."""
+    from swap_engine.spaces.darts import DartsSpace
+    from swap_engine.spaces.nb201 import NB201Space
+
     space = spaces.get(space_name)
     found = {"text": space.format(arch)}
-    if space_name == "nb201":
+    if isinstance(space, NB201Space):
         found = {"nb201": found["text"], "naslib": str(tuple(space.naslib_indices(arch))),
                  "index": str(space.index(arch))}
-    elif space_name == "darts":
+    elif isinstance(space, DartsSpace):
         found = {"genotype": found["text"]}
         try:
             found["naslib"] = space.compact(arch)

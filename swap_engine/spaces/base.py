@@ -59,6 +59,14 @@ class SearchSpace(ABC):
         """Every architecture, in the benchmark's order, where the space is enumerable."""
         raise TypeError(f"search space {self.name!r} is not enumerable")
 
+    def index(self, arch: Any) -> int:
+        """The architecture's row in the space's benchmark numbering (NB201's arch index), where it has one."""
+        raise TypeError(f"search space {self.name!r} has no benchmark index")
+
+    def from_index(self, index: int) -> Any:
+        """The architecture at a benchmark index (the inverse of `index`), where the space has one."""
+        raise TypeError(f"search space {self.name!r} has no benchmark index")
+
     def properties(self, arch: Any) -> dict[str, float | int | str]:
         """Simple facts about an architecture to group scores by in the app (e.g. number of 3x3 convs)."""
         return {}
