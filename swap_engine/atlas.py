@@ -80,7 +80,7 @@ def jobs(space: str, groups: Sequence[str] = ("first",), cells: Sequence[int] | 
             raise ValueError(f"unknown atlas group {name!r}; known: {', '.join(GROUPS)}")
         chosen.append(GROUPS[name])
     result = []
-    for rank, index in enumerate(order):
+    for index in order:
         arch = search_space.format(search_space.from_index(int(index)))
         for group in chosen:
             if group.subset is not None and _subset_rank(space, int(index)) >= group.subset:

@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -96,7 +95,8 @@ def test_learn_small_batch_hits_the_bound_and_new_batches_keep_agreeing():
 @pytest.mark.parametrize("seed", range(6))
 def test_toy_step_count_equals_engine_and_naive_reference(seed):
     rng = np.random.default_rng(seed)
-    weights = {key: np.round(rng.normal(size=np.shape(value)), 1).tolist() for key, value in toy.DEFAULT_WEIGHTS.items()}
+    weights = {key: np.round(rng.normal(size=np.shape(value)), 1).tolist()
+               for key, value in toy.DEFAULT_WEIGHTS.items()}
     result = toy.explain(weights, toy.random_batch(seed, n=int(rng.integers(1, toy.MAX_SAMPLES + 1))))
     assert result.agree
     assert result.distinct == len({tuple(row) for row in result.signs})

@@ -48,8 +48,8 @@ def register(subparsers) -> None:
                              "so an interrupted run continues where it stopped")
     parser.add_argument("--layers", action="store_true", help="print the per-layer breakdown too")
     parser.add_argument("--store", default=None, metavar="PATH",
-                        help="the job runner's result store, resumed on a rerun (--all and --backend ray use the runner "
-                             "anyway; default: PATH.store of --csv, else results/runs/score-SPACE.csv)")
+                        help="the job runner's result store, resumed on a rerun (--all and --backend ray use the "
+                             "runner anyway; default: PATH.store of --csv, else results/runs/score-SPACE.csv)")
     add_runner_arguments(parser)
     parser.set_defaults(func=run)
 

@@ -84,9 +84,9 @@ def _batch(settings: dict[str, Any], device: Any) -> Any:
 
     key = (*(repr(settings.get(k)) for k in INPUT_SETTINGS), str(device))
     if key not in _BATCHES:
-        _BATCHES[key] = data.inputs(settings["input"], int(settings["batch_size"]), split=settings.get("split", "train"),
-                                    seed=settings.get("input_seed"), resolution=settings.get("resolution"),
-                                    device=device)
+        _BATCHES[key] = data.inputs(settings["input"], int(settings["batch_size"]),
+                                    split=settings.get("split", "train"), seed=settings.get("input_seed"),
+                                    resolution=settings.get("resolution"), device=device)
         while len(_BATCHES) > 2:
             _BATCHES.popitem(last=False)
     return _BATCHES[key]

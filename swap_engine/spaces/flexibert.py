@@ -362,7 +362,7 @@ class FlexiBERTSpace(SearchSpace):
         return _check(Encoder(data["hidden_size"], tuple(_layer_from_json(k, e) for k, e in enumerate(entries))))
 
     def format(self, arch: Encoder) -> str:
-        layers = [f"{l.operation}-{l.parameter}-h{l.heads}-ff{l.ffn_size}x{l.ffn_count}" for l in arch.layers]
+        layers = [f"{x.operation}-{x.parameter}-h{x.heads}-ff{x.ffn_size}x{x.ffn_count}" for x in arch.layers]
         return "|".join([f"h{arch.hidden_size}", *layers])
 
     def build(

@@ -18,7 +18,6 @@ Each is registered as a proxy (`proxies.score("swap_layersum", ...)`); all of th
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from swap_engine.swap.score import SwapResult
 
