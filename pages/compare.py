@@ -84,7 +84,7 @@ def main() -> None:
         other = summary.loc["B" if side == "A" else "A"]
 
         def delta(key: str) -> str | None:
-            return None if side == "A" else f"{_compact(r[key] - other[key], sign=True)} vs A"
+            return None if side == "A" else f"{_compact(r[key] - other[key], sign=True)} vs A"  # noqa: B023
 
         top, bottom = column.columns(2), column.columns(2)
         top[0].metric("SWAP-Score" + (" (regularised)" if reg.on else ""), _compact(r["score"]), delta=delta("score"),
