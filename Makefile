@@ -20,7 +20,7 @@ venv: $(STAMP)
 app: $(STAMP)
 	$(VENV)/bin/streamlit run app.py
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps lint
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory wheel-check
 
@@ -43,4 +43,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache build dist *.egg-info
