@@ -8,6 +8,12 @@ from swap_engine import data, spaces
 from ui import charts, engine, state
 
 
+SUMMARY_WORDS = {"batch_size": "batch size B", "archs": "architectures", "mean_score": "mean SWAP-Score",
+                 "mean_neurons": "mean neurons N", "mean_bound": "mean bound min(N, 2^B)",
+                 "pattern_bound": "2^B (3^B ternary)", "spearman": "Spearman", "spearman_lo": "Spearman 95% CI low",
+                 "spearman_hi": "Spearman 95% CI high"}
+
+
 def sweep_archs(settings: state.Settings, n: int) -> tuple[list[str], pd.DataFrame | None, str | None]:
     """Architectures from the ground-truth table when it is here (so Spearman can be drawn), else sampled."""
     space = spaces.get(settings.space)
@@ -21,7 +27,8 @@ def sweep_archs(settings: state.Settings, n: int) -> tuple[list[str], pd.DataFra
     return engine.sample_archs(settings.space, n, settings.seed), None, None
 
 
-def summarise(table: pd.DataFrame, truth: pd.DataFrame | None, target: str | None, seed: int) -> pd.DataFrame:
+def summarise(table: pd.DataFrame, truth: pd.DataFrame | None, target: str | None, seed: int,
+              n_boot: int = 1000) -> pd.DataFrame:
     rows = []
     for b, group in table.groupby("batch_size"):
         base = 3 if group["ternary"].any() else 2
@@ -31,24 +38,31 @@ def summarise(table: pd.DataFrame, truth: pd.DataFrame | None, target: str | Non
         if truth is not None and target is not None:
             known = group.merge(truth[["arch", target]], on="arch").dropna(subset=[target])
             if len(known) >= 3:
-                c = engine.correlate(tuple(known["raw_score"]), tuple(known[target]), seed)
+                c = engine.correlate(tuple(known["raw_score"]), tuple(known[target]), seed, n_boot=n_boot)
                 row.update(spearman=c.spearman, spearman_lo=c.spearman_ci[0], spearman_hi=c.spearman_ci[1])
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def main() -> None:
-    settings = state.settings()
     st.title("Batch-size sweep")
+    settings = state.settings()
     col_n, col_top = st.columns(2)
-    n = col_n.number_input("Architectures in the sweep", 3, 1000, min(settings.n_archs, 20), key="sweep_n")
+    n = col_n.number_input("Architectures in the sweep", 3, 1000, max(3, min(settings.n_archs, 20)),
+                        key="sweep_n")
     top = col_top.select_slider("Largest batch size", state.BATCH_SIZES[2:], max(settings.batch_size, 64),
                                 key="sweep_max", help="Past B = 64 most NB201 neurons get a pattern of their own.")
     sizes = [2**i for i in range(1, top.bit_length()) if 2**i <= top]
     st.caption(f"B = {', '.join(map(str, sizes))}; {settings.input} inputs; raw SWAP counts.")
-    archs, truth, target = sweep_archs(settings, int(n))
-    jobs = [(dataclasses.replace(settings, batch_size=b), arch) for b in sizes for arch in archs]
-    table, _ = engine.run_jobs(jobs, key="sweep", label="Scoring across batch sizes")
+    archs, truth, target = sweep_archs(settings, engine.clamp_archs(settings.space, int(n)))
+    # Architecture by architecture across every B, so a stopped run still shows whole curves.
+    jobs = [(dataclasses.replace(settings, batch_size=b), arch) for arch in archs for b in sizes]
+
+    def live(partial: pd.DataFrame) -> None:
+        st.plotly_chart(charts.batch_sweep(summarise(partial, truth, target, settings.seed, n_boot=100), target),
+                        key=engine.live_key("sweep_chart"))
+
+    table, _ = engine.run_jobs(jobs, key="sweep", label="Scoring across batch sizes", draw=live)
     if table.empty:
         st.info("No architecture scored yet: press Resume to start.")
         return
@@ -56,11 +70,11 @@ def main() -> None:
     st.plotly_chart(charts.batch_sweep(summary, target), key="sweep_chart")
     st.caption("When the mean score meets the mean neuron count N, almost every neuron has its own pattern: "
                "the score then measures network size, not expressivity.")
-    st.dataframe(summary, hide_index=True)
+    st.dataframe(summary.rename(columns=SUMMARY_WORDS).round(3), hide_index=True)
     st.download_button("Download summary CSV", summary.to_csv(index=False), file_name="swap_batch_sweep.csv",
                        mime="text/csv")
     with st.expander("Every score"):
-        st.dataframe(table, hide_index=True)
+        st.dataframe(table.rename(columns=engine.column_label), hide_index=True)
 
 
 engine.guard(main)

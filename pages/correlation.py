@@ -1,5 +1,7 @@
 """Correlation with accuracy: SWAP-Score against trained accuracy, with bootstrap confidence intervals.
 
+Where a precomputed table covers the sidebar's setting (all 15,625 NB201 cells at the default one) the
+sample is read from it, nothing is rescored, and the whole space's answer is shown beside the sample's.
 mu and sigma re-weight the stored raw scores (no rescoring); picking a point opens it on the patterns page.
 """
 import numpy as np
@@ -9,26 +11,33 @@ import streamlit as st
 from swap_engine import data, spaces
 from ui import charts, engine, state
 
-SIGMAS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 1_000_000]
+SIGMAS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 250_000, 1_000_000,
+          2_500_000, 10_000_000]
+WHOLE_BOOT = 200  # bootstrap resamples for whole-space intervals (they are narrow anyway)
 
 
 def _sync_regularisation() -> None:
-    """Page sliders write back to the sidebar's settings, so every page regularises the same way."""
+    """Page controls write back to the sidebar's settings, so every page regularises the same way."""
     s = st.session_state
-    s["regularize"], s["mu"], s["sigma"] = s["corr_reg"], float(s["corr_mu"]), float(s["corr_sigma"])
+    state.set_regularization(s["corr_reg"], s.get("corr_mu"), s.get("corr_sigma"))
 
 
 def regularisation_controls(params: pd.Series) -> state.Regularization:
     s = st.session_state
-    mu_max = float(max(2 * params.max() / 1000, s["mu"], 1.0))
-    s["corr_reg"], s["corr_mu"] = s["regularize"], float(s["mu"])
-    s["corr_sigma"] = min(SIGMAS, key=lambda v: abs(np.log(v) - np.log(max(s["sigma"], 1e-3))))
+    reg = state.regularization()
+    mu = reg.mu if reg.on else float(np.median(params) / 1000)
+    mu_max = float(max(2 * params.max() / 1000, mu, 1.0))
+    sigma = reg.sigma if reg.on else float(2 * (params / 1000).var()) if len(params) > 1 else 1.0
+    s["corr_reg"], s["corr_mu"] = reg.on, float(min(mu, mu_max))
+    s["corr_sigma"] = min(SIGMAS, key=lambda v: abs(np.log(v) - np.log(max(sigma, 1e-3))))
     col_on, col_mu, col_sigma = st.columns([1, 2, 2])
-    col_on.toggle("Regularise", key="corr_reg", on_change=_sync_regularisation)
+    col_on.toggle("Regularise", key="corr_reg", on_change=_sync_regularisation,
+                  help="Multiply each score by exp(-(params/1000 - mu)^2 / sigma); it starts from this space's "
+                       "median size.")
     col_mu.slider("mu (thousand parameters)", 0.0, mu_max, key="corr_mu", on_change=_sync_regularisation,
-                  disabled=not s["regularize"])
+                  disabled=not reg.on)
     col_sigma.select_slider("sigma", SIGMAS, key="corr_sigma", on_change=_sync_regularisation,
-                            disabled=not s["regularize"])
+                            disabled=not reg.on, format_func=lambda v: f"{v:,}")
     return state.regularization()
 
 
@@ -37,26 +46,81 @@ def open_on_patterns(space_name: str, arch: str) -> None:
     st.switch_page("pages/patterns.py")
 
 
+def _atlas(space_name: str) -> pd.DataFrame | None:
+    """The proxy atlas of every cell, when this installation has it (it is optional)."""
+    try:
+        from swap_engine import atlas
+    except ImportError:
+        return None
+    try:
+        return _atlas_table(space_name, atlas)
+    except Exception:  # noqa: BLE001 - no atlas for this space (or none built yet): the page works without it
+        return None
+
+
+@st.cache_resource(show_spinner="Loading the proxy atlas ...")
+def _atlas_table(space_name: str, _atlas_module) -> pd.DataFrame:
+    return _atlas_module.load(space_name)
+
+
+def scatter(known: pd.DataFrame, target: str, space_name: str, key: str):
+    figure = charts.score_vs_target(known, "score", target)
+    figure.update_layout(xaxis_title="SWAP-Score", yaxis_title=engine.column_label(target))
+    current = engine.current_arch(space_name)
+    mine = known[known["arch"] == current] if current else known.iloc[:0]
+    if len(mine):
+        engine.mark_point(figure, float(mine["score"].iloc[0]), float(mine[target].iloc[0]))
+    return figure, bool(len(mine))
+
+
 def main() -> None:
+    st.title("Correlation with accuracy")
     settings = state.settings()
     space = spaces.get(settings.space)
-    st.title("Correlation with accuracy")
     if space.benchmark is None:
         st.info(f"Search space {space.name} has no ground-truth table; pick another space in the sidebar.")
         return
     targets = data.targets(space.benchmark)
-    rows = engine.benchmark_sample(space.benchmark, settings.n_archs, settings.seed)
-    st.caption(f"{len(rows)} architectures drawn from the {space.benchmark} table (seed {settings.seed}), "
-               f"B = {settings.batch_size} on {settings.input}.")
-    target = st.selectbox("Ground truth", targets, key="corr_target")
-    table, done = engine.run_jobs([(settings, arch) for arch in rows["arch"]], key="correlation",
-                                  label="Scoring benchmark architectures")
-    if table.empty:
-        st.info("No architecture scored yet: press Resume to start.")
-        return
-    table = table.merge(rows[["arch", *targets]], on="arch", how="left")
+    target = st.selectbox("Ground truth", targets, key="corr_target", format_func=engine.column_label)
+    whole = engine.precomputed(settings)
+    current = engine.current_arch(space.name)
+    if whole is not None and target in whole:
+        table = whole.dropna(subset=[target]).sample(n=min(settings.n_archs, len(whole)),
+                                                      random_state=settings.seed)
+        if current is not None and current not in set(table["arch"]):
+            table = pd.concat([table, whole[whole["arch"] == current]])
+        table = table.reset_index(drop=True)
+        done = True
+        st.caption(f"{len(table)} architectures drawn from all {len(whole):,} of {space.name} (seed "
+                   f"{settings.seed}). Their scores come from the precomputed table for this setting "
+                   f"(B = {settings.batch_size} on {settings.input}), so nothing is rescored.")
+    else:
+        rows = engine.benchmark_sample(space.benchmark, settings.n_archs, settings.seed)
+        if len(rows) < settings.n_archs:
+            st.caption(f"The {space.benchmark} table holds only {len(rows)} architectures; using all of them.")
+        archs = list(rows["arch"])
+        if current is not None and current not in archs and current in set(engine.benchmark(space.benchmark)["arch"]):
+            archs.append(current)
+            rows = pd.concat([rows, engine.benchmark(space.benchmark).query("arch == @current").head(1)])
+        st.caption(f"{len(archs)} architectures drawn from the {space.benchmark} table (seed {settings.seed}), "
+                   f"B = {settings.batch_size} on {settings.input}.")
+        truth = rows[["arch", *targets]].drop_duplicates("arch")
+
+        def live(partial: pd.DataFrame) -> None:
+            known = partial.merge(truth, on="arch", how="left").dropna(subset=[target])
+            if len(known):
+                known = known.assign(score=known["raw_score"])
+                st.plotly_chart(scatter(known, target, space.name, "")[0], key=engine.live_key("corr_scatter"))
+
+        table, done = engine.run_jobs([(settings, arch) for arch in archs], key="correlation",
+                                      label="Scoring benchmark architectures", draw=live)
+        if table.empty:
+            st.info("No architecture scored yet: press Resume to start.")
+            return
+        table = table.merge(truth, on="arch", how="left")
     reg = regularisation_controls(table["params"])
     table["score"] = engine.regularize(table["raw_score"], table["params"], reg)
+    engine.warn_if_crushed(table["params"], reg)
     known = table.dropna(subset=[target])
     if len(known) < 3:
         st.info("Need at least 3 scored architectures with ground truth for a correlation.")
@@ -76,36 +140,107 @@ def main() -> None:
     cols[3].metric("architectures", swap.n)
     if not done:
         st.caption("Partial results: the run was stopped before every architecture was scored.")
-    summary = pd.DataFrame([_summary_row("SWAP" + (" (regularised)" if reg.on else ""), swap),
-                            _summary_row("parameter count alone", params_only)])
+    name = "SWAP" + (" (regularised)" if reg.on else "")
+    summary = pd.DataFrame([_summary_row(name, swap), _summary_row("parameter count alone", params_only)])
     st.dataframe(summary, hide_index=True)
+    st.markdown(interpretation(name, swap, params_only))
+    if whole is not None and target in whole:
+        st.markdown(whole_space_words(whole, target, reg, settings.seed, name))
+    atlas_words(space.name, target, settings.seed)
 
     st.caption("Click a point to open that architecture on the Activation patterns page.")
-    event = st.plotly_chart(charts.score_vs_target(known, "score", target), key="corr_scatter",
-                            on_select="rerun", selection_mode="points")
+    figure, marked = scatter(known, target, space.name, "corr_scatter")
+    event = st.plotly_chart(figure, key="corr_scatter", on_select="rerun", selection_mode="points")
+    if marked:
+        st.caption("Star: the architecture open on the Activation patterns page.")
     points = event.selection.points if event and event.selection else []
     if points:
-        open_on_patterns(space.name, _picked_arch(points[0], known))
+        picked = _picked_arch(points[0], known)
+        if picked is not None:
+            open_on_patterns(space.name, picked)
     col_pick, col_open = st.columns([4, 1], vertical_alignment="bottom")
     pick = col_pick.selectbox("Or choose an architecture to open", known.sort_values("score")["arch"],
                               key="corr_pick")
     if col_open.button("Open on patterns page", key="corr_open"):
         open_on_patterns(space.name, pick)
-    st.dataframe(table, hide_index=True)
+    shown = table.drop(columns=[c for c in ("unique_string", "nb201_index") if c in table])
+    st.dataframe(shown.rename(columns=engine.column_label), hide_index=True)
     st.download_button("Download CSV", table.to_csv(index=False), file_name=f"swap_{space.name}_vs_{target}.csv",
                        mime="text/csv")
 
 
+def interpretation(name: str, swap, params_only) -> str:
+    """What the sample's numbers mean, in plain words."""
+    lo, hi = swap.spearman_ci
+    width = hi - lo
+    words = (f"**Reading this.** On these {swap.n} architectures {name} ranks them with Spearman "
+             f"{swap.spearman:.2f}; the 95 % interval {lo:.2f} to {hi:.2f} says where the value for the "
+             "whole space plausibly lies, judging from this sample alone. ")
+    if width > 0.3:
+        words += (f"An interval {width:.2f} wide means the sample is too small to tell: a rerun with another "
+                  "seed could give a very different number. More architectures narrow it (roughly, four times "
+                  "as many halve it). ")
+    else:
+        words += "The interval is narrow, so another sample of this size would give a similar value. "
+    p_lo, p_hi = params_only.spearman_ci
+    if lo > p_hi:
+        words += f"SWAP beats the parameter count alone ({params_only.spearman:.2f}) beyond the intervals' overlap."
+    elif hi < p_lo:
+        words += f"Here the parameter count alone ({params_only.spearman:.2f}) ranks better than SWAP."
+    else:
+        words += (f"The parameter count alone gives {params_only.spearman:.2f}; the intervals overlap, so this "
+                  "sample cannot say which ranks better.")
+    return words
+
+
+def whole_space_words(whole: pd.DataFrame, target: str, reg: state.Regularization, seed: int, name: str) -> str:
+    known = whole.dropna(subset=[target])
+    score = engine.regularize(known["raw_score"], known["params"], reg)
+    swap = engine.correlate(tuple(score), tuple(known[target]), seed, n_boot=WHOLE_BOOT)
+    params_only = engine.correlate(tuple(known["params"].astype(float)), tuple(known[target]), seed,
+                                   n_boot=WHOLE_BOOT)
+    return (f"**What the whole space says.** Over all {swap.n:,} architectures, {name} has Spearman "
+            f"{swap.spearman:.3f} (95 % CI {swap.spearman_ci[0]:.3f} to {swap.spearman_ci[1]:.3f}) against "
+            f"{engine.column_label(target)}, and the parameter count alone {params_only.spearman:.3f}. "
+            "That is the answer the sample above estimates.")
+
+
+def atlas_words(space_name: str, target: str, seed: int) -> None:
+    """Other zero-cost proxies over the whole space, from the proxy atlas when it is installed."""
+    atlas = _atlas(space_name)
+    if atlas is None or "arch" not in atlas:
+        return
+    truth = engine.benchmark(spaces.get(space_name).benchmark)
+    if target not in truth:
+        return
+    merged = atlas.merge(truth[["arch", target]], on="arch", how="inner")
+    proxies = [c for c in atlas.columns if c not in ("arch", "nb201_index") and pd.api.types.is_numeric_dtype(atlas[c])]
+    rows = []
+    for column in proxies:
+        pair = merged[[column, target]].dropna()
+        if len(pair) < 3:
+            continue
+        c = engine.correlate(tuple(pair[column].astype(float)), tuple(pair[target]), seed, n_boot=0)
+        rows.append({"proxy": column.replace("_b", " at B = ") if "_b" in column else column,
+                     "architectures": c.n, "Spearman": round(c.spearman, 3), "Kendall": round(c.kendall, 3)})
+    if rows:
+        with st.expander("Every proxy over the whole space (proxy atlas)"):
+            st.dataframe(pd.DataFrame(rows).sort_values("Spearman", ascending=False), hide_index=True)
+
+
 def _summary_row(name: str, c) -> dict:
-    return {"proxy": name, "spearman": c.spearman, "spearman_lo": c.spearman_ci[0], "spearman_hi": c.spearman_ci[1],
-            "kendall": c.kendall, "kendall_lo": c.kendall_ci[0], "kendall_hi": c.kendall_ci[1],
-            "top_10pct_precision": c.top_k_precision, "n": c.n}
+    return {"proxy": name, "Spearman": round(c.spearman, 3),
+            "Spearman 95% CI": f"{c.spearman_ci[0]:.3f} to {c.spearman_ci[1]:.3f}",
+            "Kendall": round(c.kendall, 3), "Kendall 95% CI": f"{c.kendall_ci[0]:.3f} to {c.kendall_ci[1]:.3f}",
+            "top-10% precision": round(c.top_k_precision, 3), "architectures": c.n}
 
 
-def _picked_arch(point: dict, table: pd.DataFrame) -> str:
+def _picked_arch(point: dict, table: pd.DataFrame) -> str | None:
     custom = point.get("customdata")
     if custom:
         return custom[0]
+    if point.get("curve_number", 0) != 0:  # the current-architecture star
+        return None
     return table["arch"].iloc[point["point_index"]]
 
 

@@ -1,37 +1,78 @@
 """Score distribution: score many sampled architectures live, then look at the spread and what drives it."""
+import pandas as pd
 import streamlit as st
 
 from swap_engine import spaces
 from ui import charts, engine, state
 
+MAX_SPLIT_GROUPS = 12  # a property with more distinct values than this is not a useful split
+
+
+def split_choices(table: pd.DataFrame, properties: list[str]) -> list[str]:
+    """Properties that divide these architectures into 2 .. MAX_SPLIT_GROUPS groups (others mean nothing)."""
+    return [p for p in properties if 2 <= table[p].nunique() <= MAX_SPLIT_GROUPS]
+
+
+def draw(table: pd.DataFrame, reg: state.Regularization, space_name: str, live: bool = False) -> None:
+    """Histogram (or violin) and score vs parameters, with the current architecture marked."""
+    if table.empty:
+        return
+    score = "score (regularised)" if reg.on else "score"
+    table = table.assign(**{score: engine.regularize(table["raw_score"], table["params"], reg)})
+    split = None
+    if not live:
+        col_kind, col_split = st.columns(2)
+        kind = col_kind.radio("Chart", ["histogram", "violin"], horizontal=True, key="dist_kind")
+        choices = split_choices(table, engine.property_columns(table))
+        split = col_split.selectbox("Split by", ["(none)", *choices], key="dist_split",
+                                    format_func=lambda c: c if c == "(none)" else engine.column_label(c),
+                                    help="A property of each architecture, from the search space (only those "
+                                         "that divide these architectures into a few groups).")
+        split = None if split == "(none)" else split
+    else:
+        kind = st.session_state.get("dist_kind", "histogram")
+    shown = table.assign(**{split: table[split].astype(str)}) if split else table
+    histogram = charts.score_distribution(shown, score, kind, split)
+    versus = charts.score_vs_params(shown, score, split)
+    current = engine.current_arch(space_name)
+    mine = table[table["arch"] == current] if current else table.iloc[:0]
+    if len(mine):
+        value, params = float(mine[score].iloc[0]), float(mine["params"].iloc[0])
+        if kind == "histogram":
+            engine.mark_value(histogram, value)
+        engine.mark_point(versus, params, value)
+    suffix = engine.live_key("") if live else ""
+    st.plotly_chart(histogram, key=f"dist_chart{suffix}")
+    st.plotly_chart(versus, key=f"dist_params{suffix}")
+    if len(mine):
+        st.caption("Dashed line and star: the architecture open on the Activation patterns page.")
+
 
 def main() -> None:
+    st.title("Score distribution")
     settings = state.settings()
     reg = state.regularization()
     space = spaces.get(settings.space)
-    st.title("Score distribution")
-    st.caption(f"{settings.n_archs} architectures sampled from {space.name} (seed {settings.seed}), "
-               f"B = {settings.batch_size} on {settings.input}. Results are kept per setting.")
+    n = engine.clamp_archs(space.name, settings.n_archs)
+    st.caption(f"{n} architectures sampled from {space.name} (seed {settings.seed}), "
+               f"B = {settings.batch_size} on {state.INPUT_LABELS.get(settings.input, settings.input)}. "
+               "Results are kept per setting.")
     whole_space(settings, reg)
-    archs = engine.sample_archs(settings.space, settings.n_archs, settings.seed)
+    archs = engine.sample_archs(settings.space, n, settings.seed)
+    current = engine.current_arch(space.name)
+    if current and current not in archs:
+        archs = [*archs, current]  # the architecture open on the patterns page is scored too, to be marked
     table, _ = engine.run_jobs([(settings, arch) for arch in archs], key="distribution",
-                               label="Scoring sampled architectures")
+                               label="Scoring sampled architectures",
+                               draw=lambda partial: draw(partial, reg, space.name, live=True))
     if table.empty:
         st.info("No architecture scored yet: press Resume to start.")
         return
+    engine.warn_if_crushed(table["params"], reg)
+    draw(table, reg, space.name)
     score = "score (regularised)" if reg.on else "score"
     table[score] = engine.regularize(table["raw_score"], table["params"], reg)
-    properties = engine.property_columns(table)
-
-    col_kind, col_split = st.columns(2)
-    kind = col_kind.radio("Chart", ["histogram", "violin"], horizontal=True, key="dist_kind")
-    split = col_split.selectbox("Split by", ["(none)", *properties], key="dist_split",
-                                help="A property of each architecture, from the search space.")
-    split = None if split == "(none)" else split
-    shown = table.assign(**{split: table[split].astype(str)}) if split else table
-    st.plotly_chart(charts.score_distribution(shown, score, kind, split), key="dist_chart")
-    st.plotly_chart(charts.score_vs_params(shown, score, split), key="dist_params")
-    st.dataframe(table, hide_index=True)  # its toolbar offers the CSV download
+    st.dataframe(table.rename(columns=engine.column_label), hide_index=True)  # its toolbar offers the CSV
     st.download_button("Download CSV", table.to_csv(index=False), file_name=f"swap_{space.name}_scores.csv",
                        mime="text/csv")
 
@@ -45,14 +86,22 @@ def whole_space(settings, reg) -> None:
     table = table.assign(**{score: engine.regularize(table["raw_score"], table["params"], reg)})
     with st.expander(f"The whole space: all {len(table):,} architectures, precomputed for this setting",
                      expanded=True):
-        st.plotly_chart(charts.whole_space_histogram(table, score), key="dist_whole")
+        engine.warn_if_crushed(table["params"], reg)
+        figure = charts.whole_space_histogram(table, score)
+        current = engine.current_arch(settings.space)
+        if current is not None and "arch" in table:
+            mine = table.loc[table["arch"] == current, score]
+            if len(mine):
+                engine.mark_value(figure, float(mine.iloc[0]))
+        st.plotly_chart(figure, key="dist_whole")
         targets = [c for c in table.columns if c.endswith("_acc_pct")]
         if targets:
             rows = []
             for target in targets:
                 result = engine.correlate(tuple(table[score]), tuple(table[target]), settings.seed, n_boot=100)
-                rows.append({"target": target, "Spearman": result.spearman, "Kendall": result.kendall,
-                             "top-10 % precision": result.top_k_precision})
+                rows.append({"accuracy": engine.column_label(target), "Spearman": round(result.spearman, 3),
+                             "Kendall": round(result.kendall, 3),
+                             "top-10 % precision": round(result.top_k_precision, 3)})
             st.dataframe(rows, hide_index=True)
         st.caption("Computed by this project with `python -m swap_engine score --space nb201 --all` "
                    "(see sample_data/README.md).")

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from swap_engine import spaces
-from ui import charts, engine, state
+from ui import charts, engine, messages, state
 
 KEEP_PATTERNS = 192  # neurons shown in the heatmap: enough to see structure, few enough to read
 
@@ -57,7 +57,8 @@ def _pick_table(settings: state.Settings) -> pd.DataFrame:
         try:
             return engine.benchmark_sample(space.benchmark, 500, settings.seed)
         except Exception as err:  # missing ground truth still leaves sampled archs to pick from
-            st.caption(f"Ground truth unavailable ({err}); showing sampled architectures instead.")
+            st.caption("Ground truth unavailable (" + messages.literal(err) + "); showing sampled architectures "
+                       "instead.")
     return pd.DataFrame({"arch": engine.sample_archs(settings.space, max(settings.n_archs, 20), settings.seed)})
 
 
@@ -71,17 +72,18 @@ def _number(value: float, compact: bool = False) -> str:
 
 
 def main() -> None:
-    settings = state.settings()
-    reg = state.regularization()
-    space = spaces.get(settings.space)
     st.title("Activation patterns")
     st.caption("Each neuron's signs over the B samples of the batch form its pattern; the SWAP-Score counts "
                "the distinct patterns over all layers.")
+    settings = state.settings()
+    reg = state.regularization()
+    space = spaces.get(settings.space)
     text = choose_arch(settings)
+    state.update_url()  # the link now names this architecture
     try:
         arch = space.parse(text)
     except ValueError as err:
-        st.error(f"Not a valid {space.name} architecture: {err}")
+        messages.error(err, prefix=f"Not a valid {space.name} architecture: ")
         return
     canonical = space.format(arch)
     with st.spinner(f"Scoring at B = {settings.batch_size} ..."):
@@ -100,6 +102,7 @@ def main() -> None:
     if reg.on:
         st.caption(f"raw score {raw:,.1f} x factor {final / raw if raw else 0:.3g} "
                    f"(mu = {reg.mu:g}, sigma = {reg.sigma:g})")
+        engine.warn_if_crushed(result.params, reg)
     if result.bound and raw >= 0.98 * result.bound:
         if result.bound < result.neurons:
             st.info("The score is at its bound 2^B (3^B): the batch is too small to tell these neurons apart, "

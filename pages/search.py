@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from swap_engine import data, search, spaces
-from ui import charts, engine, state
+from ui import charts, engine, messages, state
 
 REFRESH_SECONDS = 0.5  # how often the live chart redraws during a search
 
@@ -30,10 +30,23 @@ def _true_values(space, target: str | None) -> dict[str, float]:
 
 def history_table(job: dict, truth: dict[str, float], target: str | None) -> pd.DataFrame:
     table = pd.DataFrame([vars(r) for r in job["search"].history.records],
-                         columns=["step", "arch", "score", "raw", "params", "seconds", "cached"])
+                         columns=["step", "arch", "score", "raw", "params", "seconds", "cached", "error"])
     if target is not None:
         table[target] = table["arch"].map(truth)
     return table
+
+
+def shown_history(table: pd.DataFrame) -> pd.DataFrame:
+    """The history as a reader sees it: words for column names, no empty cells that read 'None'."""
+    shown = table.assign(params=table["params"].astype("Int64"), error=table["error"].fillna(""))
+    if not shown["error"].astype(bool).any():
+        shown = shown.drop(columns="error")
+    return shown.rename(columns={c: charts_label(c) for c in shown.columns})
+
+
+def charts_label(column: str) -> str:
+    return {"raw": "raw SWAP count", "params": "parameters", "seconds": "seconds", "cached": "already scored",
+            "error": "failed: why"}.get(column, engine.column_label(column))
 
 
 def start(settings: state.Settings, reg: state.Regularization, options: dict,
@@ -62,13 +75,19 @@ def draw(job: dict, truth: dict, target: str | None, boxes: dict) -> None:
         return
     draws = st.session_state["search_draws"] = st.session_state.get("search_draws", 0) + 1  # unique chart keys
     best = job["search"].best
+    failures = job["search"].failures
     with boxes["best"].container():
-        cols = st.columns(3)
+        cols = st.columns(4)
         cols[0].metric("evaluations", f"{job['search'].evaluations} / {job['budget']}")
-        cols[1].metric("best score", f"{best.score:,.1f}")
-        if target is not None and best.arch in truth:
-            cols[2].metric(f"its true {target}", f"{truth[best.arch]:.2f}")
-        st.code(best.arch, language=None)
+        cols[1].metric("best score", f"{best.score:,.1f}" if best is not None else "none yet")
+        if target is not None and best is not None and best.arch in truth:
+            cols[2].metric(f"its true {engine.column_label(target)}", f"{truth[best.arch]:.2f}")
+        cols[3].metric("failed evaluations", len(failures),
+                       help="Architectures that could not be scored: recorded with their error and skipped.")
+        if best is not None:
+            st.code(best.arch, language=None)
+    if best is None:
+        return
     boxes["chart"].plotly_chart(charts.search_progress(table, "score", target), key=f"search_chart_{draws}")
     space = job["search"].space
     edges = space.graph(space.parse(best.arch))
@@ -127,7 +146,7 @@ def main() -> None:
             try:
                 start(settings, reg, options, search.History.loads(upload.getvalue().decode("utf-8")))
             except (ValueError, UnicodeDecodeError) as err:
-                st.error(f"Cannot resume from this file: {err}")
+                messages.error(err, prefix="Cannot resume from this file: ")
             else:
                 st.rerun()
     if job is None:
@@ -154,7 +173,15 @@ def main() -> None:
     if job["stopped_by"] == "exhausted":
         st.warning("The search kept revisiting known architectures and stopped before its budget.")
     table = history_table(job, truth, target)
-    st.dataframe(table, hide_index=True)
+    failures = job["search"].failures
+    if failures:
+        first = failures[0]
+        messages.warning(f"{first.arch}: {first.error}",
+                         prefix=f"{len(failures)} evaluation(s) failed and were skipped (recorded in the history "
+                                "with their error, never used as parents); the first: ")
+    reg = job["setup"][1]
+    engine.warn_if_crushed(table["params"].dropna(), reg)
+    st.dataframe(shown_history(table), hide_index=True)
     col_csv, col_jsonl, _ = st.columns([1, 1, 3])
     col_csv.download_button("History CSV", table.to_csv(index=False), file_name="swap_search_history.csv",
                             mime="text/csv")

@@ -47,6 +47,27 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label))
 
 
+SIDEBAR_SCRIPT = f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+import streamlit as st
+from ui import state
+state.sidebar()
+s = state.settings()
+st.write(f"resolution={{s.resolution}} space={{s.space}}")
+reg = state.regularization()
+st.write(f"regularization={{reg.on}},{{reg.mu}},{{reg.sigma}}")
+"""
+
+
+def sidebar_script(**overrides) -> AppTest:
+    """The shared sidebar alone (AppTest keeps it visible here, unlike after switch_page)."""
+    at = AppTest.from_string(SIDEBAR_SCRIPT, default_timeout=60)
+    for key, value in overrides.items():
+        at.session_state[key] = value
+    return at.run()
+
+
 @needs_data
 def test_patterns_batch_size_slider_changes_score_and_bound():
     at = open_page(batch_size=8)
@@ -66,7 +87,8 @@ def test_patterns_bad_architecture_is_an_error_message_not_a_traceback():
     at = open_page()
     at.text_area(key="arch_box::nb201").input("|nor_conv_3x3~0|+|bogus_op~0|").run()
     assert not at.exception
-    assert any("Not a valid nb201 architecture" in e.value for e in at.error)
+    message = next(e.value for e in at.error if "Not a valid nb201 architecture" in e.value)
+    assert "\\~0\\|" in message  # shown literally: `~0|+|bogus_op~0` is no strikethrough
     next(b for b in at.button if b.label == "Sample another").click().run()  # and the page recovers
     assert_clean(at)
     assert at.metric
@@ -77,9 +99,10 @@ def test_distribution_scores_all_and_splits_by_property():
     at = open_page("distribution")
     assert_clean(at)
     table = at.dataframe[0].value
-    assert len(table) == TINY["n_archs"] and table["raw_score"].gt(0).all()
+    assert len(table) == TINY["n_archs"] and table["raw SWAP count"].gt(0).all()
     split = at.selectbox(key="dist_split")
     assert len(split.options) > 1  # NB201 properties to split by
+    assert all("_" not in option for option in split.options)  # words, not column names
     split.set_value(split.options[1]).run()
     at.radio(key="dist_kind").set_value("violin").run()
     assert_clean(at)
@@ -91,13 +114,14 @@ def test_correlation_regularisation_rescales_without_rescoring_and_opens_pattern
     at = open_page("correlation")
     assert_clean(at)
     assert metric(at, "architectures") == str(TINY["n_archs"])
-    raw = at.dataframe[-1].value["score"].tolist()
+    assert any("Reading this" in m.value for m in at.markdown)  # the interval in plain words
+    raw = at.dataframe[-1].value["SWAP-Score"].tolist()
     at.toggle(key="corr_reg").set_value(True).run()
     at.slider(key="corr_mu").set_value(5.0).run()
     assert_clean(at)
     regularised = at.dataframe[-1].value
-    assert regularised["score"].tolist() != raw
-    assert regularised["raw_score"].tolist() == raw  # stored raw scores, re-weighted only
+    assert regularised["SWAP-Score"].tolist() != raw
+    assert regularised["raw SWAP count"].tolist() == raw  # stored raw scores, re-weighted only
     pick = at.selectbox(key="corr_pick")
     arch = pick.value
     at.button(key="corr_open").click().run()
@@ -113,9 +137,9 @@ def test_batch_sweep_covers_every_batch_size_up_to_the_chosen_largest():
     at.select_slider(key="sweep_max").set_value(8).run()
     assert_clean(at)
     summary = at.dataframe[0].value
-    assert summary["batch_size"].tolist() == [2, 4, 8]
-    assert summary["mean_score"].is_monotonic_increasing
-    assert (summary["mean_score"] <= summary["mean_bound"]).all()
+    assert summary["batch size B"].tolist() == [2, 4, 8]
+    assert summary["mean SWAP-Score"].is_monotonic_increasing
+    assert (summary["mean SWAP-Score"] <= summary["mean bound min(N, 2^B)"]).all()
 
 
 @needs_data
@@ -128,13 +152,13 @@ def test_search_runs_to_its_budget_resumes_and_offers_the_history():
     assert_clean(at)
     assert metric(at, "evaluations") == "6 / 6"
     history = at.dataframe[0].value
-    assert len(history) >= 6 and "cifar10_test_acc_pct" in history
+    assert len(history) >= 6 and "CIFAR-10 test accuracy (%)" in history
     assert len(at.get("download_button")) == 2
     at.number_input(key="search_budget").set_value(9).run()
     at.button(key="search_resume").click().run()  # continues the same search to the larger budget
     assert_clean(at)
     assert metric(at, "evaluations") == "9 / 9"
-    assert at.dataframe[0].value["arch"].head(len(history)).tolist() == history["arch"].tolist()
+    assert at.dataframe[0].value["architecture"].head(len(history)).tolist() == history["architecture"].tolist()
 
     saved = at.session_state["search_job"]["search"].history.dumps().encode()
     fresh = open_page("search")
@@ -144,8 +168,8 @@ def test_search_runs_to_its_budget_resumes_and_offers_the_history():
     fresh.button(key="search_load").click().run()
     assert_clean(fresh)
     assert metric(fresh, "evaluations") == "12 / 12"
-    before = at.dataframe[0].value["arch"].tolist()
-    assert fresh.dataframe[0].value["arch"].head(len(before)).tolist() == before  # replayed, then continued
+    before = at.dataframe[0].value["architecture"].tolist()
+    assert fresh.dataframe[0].value["architecture"].head(len(before)).tolist() == before  # replayed, continued
 
 
 @needs_data
@@ -187,5 +211,107 @@ def test_distribution_shows_the_whole_precomputed_space_for_the_default_setting(
     assert_clean(at)
     assert any("all 15,625 architectures" in e.label for e in at.expander)
     correlations = at.dataframe[0].value
-    assert set(correlations["target"]) >= {"cifar10_test_acc_pct", "cifar100_valid_acc_pct"}
+    assert set(correlations["accuracy"]) >= {"CIFAR-10 test accuracy (%)", "CIFAR-100 validation accuracy (%)"}
     assert correlations["Spearman"].between(-1, 1).all()
+
+
+# --- issue 12: switching spaces, literal messages, clamping, failing evaluations, regularisation, links ---
+
+def test_resolution_labels_do_not_change_with_the_space_and_a_stale_label_reads_as_native():
+    zoo = sidebar_script(space="zoo", input="gaussian")
+    assert not zoo.exception
+    labels = zoo.sidebar.selectbox(key="resolution").options
+    # The browser hands back the label of the chosen option; an older label must not crash the pages.
+    nb201 = sidebar_script(space="nb201", resolution="native: 64")
+    assert not nb201.exception
+    assert nb201.sidebar.selectbox(key="resolution").options == labels
+    assert any("resolution=32 space=nb201" in m.value for m in nb201.markdown)
+
+
+@needs_data
+@pytest.mark.parametrize("page", ["search", "distribution", "correlation", "batch_sweep", "patterns"])
+def test_switching_from_the_zoo_to_another_space_keeps_the_page_working(page):
+    at = open_page(page, space="zoo", input="gaussian", resolution="native", build_options="", n_archs=1,
+                   batch_size=4, **{"arch::zoo": "squeezenet1_1", "sweep_n": 3, "sweep_max": 4})
+    assert not at.exception, [e.value for e in at.exception]
+    at.session_state["space"] = "nb201"
+    at.session_state["resolution"] = "native: 64"  # what the browser sends back for the zoo's old label
+    for key, value in TINY.items():
+        at.session_state[key] = value if key != "resolution" else "native: 64"
+    at.session_state["n_archs"] = 2
+    at.run()
+    assert_clean(at)
+
+
+def test_zoo_samples_are_clamped_to_what_exists():
+    at = AppTest.from_string(f"""
+import sys
+sys.path.insert(0, {str(ROOT)!r})
+import streamlit as st
+from ui import engine
+n = engine.clamp_archs("zoo", 100)
+st.write(f"n={{n}} sampled={{len(engine.sample_archs('zoo', 100, 0))}}")
+""", default_timeout=60).run()
+    assert not at.exception
+    size = int(at.markdown[-1].value.split()[0].removeprefix("n="))
+    assert at.markdown[-1].value == f"n={size} sampled={size}" and 0 < size < 100
+    assert any(f"holds only {size}" in c.value for c in at.caption)
+
+
+@needs_data
+def test_search_records_a_failing_evaluation_and_goes_on(monkeypatch):
+    from ui import engine
+
+    real = engine._score
+    failing = []
+
+    def flaky(settings, arch_text, keep_patterns):
+        if not failing or arch_text == failing[0]:
+            failing[:1] = [arch_text]  # the first architecture the search evaluates always fails
+            raise RuntimeError("this model's activations are functional calls")
+        return real(settings, arch_text, keep_patterns)
+
+    monkeypatch.setattr(engine, "_score", flaky)
+    at = open_page("search")
+    at.number_input(key="search_budget").set_value(5)
+    at.number_input(key="search_population").set_value(3)
+    at.number_input(key="search_sample").set_value(2)
+    at.button(key="search_start").click().run()
+    assert not at.exception and not at.error
+    assert metric(at, "evaluations") == "5 / 5"
+    assert metric(at, "failed evaluations") == "1"
+    assert any("failed and were skipped" in w.value for w in at.warning)
+    history = at.dataframe[0].value
+    assert history["failed: why"].str.contains("functional calls").sum() >= 1
+    assert at.session_state["search_job"]["search"].best.arch != failing[0]
+
+
+@needs_data
+@pytest.mark.skipif(not (ROOT / "sample_data" / "nb201_swap_b16.csv").exists(), reason="no precomputed table")
+def test_regularisation_defaults_come_from_the_space_and_a_crushing_factor_is_named():
+    at = sidebar_script(space="nb201", regularize=True)
+    assert not at.exception
+    mu, sigma = at.session_state["mu"], at.session_state["sigma"]
+    assert 200 < mu < 1500 and sigma > 1e4  # NB201: hundreds of thousands of parameters, not 25
+    crushed = open_page("correlation", build_options="", resolution="native", n_archs=30, regularize=True,
+                        mu=25.0, sigma=25.0, _regularization_for=["nb201", ""])
+    assert_clean(crushed)
+    assert any("crushes every score" in w.value for w in crushed.warning)
+    assert any("whole space says" in m.value for m in crushed.markdown)  # the precomputed table answered
+    assert metric(crushed, "architectures") == "30"
+
+
+def test_settings_and_architecture_round_trip_through_the_url():
+    arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|none~0|nor_conv_1x1~1|avg_pool_3x3~2|"
+    at = AppTest.from_string(SIDEBAR_SCRIPT, default_timeout=60)
+    at.query_params.update({"space": "nb201", "batch_size": "8", "seed": "3", "arch": arch, "bogus": "1",
+                            "repeats": "not a number"})
+    at.run()
+    assert not at.exception
+    assert at.session_state["batch_size"] == 8 and at.session_state["seed"] == 3
+    assert at.session_state["repeats"] == 1  # a value that does not parse keeps the default
+    assert at.session_state["arch::nb201"] == arch
+    at.session_state["batch_size"] = 32
+    at.run()
+    assert at.query_params["batch_size"] == ["32"] or at.query_params["batch_size"] == "32"
+    assert at.query_params["arch"] in (arch, [arch])

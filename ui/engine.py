@@ -6,14 +6,18 @@ keyed by every setting they depend on, so moving a slider back to an earlier val
 from __future__ import annotations
 
 import dataclasses
+import logging
+import threading
+import time
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
 import swap_engine
 from swap_engine import analysis, data, resources, search, spaces
+from ui import messages
 from ui.state import Regularization, Settings
 
 CORE_COLUMNS = ("arch", "batch_size", "raw_score", "params", "neurons", "bound", "ternary", "seconds")
@@ -38,6 +42,8 @@ def _scoring_key(settings: Settings) -> Settings:
 
 @st.cache_data(show_spinner=False, max_entries=50_000)
 def _score(settings: Settings, arch_text: str, keep_patterns: int) -> swap_engine.SwapResult:
+    import torch
+
     space = spaces.get(settings.space)
     arch = space.parse(arch_text)
     with torch.random.fork_rng(devices=[]):  # initial weights follow the sidebar's seed; global RNG untouched
@@ -64,10 +70,105 @@ def regularize(raw: pd.Series | float, params: pd.Series | float, reg: Regulariz
     return raw * swap_engine.regularization_factor(params, reg.mu, reg.sigma)
 
 
+# Crushed: the factor is below this for every architecture, so scores are ~0 and ranks follow the size alone.
+CRUSHED = 1e-3
+
+
+def regularization_factors(params: pd.Series | float, reg: Regularization) -> np.ndarray:
+    values = np.atleast_1d(np.asarray(params, dtype=float))
+    return np.array([swap_engine.regularization_factor(p, reg.mu, reg.sigma) for p in values])
+
+
+def warn_if_crushed(params: pd.Series | float, reg: Regularization) -> bool:
+    """A visible warning when the regularisation factor crushes every score; True when it did."""
+    if not reg.on:
+        return False
+    factors = regularization_factors(params, reg)
+    if not len(factors) or factors.max() >= CRUSHED:
+        return False
+    thousands = np.atleast_1d(np.asarray(params, dtype=float)) / 1000
+    st.warning(
+        f"The regularisation crushes {'every score' if len(factors) > 1 else 'this score'}: the factor "
+        f"exp(-(params/1000 - mu)^2 / sigma) is at most {factors.max():.2g} here, because mu = {reg.mu:g} "
+        f"is far from these networks' sizes ({np.median(thousands):,.0f} thousand parameters"
+        f"{' (median)' if len(thousands) > 1 else ''}) for sigma = {reg.sigma:g}. Scores shrink towards 0 and "
+        "their order follows the parameter count, not SWAP. Untick and tick regularisation to reset mu and "
+        "sigma to this space's own values.", icon=":material/warning:")
+    return True
+
+
+@st.cache_data(show_spinner="Measuring this space's parameter counts ...")
+def regularization_defaults(space_name: str, build_options: str, n: int = 16) -> tuple[float, float]:
+    """(mu, sigma) for a space: its median parameter count and twice the variance, both in thousands.
+
+    With these, an architecture of median size keeps its score, one a standard deviation away keeps
+    exp(-1/2) of it. Parameter counts come from a whole-space or ground-truth table where one covers the
+    model options, else from `n` seeded sample architectures built here.
+    """
+    params = _known_params(space_name) if not build_options else None
+    if params is None or len(params) < 2:
+        import torch
+
+        space = spaces.get(space_name)
+        kwargs = Settings(space_name, 1, "", None, "cpu", 0, 1, False, build_options, 0).build_kwargs()
+        counted = []
+        for arch in space.sample(min(n, space_size(space_name) or n), 0):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(0)
+                counted.append(swap_engine.count_params(space.build(arch, **kwargs)))
+        params = pd.Series(counted, dtype=float)
+    thousands = params.astype(float) / 1000
+    mu = float(thousands.median())
+    sigma = float(2 * thousands.var()) if len(thousands) > 1 and thousands.var() > 0 else max(mu, 1.0)
+    return round(mu, 1), float(f"{sigma:.3g}")
+
+
+def _known_params(space_name: str) -> pd.Series | None:
+    if space_name in PRECOMPUTED:
+        return _precomputed_table(space_name)["params"]
+    name = spaces.get(space_name).benchmark
+    if name is None:
+        return None
+    try:
+        table = benchmark(name)
+    except data.MissingDataError:
+        return None
+    return table["params"].dropna() if "params" in table else None
+
+
+@st.cache_data(show_spinner=False)
+def space_size(space_name: str, limit: int = 100_000) -> int | None:
+    """How many architectures the space holds (None when it is not enumerable or larger than `limit`)."""
+    space = spaces.get(space_name)
+    size = getattr(space, "size", None)
+    if isinstance(size, int):
+        return size
+    try:
+        count = 0
+        for _ in space.all():
+            count += 1
+            if count > limit:
+                return None
+        return count
+    except TypeError:
+        return None
+
+
+def clamp_archs(space_name: str, n: int, what: str = "architectures") -> int:
+    """`n`, or every architecture of a smaller space, with a caption saying so."""
+    size = space_size(space_name)
+    if size is not None and n > size:
+        st.caption(f"{space_name} holds only {size:,} {what}; using all {size:,} instead of {n:,}.")
+        return size
+    return n
+
+
 @st.cache_data(show_spinner=False)
 def sample_archs(space_name: str, n: int, seed: int) -> list[str]:
+    """`n` distinct seeded architectures (all of them when the space is smaller)."""
     space = spaces.get(space_name)
-    return [space.format(arch) for arch in space.sample(n, seed)]
+    size = space_size(space_name)
+    return [space.format(arch) for arch in space.sample(n if size is None else min(n, size), seed)]
 
 
 def benchmark_sample(name: str, n: int, seed: int) -> pd.DataFrame:
@@ -127,14 +228,73 @@ class AppFitness:
         return search.Score(float(value), raw=result.raw_score, params=result.params)
 
 
-def run_jobs(jobs: list[tuple[Settings, str]], *, key: str, label: str = "Scoring") -> tuple[pd.DataFrame, bool]:
-    """Score many (settings, arch) pairs with a progress bar and a Stop button.
+LIVE_SECONDS = 1.0  # how often a running job list redraws its partial results
+POLL_SECONDS = 0.2  # how often the page checks the worker (and so how soon Stop and page changes act)
+UNWATCHED_SECONDS = 5.0  # a worker whose page stopped watching pauses; coming back continues it
 
-    Partial results live in session state under the job list, so Stop, a widget change or a page switch
-    keeps them, and coming back continues where it stopped. Returns the rows so far and whether all ran.
+
+class _QuietWorkers(logging.Filter):
+    """Cached functions called from our worker threads log 'missing ScriptRunContext'; that is expected."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.threadName.startswith("swap-run")
+
+
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_QuietWorkers())
+
+
+def _work(run: dict, jobs: list[tuple[Settings, str]]) -> None:
+    """Score the remaining jobs in order (a worker thread: no Streamlit calls) until done, stopped or unwatched."""
+    while run["next"] < len(jobs) and not run["stopped"]:
+        if time.monotonic() - run["watched"] > UNWATCHED_SECONDS:
+            break  # the page was left; its next run starts a worker again
+        settings, arch = jobs[run["next"]]
+        started = time.perf_counter()
+        try:
+            result = score(settings, arch)
+        except data.MissingDataError as err:
+            run["fatal"] = err
+            break
+        except Exception as err:  # one bad arch must not end the run; a systematic failure does
+            if not run["rows"] and len(run["errors"]) >= 2:
+                run["errors"].append((arch, f"{type(err).__name__}: {err}"))
+                run["fatal"] = err
+                break
+            run["errors"].append((arch, f"{type(err).__name__}: {err}"))
+        else:
+            run["rows"].append(_row(settings, arch, result))
+        run["seconds"].append(time.perf_counter() - started)
+        run["next"] += 1
+
+
+def _eta(run: dict, total: int) -> str:
+    left = total - run["next"]
+    if not run["seconds"] or left <= 0:
+        return ""
+    recent = run["seconds"][-20:]
+    seconds = left * sum(recent) / len(recent)
+    if seconds < 90:
+        return f", about {seconds:.0f} s left"
+    return f", about {seconds / 60:.0f} min left" if seconds < 5400 else f", about {seconds / 3600:.1f} h left"
+
+
+def run_jobs(jobs: list[tuple[Settings, str]], *, key: str, label: str = "Scoring",
+             draw: Callable[[pd.DataFrame], None] | None = None) -> tuple[pd.DataFrame, bool]:
+    """Score many (settings, arch) pairs with a progress bar (and ETA), live partial results and a Stop button.
+
+    A worker thread scores; the page polls it every `POLL_SECONDS`, so Stop (and any widget change or page
+    switch) acts within a fraction of a second, while the architecture being scored finishes in the
+    background and is kept. `draw(partial_table)` is called about every `LIVE_SECONDS` while the run goes,
+    into a box that each call replaces (chart keys must differ per call: `live_key` gives them).
+    Partial results live in session state under the job list, so Stop, a widget change or a page switch keeps
+    them, and coming back continues where it stopped. Returns the rows so far and whether all ran.
     """
     runs = st.session_state.setdefault("_runs", {})
-    run = runs.setdefault((key, tuple(jobs)), {"rows": [], "errors": [], "next": 0, "stopped": False})
+    run = runs.setdefault((key, tuple(jobs)), {"rows": [], "errors": [], "next": 0, "stopped": False,
+                                               "seconds": [], "worker": None, "fatal": None, "watched": 0.0})
+    for other_key, other in runs.items():  # one live run per page: a changed setting pauses the older one
+        if other is not run and other_key[0] == key:
+            other["watched"] = 0.0
     finished = run["next"] >= len(jobs)
     col_stop, col_resume, col_info = st.columns([1, 1, 4])
     if col_stop.button("Stop", key=f"{key}_stop", disabled=finished or run["stopped"]):
@@ -143,32 +303,60 @@ def run_jobs(jobs: list[tuple[Settings, str]], *, key: str, label: str = "Scorin
     if col_resume.button("Resume", key=f"{key}_resume", disabled=finished or not run["stopped"]):
         run["stopped"] = False
         st.rerun()
+    if run["fatal"] is not None:
+        err, run["fatal"] = run["fatal"], None
+        run["stopped"] = True
+        raise err
     if not finished and not run["stopped"]:
+        run["watched"] = time.monotonic()
+        worker = run["worker"]
+        if worker is None or not worker.is_alive():
+            worker = run["worker"] = threading.Thread(target=_work, args=(run, jobs), daemon=True,
+                                                      name=f"swap-run-{key}")
+            worker.start()
         bar = st.progress(run["next"] / len(jobs), text=f"{label}: {run['next']} / {len(jobs)}")
-        while run["next"] < len(jobs):
-            settings, arch = jobs[run["next"]]
-            try:
-                result = score(settings, arch)
-            except data.MissingDataError:
-                raise
-            except Exception as err:  # one bad arch must not end the run; a systematic failure does
-                if not run["rows"]:
-                    raise
-                run["errors"].append((arch, f"{type(err).__name__}: {err}"))
-            else:
-                run["rows"].append(_row(settings, arch, result))
-            run["next"] += 1
-            bar.progress(run["next"] / len(jobs), text=f"{label}: {run['next']} / {len(jobs)}")
+        live = st.empty()
+        drawn, last_draw = -1, 0.0
+        while worker.is_alive():
+            worker.join(POLL_SECONDS)
+            run["watched"] = time.monotonic()
+            done = run["next"]
+            # Every Streamlit call is a point where a Stop click or a page switch ends this script run.
+            bar.progress(done / len(jobs), text=f"{label}: {done} / {len(jobs)}{_eta(run, len(jobs))}")
+            if draw is not None and len(run["rows"]) != drawn and time.monotonic() - last_draw >= LIVE_SECONDS:
+                drawn, last_draw = len(run["rows"]), time.monotonic()
+                with live.container():
+                    _live_counter()
+                    draw(_table(run))
+        if run["fatal"] is not None and not run["rows"]:
+            err, run["fatal"] = run["fatal"], None
+            run["stopped"] = True
+            raise err
         st.rerun()  # redraw with the run finished (Stop disabled); every score is stored, so this is quick
     done = run["next"] >= len(jobs)
     if not done:
         col_info.info(f"Stopped after {run['next']} of {len(jobs)}; showing partial results. Resume continues.")
     if run["errors"]:
         arch, message = run["errors"][0]
-        st.warning(f"{len(run['errors'])} architecture(s) could not be scored; first: {arch}: {message}")
-    # A copy first: after Stop, the interrupted run's thread can still append one row while this one reads.
+        messages.warning(f"{arch}: {message}", prefix=f"{len(run['errors'])} architecture(s) could not be "
+                         "scored and were skipped; the first: ")
+    return _table(run), done
+
+
+def _table(run: dict) -> pd.DataFrame:
+    # A copy first: the worker thread can append a row while this one reads.
     rows = list(run["rows"])
-    return pd.DataFrame(rows, columns=None if rows else list(CORE_COLUMNS)), done
+    return pd.DataFrame(rows, columns=None if rows else list(CORE_COLUMNS))
+
+
+def _live_counter() -> int:
+    n = st.session_state["_live_draws"] = st.session_state.get("_live_draws", 0) + 1
+    return n
+
+
+def live_key(name: str) -> str:
+    """A chart key unique to the current live redraw (a key may appear once per script run)."""
+    return f"{name}_live_{st.session_state.get('_live_draws', 0)}"
 
 
 def _row(settings: Settings, arch: str, result: swap_engine.SwapResult) -> dict:
@@ -193,11 +381,58 @@ def guard(body: Callable[[], None]) -> None:
     except data.MissingDataError as err:
         show_missing(err)
     except Exception as err:
-        st.error(f"{type(err).__name__}: {err}")
+        messages.exception(err)
 
 
 def show_missing(err: Exception) -> None:
-    st.warning(f"Data missing: {err}")
+    messages.warning(err, prefix="Data missing: ")
     st.caption("Gaussian-noise and random-token inputs need no files, and the zoo's ground truth ships "
                "with torchvision.")
     st.page_link("pages/about.py", label="Fetch it on the About / data page", icon=":material/download:")
+
+
+# --- words for column names, and the current architecture on a chart -------------------------------------
+
+_DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16": "ImageNet16-120", "imagenet": "ImageNet"}
+_SPLITS = {"test": "test", "valid": "validation", "top1": "top-1", "top5": "top-5"}
+_WORDS = {"raw_score": "raw SWAP count", "score": "SWAP-Score", "params": "parameters", "neurons": "neurons N",
+          "bound": "bound min(N, 2^B)", "ternary": "ternary patterns", "seconds": "seconds", "arch": "architecture",
+          "batch_size": "batch size B", "glue_avg_score": "GLUE average score", "nb201_index": "NB201 index"}
+
+
+def column_label(column: str) -> str:
+    """`cifar10_test_acc_pct` -> "CIFAR-10 test accuracy (%)"; other names with their underscores as spaces."""
+    if column in _WORDS:
+        return _WORDS[column]
+    parts = column.split("_")
+    if column.endswith("_acc_pct") and len(parts) >= 4:
+        dataset, split = "_".join(parts[:-3]), parts[-3]
+        return f"{_DATASETS.get(dataset, dataset)} {_SPLITS.get(split, split)} accuracy (%)"
+    if column.endswith("_score") and len(parts) == 2:
+        return f"{parts[0].upper() if len(parts[0]) <= 5 else parts[0]} score"
+    if column.startswith("zc_"):
+        return f"zero-cost proxy {column[3:]}"
+    return column.replace("_", " ")
+
+
+def current_arch(space_name: str) -> str | None:
+    """The architecture the patterns page shows for this space (None before it has shown one)."""
+    from ui.state import arch_key
+
+    return st.session_state.get(arch_key(space_name))
+
+
+def mark_value(fig, x: float, label: str = "current architecture", *, row=None, col=None):
+    """A vertical line at `x` (a histogram's current architecture)."""
+    fig.add_vline(x=x, line=dict(color="#111111", dash="dash", width=2), annotation_text=label,
+                  annotation_position="top", row=row, col=col)
+    return fig
+
+
+def mark_point(fig, x: float, y: float, label: str = "current architecture"):
+    """A large star at (x, y) on a scatter, in the legend as `label`."""
+    import plotly.graph_objects as go
+
+    fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers", name=label, hoverinfo="name",
+                             marker=dict(symbol="star", size=18, color="#111111", line=dict(color="#ffffff", width=1))))
+    return fig

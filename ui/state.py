@@ -1,13 +1,18 @@
-"""The shared sidebar: every scoring setting lives in `st.session_state`, so all pages see the same choices."""
+"""The shared sidebar: every scoring setting lives in `st.session_state`, so all pages see the same choices.
+
+The settings (and the architecture the patterns page shows) are mirrored in the URL's query parameters, so
+a link opens exactly the view it was copied from. The engine (torch and the search spaces) is imported
+in a background thread as soon as the app is first opened, so the first page's title is drawn while
+it loads.
+"""
 from __future__ import annotations
 
 import json
+import math
+import threading
 from dataclasses import dataclass
 
 import streamlit as st
-
-from swap_engine import data, spaces
-from swap_engine import device as devices
 
 BATCH_SIZES = [2**i for i in range(11)]  # 1 .. 1024, log steps
 RESOLUTIONS = ["native", 3, 8, 15, 16, 32, 64, 96, 128, 224]
@@ -23,6 +28,7 @@ INPUT_LABELS = {
 PREFERRED_SPACE = "nb201"
 
 # Reference setup of SWAP.md: B = 16 on the first CIFAR-10 training images, train mode, one pass.
+# mu and sigma have no fixed default: they follow the space's parameter counts (see `_fill_regularization`).
 DEFAULTS = {
     "batch_size": 16,
     "resolution": "native",
@@ -30,11 +36,12 @@ DEFAULTS = {
     "repeats": 1,
     "reinit": False,
     "regularize": False,
-    "mu": 25.0,
-    "sigma": 25.0,
+    "mu": None,
+    "sigma": None,
     "n_archs": 30,
     "build_options": "",
 }
+_REG_FOR = "_regularization_for"  # (space, build options) whose parameter counts mu and sigma were set for
 
 
 @dataclass(frozen=True)
@@ -66,27 +73,64 @@ class Regularization:
 
 
 _STORE = "_sidebar_values"  # a plain (non-widget) copy of the sidebar: Streamlit drops widget state on switch_page
+_URL_READ = "_url_read"
 
+
+# --- the engine, loaded in the background -------------------------------------------------------------------
+
+def _load_engine() -> None:
+    from swap_engine import device, spaces  # noqa: F401  (torch, and every space module through the registry)
+
+    spaces.names()
+    device.available_devices()
+    import ui.charts  # noqa: F401  (plotly, networkx)
+    import ui.engine  # noqa: F401
+
+
+_preload = threading.Thread(target=_load_engine, name="swap-engine-preload", daemon=True)
+_preload.start()  # at the first import of this module: the first session's first run
+
+
+def _engine():
+    """The engine modules the sidebar needs, once the background import is over (it holds the import lock)."""
+    _preload.join()
+    from swap_engine import data, spaces
+    from swap_engine import device as devices
+
+    return data, spaces, devices
+
+
+# --- settings --------------------------------------------------------------------------------------------
 
 def _init_defaults() -> None:
+    data, spaces, devices = _engine()
     names = spaces.names()
     if not names:
         raise RuntimeError("no search space is registered; is swap_engine.spaces installed?")
     defaults = {"space": PREFERRED_SPACE if PREFERRED_SPACE in names else names[0],
                 "device": devices.available_devices()[0], **DEFAULTS}
-    saved = st.session_state.setdefault(_STORE, {})
+    s = st.session_state
+    saved = s.setdefault(_STORE, {})
+    if not s.get(_URL_READ):
+        s[_URL_READ] = True
+        saved.update(_from_url(names, devices.available_devices()))
     for key, value in defaults.items():
-        if key not in st.session_state:
-            st.session_state[key] = saved.get(key, value)
-    options = inputs_for(st.session_state["space"])
-    if st.session_state.get("input", saved.get("input")) not in options:
-        st.session_state["input"] = options[0]
-    elif "input" not in st.session_state:
-        st.session_state["input"] = saved["input"]
+        if key not in s:
+            s[key] = saved.get(key, value)
+    if s["space"] not in names:
+        s["space"] = defaults["space"]
+    if s["resolution"] not in RESOLUTIONS:  # e.g. a label string a browser sent back for an older option
+        s["resolution"] = "native"
+    options = inputs_for(s["space"])
+    if s.get("input", saved.get("input")) not in options:
+        s["input"] = options[0]
+    elif "input" not in s:
+        s["input"] = saved["input"]
 
 
 def inputs_for(space_name: str) -> list[str]:
     """Inputs that fit the space's models, its own default first."""
+    data, spaces, _ = _engine()
     spec = spaces.get(space_name).input_spec
     known = set(data.input_names())
     options = [name for name in INPUTS_BY_KIND.get(spec.kind, []) if name in known]
@@ -108,27 +152,41 @@ def parse_build_options(text: str) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+def _resolution_label(choice: str | int) -> str:
+    # The same labels for every space: Streamlit stores a selectbox's choice as its label, so a label that
+    # changed with the space ("native: 64" -> "native: 32") came back as an unknown string.
+    return "native" if choice == "native" else f"{choice} x {choice}"
+
+
+def native_resolution(space_name: str, input_name: str) -> str:
+    """What "native" means for this space and input, in words."""
+    _, spaces, _ = _engine()
+    spec = spaces.get(space_name).input_spec
+    if spec.kind != "image":
+        return "token inputs have no image resolution"
+    if input_name == "cifar10-16":
+        return "native: 16 x 16 (this input's own)"
+    return f"native: {spec.resolution} x {spec.resolution} ({space_name}'s input size)"
+
+
 def sidebar() -> None:
     """Draw the shared settings; called once per run by app.py before the page."""
     _init_defaults()
+    _, spaces, devices = _engine()
+    s = st.session_state
     sb = st.sidebar
     sb.selectbox("Search space", spaces.names(), key="space",
                  help="Registered search spaces; the zoo works fully offline.")
-    space = spaces.get(st.session_state["space"])
+    space = spaces.get(s["space"])
     sb.caption(space.description)
     options = inputs_for(space.name)
     sb.select_slider("Batch size B", BATCH_SIZES, key="batch_size",
                      help="Samples per pattern; the score is bounded by min(N, 2^B).")
     sb.selectbox("Input", options, key="input", format_func=lambda name: INPUT_LABELS.get(name, name))
-    if space.input_spec.kind != "image":
-        native = "not used for tokens"
-    elif st.session_state["input"] == "cifar10-16":
-        native = "16 (this input's own)"
-    else:
-        native = str(space.input_spec.resolution)
     sb.selectbox("Resolution", RESOLUTIONS, key="resolution", disabled=space.input_spec.kind != "image",
-                 format_func=lambda r: f"native: {native}" if r == "native" else str(r),
+                 format_func=_resolution_label,
                  help="Resize the images (the paper's ablation uses 3, 15 and 32).")
+    sb.caption(native_resolution(space.name, s["input"]))
     sb.selectbox("Device", devices.available_devices(), key="device")
     col_seed, col_rep = sb.columns(2)
     col_seed.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
@@ -136,17 +194,56 @@ def sidebar() -> None:
     sb.checkbox("Gaussian re-init each repeat", key="reinit",
                 help="The reference CNN setup: weights ~ N(0, 1) before each repeat, mean score reported.")
     sb.checkbox("Regularise by parameter count", key="regularize",
-                help="Multiply by exp(-(params/1000 - mu)^2 / sigma).")
+                help="Multiply by exp(-(params/1000 - mu)^2 / sigma). mu and sigma start from this space's "
+                     "parameter counts (their median, and twice their variance, in thousands).")
+    if s["regularize"]:
+        _fill_regularization()
     col_mu, col_sigma = sb.columns(2)
-    col_mu.number_input("mu (K params)", min_value=0.0, step=5.0, key="mu",
-                        disabled=not st.session_state["regularize"])
-    col_sigma.number_input("sigma", min_value=1e-3, step=5.0, key="sigma",
-                           disabled=not st.session_state["regularize"])
+    col_mu.number_input("mu (K params)", min_value=0.0, step=5.0, key="mu", disabled=not s["regularize"],
+                        placeholder="from the space")
+    col_sigma.number_input("sigma", min_value=1e-3, step=5.0, key="sigma", disabled=not s["regularize"],
+                           format="%.4g", placeholder="from the space")
     sb.number_input("Architectures to sample", min_value=1, max_value=5000, step=10, key="n_archs")
     with sb.expander("Model options"):
         st.text_input("Build options (JSON)", key="build_options", placeholder='{"C": 8, "N": 1}',
                       help="Keyword arguments for the space's build(), e.g. a smaller NB201 network.")
-    st.session_state[_STORE] = {key: st.session_state[key] for key in ("space", "device", "input", *DEFAULTS)}
+    s[_STORE] = {key: s[key] for key in ("space", "device", "input", *DEFAULTS)}
+    update_url()
+
+
+def _fill_regularization() -> None:
+    """mu and sigma from the space's parameter counts, when the space (or its model options) changed."""
+    s = st.session_state
+    try:
+        build = parse_build_options(s["build_options"])
+    except ValueError:
+        build = ""
+    target = [s["space"], build]
+    if s.get(_REG_FOR) == target and s.get("mu") is not None and s.get("sigma") is not None:
+        return
+    from ui import engine
+
+    mu, sigma = engine.regularization_defaults(s["space"], build)
+    s["mu"], s["sigma"], s[_REG_FOR] = mu, sigma, target
+
+
+def set_regularization(on: bool, mu: float | None = None, sigma: float | None = None) -> None:
+    """For page controls (in their on_change callbacks): change the shared regularisation."""
+    s = st.session_state
+    s["regularize"] = bool(on)
+    if mu is not None:
+        s["mu"] = float(mu)
+    if sigma is not None:
+        s["sigma"] = float(sigma)
+    if on and (s.get("mu") is None or s.get("sigma") is None):
+        s.pop(_REG_FOR, None)
+        _fill_regularization()
+    elif mu is not None and sigma is not None:  # the page's own values: the sidebar keeps them
+        try:
+            build = parse_build_options(s["build_options"])
+        except ValueError:
+            build = ""
+        s[_REG_FOR] = [s["space"], build]
 
 
 def arch_key(space_name: str) -> str:
@@ -168,10 +265,11 @@ def settings() -> Settings:
 
 def _resolution(space_name: str, input_name: str, choice: str | int) -> int | None:
     """"native" is the space's own image size; the 16x16 input keeps its 16 (it stands in for ImageNet16)."""
+    _, spaces, _ = _engine()
     spec = spaces.get(space_name).input_spec
     if spec.kind != "image":
         return None
-    if choice == "native":
+    if choice not in RESOLUTIONS or choice == "native":
         return None if input_name == "cifar10-16" else spec.resolution
     return int(choice)
 
@@ -179,4 +277,79 @@ def _resolution(space_name: str, input_name: str, choice: str | int) -> int | No
 def regularization() -> Regularization:
     _init_defaults()
     s = st.session_state
-    return Regularization(bool(s["regularize"]), float(s["mu"]), float(s["sigma"]))
+    on = bool(s["regularize"]) and s.get("mu") is not None and s.get("sigma") is not None
+    return Regularization(on, float(s["mu"]) if s.get("mu") is not None else math.nan,
+                          float(s["sigma"]) if s.get("sigma") is not None else math.nan)
+
+
+# --- shareable links ------------------------------------------------------------------------------------
+
+_BOOL = {"1": True, "true": True, "0": False, "false": False}
+
+
+def _from_url(space_names: list[str], device_names: list[str]) -> dict:
+    """Settings from the URL's query parameters; values that do not parse are ignored (defaults apply)."""
+    q = st.query_params
+    found: dict = {}
+
+    def take(key: str, parse, ok=lambda v: True) -> None:
+        if key not in q:
+            return
+        try:
+            value = parse(q[key])
+        except (TypeError, ValueError):
+            return
+        if ok(value):
+            found[key] = value
+
+    take("space", str, lambda v: v in space_names)
+    take("batch_size", int, lambda v: v in BATCH_SIZES)
+    take("input", str, lambda v: v in INPUT_LABELS)
+    take("resolution", lambda v: v if v == "native" else int(v), lambda v: v in RESOLUTIONS)
+    take("device", str, lambda v: v in device_names)
+    take("seed", int, lambda v: 0 <= v < 2**31)
+    take("repeats", int, lambda v: 1 <= v <= 64)
+    take("reinit", lambda v: _BOOL[v.lower()] if v.lower() in _BOOL else int("x"))
+    take("regularize", lambda v: _BOOL[v.lower()] if v.lower() in _BOOL else int("x"))
+    take("mu", float, lambda v: math.isfinite(v) and v >= 0)
+    take("sigma", float, lambda v: math.isfinite(v) and v > 0)
+    take("n_archs", int, lambda v: 1 <= v <= 5000)
+    take("build_options", parse_build_options)
+    if "mu" in found and "sigma" in found:  # a link's own mu and sigma are kept, not replaced by defaults
+        s = st.session_state
+        space = found.get("space", PREFERRED_SPACE if PREFERRED_SPACE in space_names else space_names[0])
+        s[_REG_FOR] = [space, found.get("build_options", "")]
+    if "arch" in q and q["arch"].strip():
+        space = found.get("space", PREFERRED_SPACE if PREFERRED_SPACE in space_names else space_names[0])
+        st.session_state[arch_key(space)] = q["arch"].strip()
+    return found
+
+
+def _url_text(key: str, value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def update_url() -> None:
+    """Write the settings that differ from the defaults, and the architecture shown, into the URL."""
+    s = st.session_state
+    wanted = {}
+    for key, default in DEFAULTS.items():
+        value = s.get(key, default)
+        if key in ("mu", "sigma") and not s.get("regularize"):
+            continue
+        if value != default and value is not None:
+            wanted[key] = _url_text(key, value)
+    wanted["space"] = s["space"]
+    _, _, devices = _engine()
+    if s.get("device") and s["device"] != devices.available_devices()[0]:
+        wanted["device"] = s["device"]
+    arch = s.get(arch_key(s["space"]))
+    if arch:
+        wanted["arch"] = arch
+    current = {key: st.query_params[key] for key in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(wanted)

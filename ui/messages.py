@@ -1,0 +1,39 @@
+"""Show text literally: Streamlit renders message bodies as Markdown, where user text is not Markdown.
+
+An NB201 architecture such as `|nor_conv_3x3~0|+|none~1|` contains `~` pairs (strikethrough), `|` (tables),
+`+` (lists); error messages carry `*`, `_`, `$` and `:name:` shortcodes. Every message that contains text
+from a user, a file or an exception goes through `literal` (or `error` / `warning` / `info` here), which
+backslash-escapes every ASCII punctuation character, so Markdown shows it exactly as written.
+"""
+from __future__ import annotations
+
+import re
+import string
+
+import streamlit as st
+
+_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+
+
+def literal(text: object) -> str:
+    """`text` as Markdown that renders as exactly these characters (newlines kept)."""
+    escaped = _PUNCTUATION.sub(r"\\\1", str(text))
+    return escaped.replace("\n", "  \n")  # a hard line break where the text had a newline
+
+
+def error(text: object, *, prefix: str = "", icon: str | None = None):
+    """`st.error` with `prefix` as Markdown (our own words) followed by `text` shown literally."""
+    return st.error(prefix + literal(text), icon=icon)
+
+
+def warning(text: object, *, prefix: str = "", icon: str | None = None):
+    return st.warning(prefix + literal(text), icon=icon)
+
+
+def info(text: object, *, prefix: str = "", icon: str | None = None):
+    return st.info(prefix + literal(text), icon=icon)
+
+
+def exception(err: BaseException, *, prefix: str = "") -> None:
+    """An exception as one readable line: its type and message, literally."""
+    error(f"{type(err).__name__}: {err}", prefix=prefix)
