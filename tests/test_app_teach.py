@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -197,3 +198,68 @@ def test_nb101_default_example_is_a_real_cell_not_a_lone_edge(seed):
     from swap_engine.spaces.nb101 import prune
     cell = prune(spaces.get("nb101").example(seed))
     assert cell.num_nodes >= 4 and len(cell.edges()) >= 3
+
+
+# --- Chart readability ------------------------------------------------------------------------------------
+
+def _titled(fig) -> bool:
+    return bool(fig.layout.title.text)
+
+
+def test_none_edges_are_drawn_dashed_grey_and_unlabelled():
+    from swap_engine import spaces
+    space = spaces.get("nb201")
+    edges = space.graph(space.parse("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|"))
+    fig = charts.cell_graph(edges)
+    none_lines = [t for t in fig.data if t.name and t.name.startswith("none") and t.x[0] is not None]
+    assert len(none_lines) == 3 and all(t.line.dash == "dash" for t in none_lines)
+    assert not any(a.text == "none" for a in fig.layout.annotations)
+    legend = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    assert legend[-1] == "none (no connection)"  # operations first, absent edges last
+
+
+def test_darts_cell_labels_do_not_overlap():
+    from swap_engine import spaces
+    space = spaces.get("darts")
+    for fig in charts.cell_graphs(space.graph(space.example(0))):
+        labels = [(a.x, a.y, len(a.text)) for a in fig.layout.annotations if a.text and not a.showarrow]
+        width = fig.layout.xaxis.range[1] - fig.layout.xaxis.range[0]
+        height = fig.layout.yaxis.range[1] - fig.layout.yaxis.range[0]
+        for i, (x1, y1, n1) in enumerate(labels):
+            for x2, y2, n2 in labels[i + 1:]:
+                # about 6 px per character on a ~600 x 330 px plot: boxes must not intersect
+                assert abs(x1 - x2) > (n1 + n2) * 3 / 600 * width or abs(y1 - y2) > 14 / 330 * height
+
+
+def test_violin_stays_above_zero_and_split_legend_is_in_numeric_order():
+    table = pd.DataFrame({"score": [5.0, 6, 7, 100, 120, 130, 900, 950, 990], "params": [1e4] * 9,
+                          "arch": list("abcdefghi"), "n_conv": ["10", "10", "10", "2", "2", "2", "0", "0", "0"]})
+    violin = charts.score_distribution(table, "score", "violin", "n_conv")
+    assert all(t.spanmode == "hard" for t in violin.data)
+    assert violin.layout.yaxis.rangemode == "tozero"
+    assert [t.name for t in violin.data] == ["0", "2", "10"]
+    histogram = charts.score_distribution(table, "score", "histogram", "n_conv")
+    assert [t.name for t in histogram.data if t.type == "histogram"] == ["0", "2", "10"]
+    assert _titled(violin) and _titled(histogram)
+
+
+def test_every_chart_has_a_title_and_worded_axes():
+    layers = pd.DataFrame({"name": ["cells.0.op.0", "cells.1.op.0"], "call": [0, 0], "neurons": [4096, 2048],
+                           "distinct": [1500, 900]})
+    table = pd.DataFrame({"score": [10.0, 20, 30], "params": [1e4, 5e4, 2e5], "arch": list("abc"),
+                          "cifar10_test_acc_pct": [80.0, 85, 90]})
+    figs = [charts.layer_bars(layers), charts.whole_space_histogram(table, "score"),
+            charts.score_vs_params(table, "score", None), charts.score_vs_target(table, "score", "cifar10_test_acc_pct"),
+            charts.compare_layers({"A": layers, "B": layers})]
+    for fig in figs:
+        assert _titled(fig)
+        assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+        assert "_" not in fig.layout.xaxis.title.text + fig.layout.yaxis.title.text
+    assert figs[3].layout.yaxis.title.text == "CIFAR-10 test accuracy (%)"
+    assert list(figs[0].layout.yaxis.ticktext) == ["1k", "1.5k", "2k", "3k"]  # round log ticks, no minor clutter
+
+
+def test_gauge_ticks_say_thousands():
+    gauge = charts.bound_gauge(150_000, 184_000)
+    text = list(gauge.data[0].gauge.axis.ticktext)
+    assert "150k" in text and text[-1] == "184k" and "150" not in text

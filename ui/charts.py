@@ -52,7 +52,8 @@ def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
     """Round ticks for a log axis from low to high: 1-2-5 steps, fewer when the range spans many decades."""
     low, high = max(low, 1e-12), max(high, low * 1.0001)
     decades = math.log10(high) - math.log10(low)
-    steps = (1, 2, 5) if decades <= 2.5 else (1, 3) if decades <= 4 else (1,)
+    steps = ((1, 1.5, 2, 3, 5, 7) if decades <= 1 else (1, 2, 5) if decades <= 2.5 else (1, 3) if decades <= 4
+             else (1,))
     values = [m * 10**e for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1) for m in steps]
     values = [v for v in values if low / 1.05 <= v <= high * 1.05]
     if len(values) < 2:  # a narrow range: a few evenly spaced round values instead
@@ -104,7 +105,7 @@ def pattern_heatmap(values: np.ndarray, duplicated: np.ndarray, layers: list[str
     fig.update_yaxes(title_text="neurons, sorted so equal patterns touch", row=1, col=1)
     fig.update_xaxes(title_text="sample in the batch", tickmode="linear", tick0=1,
                      dtick=max(1, len(samples) // 16), row=1, col=2)
-    fig.update_xaxes(tickangle=0, row=1, col=1)
+    fig.update_xaxes(showticklabels=False, row=1, col=1)
     fig.update_layout(height=520, margin=dict(l=10, r=10, t=50, b=40),
                       title=f"Activation patterns of {len(vals)} sampled neurons (purple strip: pattern not unique)")
     return fig
@@ -171,7 +172,7 @@ def cell_graphs(edges: list[tuple[str, str, str]]) -> list[go.Figure]:
         return [cell_graph(edges)]
     figures = []
     for prefix, group in groups.items():
-        strip = lambda node: str(node).removeprefix(f"{prefix}/")  # noqa: E731 - labels inside one cell
+        strip = lambda node: str(node).removeprefix(f"{prefix}/")  # noqa: E731, B023 - labels inside one cell
         figures.append(cell_graph([(strip(a), strip(b), op) for a, b, op in group], title=f"{prefix} cell"))
     return figures
 
@@ -206,9 +207,6 @@ def cell_graph(edges: list[tuple[str, str, str]], title: str = "Cell") -> go.Fig
     span_x = max(max(xs_all) - min(xs_all), 1e-6)
     span_y = max(max(ys_all) - min(ys_all), 0.5)
     height = 420
-    # data units per pixel, to keep labels apart (the figure is about 600 px wide inside its margins)
-    ux, uy = (span_x * 1.15) / 600, (span_y * 1.5) / (height - 90)
-    placed: list[tuple[float, float, float, float]] = [(x, y, 12 * ux, 12 * uy) for x, y in pos.values()]
     fig = go.Figure()
     styles: dict[str, tuple] = {}  # legend entry -> (group, op, line style): operations, then joins, then none
     extent_x, extent_y = list(xs_all), list(ys_all)
@@ -249,10 +247,16 @@ def cell_graph(edges: list[tuple[str, str, str]], title: str = "Cell") -> go.Fig
                            arrowcolor=color, standoff=9, text="")
         if not join:
             labels.append((op, color, curve_x, curve_y))
+    pad_x, pad_y = 0.06 * span_x, 0.12 * span_y
+    x_range = [min(extent_x) - pad_x, max(extent_x) + pad_x]
+    y_range = [min(extent_y) - pad_y, max(extent_y) + 2 * pad_y]
+    # data units per pixel, to keep labels apart: the plot is about 600 x 330 px inside margins and legend
+    ux, uy = (x_range[1] - x_range[0]) / 600, (y_range[1] - y_range[0]) / 330
+    placed: list[tuple[float, float, float, float]] = [(x, y, 10 * ux, 10 * uy) for x, y in pos.values()]
     for op, color, curve_x, curve_y in labels:
-        w, h = (len(op) * 6.2 + 6) * ux / 2, 9 * uy
+        w, h = (len(op) * 6 + 8) * ux / 2, 8 * uy
         best = None
-        for i in (15, 12, 18, 9, 21, 7, 23, 5, 25):
+        for i in (15, 12, 18, 9, 21, 7, 23, 5, 25, 3, 27):
             x, y = float(curve_x[i]), float(curve_y[i])
             overlap = sum(max(0, min(x + w, px_ + pw) - max(x - w, px_ - pw)) *
                           max(0, min(y + h, py_ + ph) - max(y - h, py_ - ph)) for px_, py_, pw, ph in placed)
@@ -272,9 +276,8 @@ def cell_graph(edges: list[tuple[str, str, str]], title: str = "Cell") -> go.Fig
                              showlegend=False))
     for legend, (_, _, style) in sorted(styles.items(), key=lambda item: item[1][:2]):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=legend, legendgroup=legend, line=style))
-    pad_x, pad_y = 0.06 * span_x, 0.12 * span_y
-    fig.update_xaxes(visible=False, range=[min(extent_x) - pad_x, max(extent_x) + pad_x])
-    fig.update_yaxes(visible=False, range=[min(extent_y) - pad_y, max(extent_y) + 2 * pad_y])
+    fig.update_xaxes(visible=False, range=x_range)
+    fig.update_yaxes(visible=False, range=y_range)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), title=title, plot_bgcolor="#ffffff",
                       legend=dict(orientation="h", y=-0.02, traceorder="normal"))
     return fig
@@ -563,7 +566,12 @@ def compare_layers(layers: dict[str, pd.DataFrame]) -> go.Figure:
     else:
         fig.update_xaxes(tickmode="linear", tick0=1, dtick=max(1, len(names) // 16))
     fig.update_xaxes(title_text="activation layer, in forward order (hover for its name)")
-    fig.update_yaxes(title_text="distinct patterns (log scale)", type="log", dtick=1, tickformat="~s")
+    counts = [v[0] for values in keyed.values() for v in values.values() if v[0] > 0]
+    if counts:
+        ticks, text = log_ticks(min(counts), max(counts))
+        fig.update_yaxes(tickvals=ticks, ticktext=text,
+                         range=[math.log10(min(counts)) - 0.2, math.log10(max(counts)) + 0.1])
+    fig.update_yaxes(title_text="distinct patterns (log scale)", type="log")
     fig.update_layout(barmode="group", height=400, margin=dict(t=60, b=10),
                       title="Distinct patterns per layer (each layer counted alone)",
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0,
