@@ -155,11 +155,21 @@ def main() -> None:
     st.markdown(
         "Go through the neurons in order and keep a list of the patterns met so far. A neuron whose pattern is "
         "already on the list adds nothing; a new pattern adds one. Layers are not counted separately: a "
-        "neuron in layer 2 that repeats a pattern from layer 1 (like g3 and h3 at first) counts once.")
+        "neuron in layer 2 that repeats a pattern from layer 1 counts once (on the first batch, g3 repeats h3).")
+    step = st.slider("Steps to show", 1, result.neurons, result.neurons, key="learn_step",
+                     help="Walk through the count one neuron at a time.")
+    shown = result.steps.head(step)
+    last = shown.iloc[-1]
+    verdict = ("a new pattern, so the count goes up to" if last["what happens"].startswith("new")
+               else f"already seen ({last['what happens'].removeprefix('as ').removesuffix(': skip')} has it), "
+                    "so the count stays at")
+    st.markdown(f"**Step {step}:** neuron **{last['neuron']}** has the pattern `{last['pattern']}`: "
+                f"{verdict} **{last['distinct so far']}**.")
     col_table, col_chart = st.columns([5, 3])
-    col_table.dataframe(result.steps, hide_index=True, key="learn_steps")
+    col_table.dataframe(shown, hide_index=True, key="learn_steps")
     with col_chart:
-        show_chart(charts.toy_count_steps(result.steps, result.batch_size), "swap_toy_count", result.steps)
+        show_chart(charts.toy_count_steps(shown, result.batch_size, total=result.neurons), "swap_toy_count",
+                   result.steps)
 
     st.header("Why the score has a ceiling: min(N, 2^B)")
     st.markdown(

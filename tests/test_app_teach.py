@@ -60,6 +60,9 @@ def test_learn_is_the_default_page_and_its_count_is_the_engines():
     steps = next(d.value for d in at.dataframe if "distinct so far" in d.value)
     assert steps["distinct so far"].iloc[-1] == 5
     assert steps.loc[steps["neuron"] == "g3", "what happens"].item() == "as h3: skip"
+    at.slider(key="learn_step").set_value(2).run()
+    assert len(next(d.value for d in at.dataframe if "distinct so far" in d.value)) == 2
+    assert any("**Step 2:** neuron **h2**" in m.value and "stays at **1**" in m.value for m in at.markdown)
     assert len(at.get("plotly_chart")) == 4  # network, sign matrix, input plane, running count
     assert any("2403.04161" in m.value for m in at.markdown)
     assert any("Kendall" in m.value for m in at.markdown)

@@ -517,9 +517,10 @@ def toy_input_plane(batch: np.ndarray, w1: list[list[float]], b1: list[float], l
     return fig
 
 
-def toy_count_steps(steps: pd.DataFrame, batch_size: int) -> go.Figure:
-    """Distinct patterns counted so far as the neurons are visited one by one, against N and 2^B."""
-    n = len(steps)
+def toy_count_steps(steps: pd.DataFrame, batch_size: int, total: int | None = None) -> go.Figure:
+    """Distinct patterns counted so far as the neurons are visited one by one (the first `len(steps)` of
+    `total`), against N and 2^B."""
+    n = total or len(steps)
     x = steps["step"]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=x, y=steps["distinct so far"], mode="lines+markers+text", name="distinct so far",
@@ -531,7 +532,7 @@ def toy_count_steps(steps: pd.DataFrame, batch_size: int) -> go.Figure:
         fig.add_trace(go.Scatter(x=[0.5, n + 0.5], y=[2**batch_size] * 2, mode="lines",
                                  name=f"2^B = {2**batch_size} possible patterns", line=dict(color="#3182bd",
                                                                                              dash="dash")))
-    fig.update_xaxes(title_text="neurons visited", tickvals=list(x), range=[0.5, n + 0.5])
+    fig.update_xaxes(title_text="neurons visited", tickvals=list(range(1, n + 1)), range=[0.5, n + 0.5])
     fig.update_yaxes(title_text="distinct patterns", rangemode="tozero", dtick=1)
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=50, b=10), title="The count, one neuron at a time",
                       legend=dict(orientation="h", y=-0.25))
