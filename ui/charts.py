@@ -250,8 +250,9 @@ def cell_graph(edges: list[tuple[str, str, str]], title: str = "Cell") -> go.Fig
     pad_x, pad_y = 0.06 * span_x, 0.12 * span_y
     x_range = [min(extent_x) - pad_x, max(extent_x) + pad_x]
     y_range = [min(extent_y) - pad_y, max(extent_y) + 2 * pad_y]
-    # data units per pixel, to keep labels apart: the plot is about 600 x 330 px inside margins and legend
-    ux, uy = (x_range[1] - x_range[0]) / 600, (y_range[1] - y_range[0]) / 330
+    # data units per pixel, to keep labels apart: the plot is 480-600 x 330 px inside margins and legend
+    # (two cells side by side in a wide page); the narrower guess keeps labels apart in both
+    ux, uy = (x_range[1] - x_range[0]) / 480, (y_range[1] - y_range[0]) / 330
     placed: list[tuple[float, float, float, float]] = [(x, y, 10 * ux, 10 * uy) for x, y in pos.values()]
     for op, color, curve_x, curve_y in labels:
         w, h = (len(op) * 6 + 8) * ux / 2, 8 * uy
