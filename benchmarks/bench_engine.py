@@ -1,17 +1,21 @@
 """Engine speed and memory, side by side in one run: plain forward vs `swap_score` vs the naive method.
 
     .venv/bin/python benchmarks/bench_engine.py [--batches 16,64,256,1024] [--rounds 5] [--device cpu]
+        [--naive-max-batch 256] [--json results.json]
 
 Time: median of interleaved rounds (forward, swap, naive, forward, ...) after one untimed warm-up round,
 so machine noise hits all three alike. "Overhead" = a method's time minus the plain forward's.
 Memory: the peak of live tensor bytes while each method runs (CPU: from the profiler's allocation
 events; CUDA: torch.cuda.max_memory_allocated), above what was live before.
 "swap extra" = swap's peak minus the plain forward's, next to the budget of ceil(B/64) * 8 bytes per
-neuron (x2 ternary) plus the largest activation layer.
+neuron (x2 ternary) plus the largest activation layer. On CUDA the table also gives swap's absolute peak
+(max_memory_allocated while it runs, model and inputs included) against the device's total memory.
+`--json` writes every row (times, ratios, peaks, budgets) for scripts such as benchmarks/gpu_check.sh.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import statistics
 import sys
@@ -79,12 +83,7 @@ def peak_tensor_bytes(method: str, model, x, device: str) -> int:
     which the C allocator's caching blurs); CUDA: torch.cuda.max_memory_allocated.
     """
     if device.startswith("cuda"):
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated()
-        run_method(method, model, x, device)
-        torch.cuda.synchronize()
-        return torch.cuda.max_memory_allocated() - base
+        return cuda_peaks(method, model, x, device)[0]
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         run_method(method, model, x, device)
     events = sorted((e for e in prof.events() if e.self_cpu_memory_usage), key=lambda e: e.time_range.start)
@@ -93,6 +92,26 @@ def peak_tensor_bytes(method: str, model, x, device: str) -> int:
         live += event.self_cpu_memory_usage
         peak = max(peak, live)
     return peak
+
+
+def cuda_peaks(method: str, model, x, device: str) -> tuple[int, int]:
+    """(peak above what was live before, absolute peak) of torch.cuda.max_memory_allocated for one method."""
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    base = torch.cuda.memory_allocated()
+    run_method(method, model, x, device)
+    torch.cuda.synchronize()
+    peak = torch.cuda.max_memory_allocated()
+    return peak - base, peak
+
+
+def device_facts(device: str) -> dict:
+    facts = {"device": device, "torch": torch.__version__}
+    if device.startswith("cuda"):
+        props = torch.cuda.get_device_properties(torch.device(device))
+        facts.update(gpu=props.name, total_memory=props.total_memory, cuda=torch.version.cuda,
+                     cudnn=torch.backends.cudnn.version())
+    return facts
 
 
 def fmt_bytes(n: float) -> str:
@@ -106,6 +125,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory measurement")
+    parser.add_argument("--naive-max-batch", type=int, default=None, metavar="B",
+                        help="run the naive method only up to this batch size (its NumPy unique is slow)")
+    parser.add_argument("--json", default=None, metavar="PATH", help="also write all rows as JSON")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads (1 keeps timings sane when other processes load the machine: "
                              "OpenMP threads that lose their core wait for each other)")
@@ -113,18 +135,22 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
 
+    facts = device_facts(args.device)
     print(f"device {args.device}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"rounds {args.rounds}")
+          f"rounds {args.rounds}" + (f", {facts['gpu']}, {fmt_bytes(facts['total_memory']).strip()}, "
+                                     f"CUDA {facts['cuda']}" if "gpu" in facts else ""))
     header = (f"{'model':<12}{'B':>6}{'N':>10}{'forward s':>11}{'swap s':>9}{'naive s':>9}{'swap/fwd':>9}"
               f"{'ovh ratio':>10}{'counts equal':>13}")
     print(header)
     memory_rows = []
+    rows: list[dict] = []
     for name in args.models.split(","):
         for batch in [int(b) for b in args.batches.split(",")]:
             model, x = build(name, batch, args.device)
             model.train()
             result, budget = neuron_facts(model, x, args.device)
             naive_ok = result.neurons * batch * 4 * 2 <= NAIVE_LIMIT_BYTES
+            naive_ok = naive_ok and (args.naive_max_batch is None or batch <= args.naive_max_batch)
             methods = ["forward", "swap"] + (["naive"] if naive_ok else [])
             times = {m: [] for m in methods}
             for round_ in range(args.rounds + 1):
@@ -144,19 +170,38 @@ def main() -> None:
             naive_s = f"{med['naive']:9.3f}" if naive_ok else f"{'skipped':>9}"
             print(f"{name:<12}{batch:>6}{result.neurons:>10}{med['forward']:>11.3f}{med['swap']:>9.3f}{naive_s}"
                   f"{med['swap'] / med['forward']:>9.2f}{ratio:>10.1f}{equal:>13}", flush=True)
+            row = {"model": name, "batch": batch, "neurons": result.neurons, "ternary": result.ternary,
+                   **{f"{m}_s": med[m] for m in methods}, "swap_over_forward": med["swap"] / med["forward"],
+                   "overhead_ratio": ratio if naive_ok else None, "counts_equal": equal, "budget_bytes": budget}
             if not args.no_memory:
                 peaks = {m: peak_tensor_bytes(m, model, x, args.device) for m in methods}
                 memory_rows.append((name, batch, budget, peaks))
+                row.update({f"{m}_peak_bytes": peak for m, peak in peaks.items()},
+                           swap_extra_over_budget=max(0, peaks["swap"] - peaks["forward"]) / budget)
+                if args.device.startswith("cuda"):
+                    row["swap_absolute_peak_bytes"] = cuda_peaks("swap", model, x, args.device)[1]
+            rows.append(row)
+            del model, x
+            if args.device.startswith("cuda"):
+                torch.cuda.empty_cache()
     if memory_rows:
         print("\npeak memory of live tensors while each method runs")
         print(f"{'model':<12}{'B':>6}{'forward':>13}{'swap':>13}{'naive':>13}{'swap extra':>13}{'budget':>13}"
               f"{'extra/budget':>13}")
-        for name, batch, budget, peak in memory_rows:
+        for (name, batch, budget, peak), row in zip(memory_rows, rows, strict=True):
             naive = fmt_bytes(peak["naive"]) if "naive" in peak else f"{'skipped':>12}"
             extra = max(0, peak["swap"] - peak["forward"])
+            absolute = ""
+            if "swap_absolute_peak_bytes" in row:
+                absolute = (f"   swap peak {fmt_bytes(row['swap_absolute_peak_bytes']).strip()} of "
+                            f"{fmt_bytes(facts['total_memory']).strip()}")
             print(f"{name:<12}{batch:>6}{fmt_bytes(peak['forward']):>13}{fmt_bytes(peak['swap']):>13}{naive:>13}"
-                  f"{fmt_bytes(extra):>13}{fmt_bytes(budget):>13}{extra / budget:>13.2f}")
+                  f"{fmt_bytes(extra):>13}{fmt_bytes(budget):>13}{extra / budget:>13.2f}{absolute}")
     print("\nratios: swap/fwd = swap_score time / plain forward time; ovh ratio = naive overhead / swap overhead")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({**facts, "threads": torch.get_num_threads(), "rounds": args.rounds, "rows": rows},
+                      handle, indent=1)
 
 
 if __name__ == "__main__":
