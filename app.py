@@ -1,7 +1,7 @@
 """SWAP Explorer: the router. Shared settings in the sidebar, one file per view under pages/."""
 import streamlit as st
 
-from ui import state
+from ui import messages, state
 
 st.set_page_config(page_title="SWAP Explorer", page_icon=":material/grid_on:", layout="wide")
 
@@ -21,6 +21,7 @@ page = st.navigation(PAGES)
 try:
     state.sidebar()
 except Exception as err:  # a broken registry or device probe must read as a message, not a traceback
-    st.error(f"{type(err).__name__}: {err}")
+    messages.exception(err)
     st.stop()
 page.run()
+state.finish_sidebar()  # the Device box, when the page never read the settings

@@ -1,11 +1,13 @@
 """Batch-size sweep: the same architectures at B = 2, 4, ...; where the score saturates at N, ranking dies."""
 import dataclasses
-
-import pandas as pd
 import streamlit as st
 
-from swap_engine import data, spaces
-from ui import charts, engine, state
+st.title("Batch-size sweep")  # drawn at once; the imports below wait for the engine to load
+
+import pandas as pd  # noqa: E402
+
+from swap_engine import data, spaces  # noqa: E402
+from ui import charts, engine, state  # noqa: E402
 
 
 SUMMARY_WORDS = {"batch_size": "batch size B", "archs": "architectures", "mean_score": "mean SWAP-Score",
@@ -45,7 +47,6 @@ def summarise(table: pd.DataFrame, truth: pd.DataFrame | None, target: str | Non
 
 
 def main() -> None:
-    st.title("Batch-size sweep")
     settings = state.settings()
     col_n, col_top = st.columns(2)
     n = col_n.number_input("Architectures in the sweep", 3, 1000, max(3, min(settings.n_archs, 20)),

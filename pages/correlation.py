@@ -4,12 +4,15 @@ Where a precomputed table covers the sidebar's setting (all 15,625 NB201 cells a
 sample is read from it, nothing is rescored, and the whole space's answer is shown beside the sample's.
 mu and sigma re-weight the stored raw scores (no rescoring); picking a point opens it on the patterns page.
 """
-import numpy as np
-import pandas as pd
 import streamlit as st
 
-from swap_engine import data, spaces
-from ui import charts, engine, state
+st.title("Correlation with accuracy")  # drawn at once; the imports below wait for the engine to load
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from swap_engine import data, spaces  # noqa: E402
+from ui import charts, engine, state  # noqa: E402
 
 SIGMAS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 250_000, 1_000_000,
           2_500_000, 10_000_000]
@@ -74,7 +77,6 @@ def scatter(known: pd.DataFrame, target: str, space_name: str, key: str):
 
 
 def main() -> None:
-    st.title("Correlation with accuracy")
     settings = state.settings()
     space = spaces.get(settings.space)
     if space.benchmark is None:

@@ -1,9 +1,12 @@
 """Score distribution: score many sampled architectures live, then look at the spread and what drives it."""
-import pandas as pd
 import streamlit as st
 
-from swap_engine import spaces
-from ui import charts, engine, state
+st.title("Score distribution")  # drawn at once; the imports below wait for the engine to load
+
+import pandas as pd  # noqa: E402
+
+from swap_engine import spaces  # noqa: E402
+from ui import charts, engine, state  # noqa: E402
 
 MAX_SPLIT_GROUPS = 12  # a property with more distinct values than this is not a useful split
 
@@ -49,7 +52,6 @@ def draw(table: pd.DataFrame, reg: state.Regularization, space_name: str, live: 
 
 
 def main() -> None:
-    st.title("Score distribution")
     settings = state.settings()
     reg = state.regularization()
     space = spaces.get(settings.space)

@@ -1,11 +1,14 @@
 """Activation patterns of one architecture: the matrix SWAP counts, the per-layer picture, the bound, the cell."""
 from functools import partial
 
-import pandas as pd
 import streamlit as st
 
-from swap_engine import spaces
-from ui import charts, engine, messages, state
+st.title("Activation patterns")  # drawn at once; the imports below wait for the engine to load
+
+import pandas as pd  # noqa: E402
+
+from swap_engine import spaces  # noqa: E402
+from ui import charts, engine, messages, state  # noqa: E402
 
 KEEP_PATTERNS = 192  # neurons shown in the heatmap: enough to see structure, few enough to read
 
@@ -72,7 +75,6 @@ def _number(value: float, compact: bool = False) -> str:
 
 
 def main() -> None:
-    st.title("Activation patterns")
     st.caption("Each neuron's signs over the B samples of the batch form its pattern; the SWAP-Score counts "
                "the distinct patterns over all layers.")
     settings = state.settings()

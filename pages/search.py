@@ -1,10 +1,13 @@
 """Search: SWAP-guided regularised evolution, watched live; stop any time, export the history."""
 
-import pandas as pd
 import streamlit as st
 
-from swap_engine import data, search, spaces
-from ui import charts, engine, messages, state
+st.title("Search")  # drawn at once; the imports below wait for the engine to load
+
+import pandas as pd  # noqa: E402
+
+from swap_engine import data, search, spaces  # noqa: E402
+from ui import charts, engine, messages, state  # noqa: E402
 
 REFRESH_SECONDS = 0.5  # how often the live chart redraws during a search
 
@@ -103,7 +106,6 @@ def main() -> None:
     settings = state.settings()
     reg = state.regularization()
     space = spaces.get(settings.space)
-    st.title("Search")
     st.caption("Regularised (aging) evolution with the SWAP-Score as fitness"
                + (f", regularised with mu = {reg.mu:g}, sigma = {reg.sigma:g}" if reg.on else "")
                + f"; B = {settings.batch_size} on {settings.input}, seed {settings.seed}.")

@@ -315,3 +315,13 @@ def test_settings_and_architecture_round_trip_through_the_url():
     at.run()
     assert at.query_params["batch_size"] == ["32"] or at.query_params["batch_size"] == "32"
     assert at.query_params["arch"] in (arch, [arch])
+
+
+def test_the_sidebar_catalogue_matches_the_registry():
+    """ui/catalogue.json lets the sidebar draw before torch loads; regenerate it with `python -m ui.state`."""
+    import json
+
+    from ui import state
+
+    assert json.loads(state.CATALOGUE.read_text()) == state.catalogue_from_registry(), \
+        "ui/catalogue.json is stale: run `python -m ui.state` and commit it"

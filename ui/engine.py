@@ -323,7 +323,8 @@ def run_jobs(jobs: list[tuple[Settings, str]], *, key: str, label: str = "Scorin
             done = run["next"]
             # Every Streamlit call is a point where a Stop click or a page switch ends this script run.
             bar.progress(done / len(jobs), text=f"{label}: {done} / {len(jobs)}{_eta(run, len(jobs))}")
-            if draw is not None and len(run["rows"]) != drawn and time.monotonic() - last_draw >= LIVE_SECONDS:
+            if (draw is not None and run["rows"] and len(run["rows"]) != drawn
+                    and time.monotonic() - last_draw >= LIVE_SECONDS):
                 drawn, last_draw = len(run["rows"]), time.monotonic()
                 with live.container():
                     _live_counter()

@@ -11,6 +11,7 @@ import json
 import math
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
@@ -92,7 +93,7 @@ _preload.start()  # at the first import of this module: the first session's firs
 
 
 def _engine():
-    """The engine modules the sidebar needs, once the background import is over (it holds the import lock)."""
+    """The engine modules, once the background import is over (it holds the import lock)."""
     _preload.join()
     from swap_engine import data, spaces
     from swap_engine import device as devices
@@ -100,23 +101,72 @@ def _engine():
     return data, spaces, devices
 
 
+def engine_ready() -> bool:
+    return not _preload.is_alive()
+
+
+# What the sidebar shows about each space, without importing the engine: a snapshot of the registry, so the
+# first page draws its sidebar and title while torch loads. `python -m ui.state` rewrites it; a test checks
+# it against the registry; once the engine is loaded (or when the file is missing) the registry itself answers.
+CATALOGUE = Path(__file__).with_name("catalogue.json")
+
+
+def catalogue_from_registry() -> dict:
+    data, spaces, _ = _engine()
+    entries = {}
+    for name in spaces.names():
+        space = spaces.get(name)
+        spec = space.input_spec
+        entries[name] = {"description": space.description, "benchmark": space.benchmark, "kind": spec.kind,
+                         "resolution": spec.resolution, "default_input": spec.default_input}
+    return {"spaces": entries, "inputs": list(data.input_names())}
+
+
+_LIVE: dict = {}
+
+
+def _catalogue() -> dict:
+    if engine_ready():
+        if not _LIVE:
+            _LIVE.update(catalogue_from_registry())
+        return _LIVE
+    try:
+        return json.loads(CATALOGUE.read_text())
+    except (OSError, ValueError):
+        _LIVE.update(catalogue_from_registry())  # waits for the engine
+        return _LIVE
+
+
+def space_names() -> list[str]:
+    return list(_catalogue()["spaces"])
+
+
+def space_info(name: str) -> dict:
+    return _catalogue()["spaces"][name]
+
+
 # --- settings --------------------------------------------------------------------------------------------
 
-def _init_defaults() -> None:
-    data, spaces, devices = _engine()
-    names = spaces.names()
+def _init_defaults(device: bool = True) -> None:
+    """Session defaults (from the URL on a session's first run); `device=False` leaves the device for later
+    (choosing it needs the engine)."""
+    names = space_names()
     if not names:
         raise RuntimeError("no search space is registered; is swap_engine.spaces installed?")
-    defaults = {"space": PREFERRED_SPACE if PREFERRED_SPACE in names else names[0],
-                "device": devices.available_devices()[0], **DEFAULTS}
+    defaults = {"space": PREFERRED_SPACE if PREFERRED_SPACE in names else names[0], **DEFAULTS}
     s = st.session_state
     saved = s.setdefault(_STORE, {})
     if not s.get(_URL_READ):
         s[_URL_READ] = True
-        saved.update(_from_url(names, devices.available_devices()))
+        saved.update(_from_url(names))
     for key, value in defaults.items():
         if key not in s:
             s[key] = saved.get(key, value)
+    if device:
+        _, _, devices = _engine()
+        found = devices.available_devices()
+        if s.get("device") not in found:
+            s["device"] = saved.get("device") if saved.get("device") in found else found[0]
     if s["space"] not in names:
         s["space"] = defaults["space"]
     if s["resolution"] not in RESOLUTIONS:  # e.g. a label string a browser sent back for an older option
@@ -130,13 +180,12 @@ def _init_defaults() -> None:
 
 def inputs_for(space_name: str) -> list[str]:
     """Inputs that fit the space's models, its own default first."""
-    data, spaces, _ = _engine()
-    spec = spaces.get(space_name).input_spec
-    known = set(data.input_names())
-    options = [name for name in INPUTS_BY_KIND.get(spec.kind, []) if name in known]
-    if spec.default_input in options:
-        options.remove(spec.default_input)
-    return [spec.default_input, *options]
+    info = space_info(space_name)
+    known = set(_catalogue()["inputs"])
+    options = [name for name in INPUTS_BY_KIND.get(info["kind"], []) if name in known]
+    if info["default_input"] in options:
+        options.remove(info["default_input"])
+    return [info["default_input"], *options]
 
 
 def parse_build_options(text: str) -> str:
@@ -160,34 +209,43 @@ def _resolution_label(choice: str | int) -> str:
 
 def native_resolution(space_name: str, input_name: str) -> str:
     """What "native" means for this space and input, in words."""
-    _, spaces, _ = _engine()
-    spec = spaces.get(space_name).input_spec
-    if spec.kind != "image":
+    info = space_info(space_name)
+    if info["kind"] != "image":
         return "token inputs have no image resolution"
     if input_name == "cifar10-16":
         return "native: 16 x 16 (this input's own)"
-    return f"native: {spec.resolution} x {spec.resolution} ({space_name}'s input size)"
+    return f"native: {info['resolution']} x {info['resolution']} ({space_name}'s input size)"
+
+
+_RUN = threading.local()  # per script thread (one per session): this run's Device-box placeholder
 
 
 def sidebar() -> None:
-    """Draw the shared settings; called once per run by app.py before the page."""
-    _init_defaults()
-    _, spaces, devices = _engine()
+    """Draw the shared settings; called once per run by app.py before the page.
+
+    Drawn from the catalogue, so it does not wait for the engine; only the Device box needs it: while the
+    engine loads, that box is a placeholder that `settings()` (or `finish_sidebar()`) fills in this run.
+    """
+    _init_defaults(device=engine_ready())
     s = st.session_state
     sb = st.sidebar
-    sb.selectbox("Search space", spaces.names(), key="space",
+    sb.selectbox("Search space", space_names(), key="space",
                  help="Registered search spaces; the zoo works fully offline.")
-    space = spaces.get(s["space"])
-    sb.caption(space.description)
-    options = inputs_for(space.name)
+    info = space_info(s["space"])
+    sb.caption(info["description"])
+    options = inputs_for(s["space"])
     sb.select_slider("Batch size B", BATCH_SIZES, key="batch_size",
                      help="Samples per pattern; the score is bounded by min(N, 2^B).")
     sb.selectbox("Input", options, key="input", format_func=lambda name: INPUT_LABELS.get(name, name))
-    sb.selectbox("Resolution", RESOLUTIONS, key="resolution", disabled=space.input_spec.kind != "image",
+    sb.selectbox("Resolution", RESOLUTIONS, key="resolution", disabled=info["kind"] != "image",
                  format_func=_resolution_label,
                  help="Resize the images (the paper's ablation uses 3, 15 and 32).")
-    sb.caption(native_resolution(space.name, s["input"]))
-    sb.selectbox("Device", devices.available_devices(), key="device")
+    sb.caption(native_resolution(s["space"], s["input"]))
+    _RUN.device_slot = sb.empty()
+    if engine_ready():
+        _device_box()
+    else:
+        _RUN.device_slot.caption("Device: detecting (the engine is loading) ...")
     col_seed, col_rep = sb.columns(2)
     col_seed.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
     col_rep.number_input("Repeats", min_value=1, max_value=64, step=1, key="repeats")
@@ -207,8 +265,26 @@ def sidebar() -> None:
     with sb.expander("Model options"):
         st.text_input("Build options (JSON)", key="build_options", placeholder='{"C": 8, "N": 1}',
                       help="Keyword arguments for the space's build(), e.g. a smaller NB201 network.")
-    s[_STORE] = {key: s[key] for key in ("space", "device", "input", *DEFAULTS)}
+    s[_STORE] = {key: s[key] for key in ("space", "input", *DEFAULTS)} | (
+        {"device": s["device"]} if "device" in s else {})
     update_url()
+
+
+def _device_box() -> None:
+    """The Device box, into its sidebar slot (once per run)."""
+    slot = getattr(_RUN, "device_slot", None)
+    if slot is None:
+        return
+    _RUN.device_slot = None
+    _init_defaults()
+    _, _, devices = _engine()
+    slot.selectbox("Device", devices.available_devices(), key="device")
+    st.session_state[_STORE]["device"] = st.session_state["device"]
+
+
+def finish_sidebar() -> None:
+    """After the page: draw the Device box if the page never asked for the settings (app.py calls this)."""
+    _device_box()
 
 
 def _fill_regularization() -> None:
@@ -254,6 +330,7 @@ def arch_key(space_name: str) -> str:
 def settings() -> Settings:
     """The current sidebar choices; `ValueError` when the model options text is malformed."""
     _init_defaults()
+    _device_box()
     s = st.session_state
     return Settings(
         space=s["space"], batch_size=int(s["batch_size"]), input=s["input"],
@@ -265,12 +342,11 @@ def settings() -> Settings:
 
 def _resolution(space_name: str, input_name: str, choice: str | int) -> int | None:
     """"native" is the space's own image size; the 16x16 input keeps its 16 (it stands in for ImageNet16)."""
-    _, spaces, _ = _engine()
-    spec = spaces.get(space_name).input_spec
-    if spec.kind != "image":
+    info = space_info(space_name)
+    if info["kind"] != "image":
         return None
     if choice not in RESOLUTIONS or choice == "native":
-        return None if input_name == "cifar10-16" else spec.resolution
+        return None if input_name == "cifar10-16" else info["resolution"]
     return int(choice)
 
 
@@ -287,7 +363,7 @@ def regularization() -> Regularization:
 _BOOL = {"1": True, "true": True, "0": False, "false": False}
 
 
-def _from_url(space_names: list[str], device_names: list[str]) -> dict:
+def _from_url(space_names: list[str]) -> dict:
     """Settings from the URL's query parameters; values that do not parse are ignored (defaults apply)."""
     q = st.query_params
     found: dict = {}
@@ -306,7 +382,7 @@ def _from_url(space_names: list[str], device_names: list[str]) -> dict:
     take("batch_size", int, lambda v: v in BATCH_SIZES)
     take("input", str, lambda v: v in INPUT_LABELS)
     take("resolution", lambda v: v if v == "native" else int(v), lambda v: v in RESOLUTIONS)
-    take("device", str, lambda v: v in device_names)
+    take("device", str)  # checked against this machine's devices once the engine is loaded
     take("seed", int, lambda v: 0 <= v < 2**31)
     take("repeats", int, lambda v: 1 <= v <= 64)
     take("reinit", lambda v: _BOOL[v.lower()] if v.lower() in _BOOL else int("x"))
@@ -344,12 +420,18 @@ def update_url() -> None:
         if value != default and value is not None:
             wanted[key] = _url_text(key, value)
     wanted["space"] = s["space"]
-    _, _, devices = _engine()
-    if s.get("device") and s["device"] != devices.available_devices()[0]:
-        wanted["device"] = s["device"]
+    if s.get("device") and engine_ready():
+        _, _, devices = _engine()
+        if s["device"] != devices.available_devices()[0]:
+            wanted["device"] = s["device"]
     arch = s.get(arch_key(s["space"]))
     if arch:
         wanted["arch"] = arch
     current = {key: st.query_params[key] for key in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
+
+
+if __name__ == "__main__":  # python -m ui.state: rewrite the catalogue from the registry
+    CATALOGUE.write_text(json.dumps(catalogue_from_registry(), indent=1) + "\n")
+    print(f"wrote {CATALOGUE}")
