@@ -252,7 +252,8 @@ def test_every_chart_has_a_title_and_worded_axes():
     table = pd.DataFrame({"score": [10.0, 20, 30], "params": [1e4, 5e4, 2e5], "arch": list("abc"),
                           "cifar10_test_acc_pct": [80.0, 85, 90]})
     figs = [charts.layer_bars(layers), charts.whole_space_histogram(table, "score"),
-            charts.score_vs_params(table, "score", None), charts.score_vs_target(table, "score", "cifar10_test_acc_pct"),
+            charts.score_vs_params(table, "score", None),
+            charts.score_vs_target(table, "score", "cifar10_test_acc_pct"),
             charts.compare_layers({"A": layers, "B": layers})]
     for fig in figs:
         assert _titled(fig)
