@@ -31,8 +31,8 @@ import pandas as pd
 from scipy import stats
 
 from swap_engine import analysis
+from swap_engine.resources import sample_data_path
 
-SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
 KEY = "nb201_index"
 # Columns of the atlas that are not proxy scores.
 NOT_PROXIES = {"nb201_index", "arch", "row", "index"}
@@ -69,7 +69,7 @@ def _sample_data_atlas() -> pd.DataFrame:
     from swap_engine import spaces
 
     nb201 = spaces.get("nb201")
-    table = pd.read_csv(SAMPLE_DATA / "nb201_swap_b16.csv")
+    table = pd.read_csv(sample_data_path("nb201_swap_b16.csv"))
     frame = pd.DataFrame({
         KEY: table[KEY].astype(int),
         "arch": [nb201.format(nb201.from_index(int(i))) for i in table[KEY]],
@@ -77,7 +77,7 @@ def _sample_data_atlas() -> pd.DataFrame:
         "params": table["params"].astype(float),
         "swap_neurons_b16": table["neurons"].astype(float),
     })
-    extra = pd.read_csv(SAMPLE_DATA / "nb201_300_proxy_scores.csv")
+    extra = pd.read_csv(sample_data_path("nb201_300_proxy_scores.csv"))
     extra = extra.drop(columns=[c for c in ("params", "swap_b16") if c in extra.columns])
     frame = frame.merge(extra, on="arch", how="left")
     frame.attrs["source"] = "sample_data"
@@ -413,13 +413,21 @@ DARTS_COLUMNS = {"swap_b16": "swap", "params": "proxy_net_params"}
 
 def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage: float = 0.95,
           frame: pd.DataFrame | None = None, command: str | None = None,
-          progress=None) -> StudyReport:
+          progress=None, subset: str | None = None) -> StudyReport:
     """Choose a recipe on one seeded half of NB201 (CIFAR-10 valid), report it on the other half and alone.
 
-    `frame`: an atlas with targets (default: `with_targets(atlas("nb201"))`).
+    `frame`: an atlas with targets (default: `with_targets(atlas("nb201"))`). `subset`: study only the cells
+    where this column is measured (a partial atlas is a seeded uniform sample of the space, so those cells
+    are a fair sample; ranks are then taken among them).
     """
     say = progress or (lambda _text: None)
     frame = frame if frame is not None else with_targets(atlas("nb201"))
+    if subset is not None:
+        if subset not in frame.columns:
+            raise ValueError(f"--subset {subset!r} is not an atlas column")
+        attrs = frame.attrs
+        frame = frame[frame[subset].notna()].reset_index(drop=True)
+        frame.attrs = {**attrs, "source": f"{attrs.get('source', '?')}, the {len(frame)} cells with {subset}"}
     columns = proxy_columns(frame)
     coverage = {c: int((~frame[c].isna()).sum()) for c in columns}
     fit_rows, report_rows = halves(len(frame), seed)
@@ -457,7 +465,7 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
         if np.count_nonzero(~np.isnan(scores)) < 3:
             continue
         row = _row(column, scores, truth, "cifar10_test_acc_pct", n_boot, seed)
-        cost = f"{column}_seconds"
+        cost = _cost_column(column)
         row["seconds"] = float(np.nanmean(frame[cost])) if cost in frame.columns else np.nan
         row["published"] = _published(column)
         single.append(row)
@@ -490,6 +498,12 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
                        single, transfer, notes)
 
 
+def _cost_column(column: str) -> str:
+    """The seconds column of a proxy; SWAP variants share the one pass of their batch size."""
+    match = re.fullmatch(r"swap_\w+?_b(\d+)", column)
+    return f"swap_b{match.group(1)}_seconds" if match else f"{column}_seconds"
+
+
 def _published(column: str) -> str:
     for key, text in PUBLISHED_NB201.items():
         if column == key or column.startswith(key + "_"):
@@ -505,7 +519,7 @@ def _transfer_darts(recipe: Recipe, n_boot: int, seed: int) -> dict:
     if missing:
         return {"benchmark": "darts-1k", "recipe": recipe.text(),
                 "skipped": f"no DARTS-1k values for {', '.join(missing)} (only SWAP B = 16 and params are stored)"}
-    table = pd.read_csv(SAMPLE_DATA / "darts1k_swap_reference.csv")
+    table = pd.read_csv(sample_data_path("darts1k_swap_reference.csv"))
     try:
         truth = data.benchmark("darts-1k")
     except data.MissingDataError as err:

@@ -25,6 +25,9 @@ def register(subparsers) -> None:
                         help="a column is a candidate when it covers this fraction of the fitting half")
     parser.add_argument("--results-md", type=Path, default=None, metavar="FILE",
                         help="regenerate the recipe block of this Markdown file (e.g. docs/results.md)")
+    parser.add_argument("--subset", default=None, metavar="COLUMN",
+                        help="only the cells where this atlas column is measured (e.g. naswot_b64 while the atlas "
+                             "is partial: a seeded uniform sample of the space)")
     parser.add_argument("--json", action="store_true", help="print the chosen recipe and held-out rows as JSON")
     parser.set_defaults(func=_run)
 
@@ -39,10 +42,12 @@ def _run(args: argparse.Namespace) -> int:
         parts += ["--max-terms", str(args.max_terms)]
     if args.min_coverage != 0.95:
         parts += ["--min-coverage", str(args.min_coverage)]
+    if args.subset is not None:
+        parts += ["--subset", args.subset]
     if args.results_md is not None:
         parts += ["--results-md", str(args.results_md)]
     report = recipe.study(seed=args.seed, n_boot=args.n_boot, max_terms=args.max_terms,
-                          min_coverage=args.min_coverage, command=shlex.join(parts),
+                          min_coverage=args.min_coverage, command=shlex.join(parts), subset=args.subset,
                           progress=lambda line: print(line, file=sys.stderr))
     if args.json:
         print(json.dumps({"recipe": report.choice.recipe.text(), "fit_spearman": report.choice.fit_spearman,
