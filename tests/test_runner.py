@@ -111,3 +111,10 @@ def test_a_missing_ray_names_the_install_command(tmp_path, monkeypatch):
     assert not runner.ray_available()
     with pytest.raises(runner.RunnerError, match=r"pip install 'swap-explorer\[ray\]'"):
         runner.run(tiny_jobs(1), tmp_path / "s.csv", backend="ray", progress=False)
+
+
+def test_an_input_that_cannot_be_built_stops_the_run_and_stores_nothing(tmp_path):
+    jobs = tiny_jobs(3, input="no-such-input")
+    with pytest.raises(runner.RunnerError, match="input batch could not be built.*unknown input 'no-such-input'"):
+        runner.run(jobs, tmp_path / "s.csv", progress=False)
+    assert list(Store(tmp_path / "s.csv").records()) == []

@@ -6,7 +6,8 @@ Backends: `local` (this process, no extra dependency) and `ray` (a local Ray sta
 CPUs and GPUs, or an existing cluster at `address`). Jobs already in the store are skipped, so an
 interrupted run continues where it stopped; results stream into the store chunk by chunk as they
 arrive. A job that raises is stored with its message and counted in the summary; it does not stop the
-others. Scores do not depend on the backend, the number of workers or the chunk size.
+others. An input batch that cannot be built (missing data, a bad input name) stops the run with that
+message instead: every job would fail alike. Scores do not depend on the backend, the number of workers or the chunk size.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from swap_engine.runner.jobs import Chunk, Job, auto_chunk_size, cells, chunks, run_chunk
+from swap_engine.runner.jobs import INPUT_ERROR, Chunk, Job, auto_chunk_size, cells, chunks, run_chunk
 from swap_engine.runner.store import Record, Store, read_values, settings_hash
 
 BACKENDS = ("local", "ray")
@@ -84,7 +85,11 @@ def run(jobs: Sequence[Job], store: Store | str | os.PathLike, *, backend: str =
                 stream = _ray(todo, address=address, workers=workers, chunk_size=chunk_size,
                               gpus_per_task=gpus_per_task, device=device, threads=threads,
                               max_retries=max_retries)
-            for records in stream:
+            for records in _closing(stream):
+                broken = next((r for r in records if r.error.startswith(INPUT_ERROR)), None)
+                if broken is not None:  # every job would fail alike: stop, and store none of them
+                    raise RunnerError(f"the input batch could not be built, so no job can run: "
+                                      f"{broken.error[len(INPUT_ERROR):]}")
                 store.append(records)
                 done += len(records)
                 failed += sum(r.failed for r in records)
@@ -95,6 +100,16 @@ def run(jobs: Sequence[Job], store: Store | str | os.PathLike, *, backend: str =
     summary = Summary(total=len(jobs), skipped=skipped, done=done, failed=failed, cells=cells(todo),
                       seconds=time.perf_counter() - started, backend=backend)
     return summary
+
+
+def _closing(stream: Iterator[list[Record]]) -> Iterator[list[Record]]:
+    """Iterate, and close the backend's generator however the loop ends (so Ray is shut down at once)."""
+    try:
+        yield from stream
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
 
 
 def _unique(jobs: Sequence[Job]) -> list[Job]:

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 
 from swap_engine.runner.store import Record, settings_hash
 
+INPUT_ERROR = "input: "  # prefix of the error of a job whose chunk could not build its input batch
 # Setting names the worker reads; anything else in a settings mapping only tells runs apart.
 INPUT_SETTINGS = ("input", "batch_size", "split", "input_seed", "resolution")
 
@@ -150,7 +151,7 @@ def run_chunk(chunk: Chunk, device: str | None = None, threads: int | None = 1) 
             try:
                 batch = _batch(settings, target)
             except Exception as err:  # a bad input setting fails every job of the chunk, with its reason
-                batch_error = f"input: {type(err).__name__}: {err}"
+                batch_error = f"{INPUT_ERROR}{type(err).__name__}: {err}"
         by_arch: OrderedDict[tuple[str, int], list[Job]] = OrderedDict()
         for job in chunk.jobs:
             by_arch.setdefault((job.arch, job.seed), []).append(job)
