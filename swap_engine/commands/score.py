@@ -69,6 +69,8 @@ def shard(text: str) -> tuple[int, int]:
 def run(args: argparse.Namespace) -> int:
     space = spaces.get(args.space)
     archs = [space.parse(text) for text in args.arch] + (space.sample(args.sample, args.seed) if args.sample else [])
+    if args.all and space.size is None:
+        raise ValueError(f"search space {space.name!r} cannot be enumerated: use --sample N or --arch TEXT")
     archs += list(space.all()) if args.all else []
     archs = archs[args.shard[0]::args.shard[1]]
     if not archs:
