@@ -2,12 +2,15 @@
 import dataclasses
 import streamlit as st
 
+from ui import state  # light: no engine
+
+state.ensure_router()  # a shared link to this page runs through app.py
 st.title("Batch-size sweep")  # drawn at once; the imports below wait for the engine to load
 
 import pandas as pd  # noqa: E402
 
 from swap_engine import data, spaces  # noqa: E402
-from ui import charts, engine, state  # noqa: E402
+from ui import charts, engine  # noqa: E402
 
 
 SUMMARY_WORDS = {"batch_size": "batch size B", "archs": "architectures", "mean_score": "mean SWAP-Score",

@@ -6,13 +6,16 @@ mu and sigma re-weight the stored raw scores (no rescoring); picking a point ope
 """
 import streamlit as st
 
+from ui import state  # light: no engine
+
+state.ensure_router()  # a shared link to this page runs through app.py
 st.title("Correlation with accuracy")  # drawn at once; the imports below wait for the engine to load
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from swap_engine import data, spaces  # noqa: E402
-from ui import charts, engine, state  # noqa: E402
+from ui import charts, engine  # noqa: E402
 
 SIGMAS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 250_000, 1_000_000,
           2_500_000, 10_000_000]
@@ -145,7 +148,8 @@ def main() -> None:
     name = "SWAP" + (" (regularised)" if reg.on else "")
     summary = pd.DataFrame([_summary_row(name, swap), _summary_row("parameter count alone", params_only)])
     st.dataframe(summary, hide_index=True)
-    st.markdown(interpretation(name, swap, params_only))
+    if np.isfinite(swap.spearman):
+        st.markdown(interpretation(name, swap, params_only))
     if whole is not None and target in whole:
         st.markdown(whole_space_words(whole, target, reg, settings.seed, name))
     atlas_words(space.name, target, settings.seed)
@@ -231,9 +235,13 @@ def atlas_words(space_name: str, target: str, seed: int) -> None:
 
 
 def _summary_row(name: str, c) -> dict:
-    return {"proxy": name, "Spearman": round(c.spearman, 3),
-            "Spearman 95% CI": f"{c.spearman_ci[0]:.3f} to {c.spearman_ci[1]:.3f}",
-            "Kendall": round(c.kendall, 3), "Kendall 95% CI": f"{c.kendall_ci[0]:.3f} to {c.kendall_ci[1]:.3f}",
+    def interval(ci) -> str:
+        return f"{ci[0]:.3f} to {ci[1]:.3f}" if np.isfinite(ci).all() else "undefined (equal scores)"
+
+    return {"proxy": name, "Spearman": round(c.spearman, 3) if np.isfinite(c.spearman) else "undefined",
+            "Spearman 95% CI": interval(c.spearman_ci),
+            "Kendall": round(c.kendall, 3) if np.isfinite(c.kendall) else "undefined",
+            "Kendall 95% CI": interval(c.kendall_ci),
             "top-10% precision": round(c.top_k_precision, 3), "architectures": c.n}
 
 

@@ -1,12 +1,15 @@
 """Score distribution: score many sampled architectures live, then look at the spread and what drives it."""
 import streamlit as st
 
+from ui import state  # light: no engine
+
+state.ensure_router()  # a shared link to this page runs through app.py
 st.title("Score distribution")  # drawn at once; the imports below wait for the engine to load
 
 import pandas as pd  # noqa: E402
 
 from swap_engine import spaces  # noqa: E402
-from ui import charts, engine, state  # noqa: E402
+from ui import charts, engine  # noqa: E402
 
 MAX_SPLIT_GROUPS = 12  # a property with more distinct values than this is not a useful split
 

@@ -3,12 +3,15 @@ from functools import partial
 
 import streamlit as st
 
+from ui import state  # light: no engine
+
+state.ensure_router()  # a shared link to this page runs through app.py
 st.title("Activation patterns")  # drawn at once; the imports below wait for the engine to load
 
 import pandas as pd  # noqa: E402
 
 from swap_engine import spaces  # noqa: E402
-from ui import charts, engine, messages, state  # noqa: E402
+from ui import charts, engine, messages  # noqa: E402
 
 KEEP_PATTERNS = 192  # neurons shown in the heatmap: enough to see structure, few enough to read
 

@@ -2,12 +2,15 @@
 
 import streamlit as st
 
+from ui import state  # light: no engine
+
+state.ensure_router()  # a shared link to this page runs through app.py
 st.title("Search")  # drawn at once; the imports below wait for the engine to load
 
 import pandas as pd  # noqa: E402
 
 from swap_engine import data, search, spaces  # noqa: E402
-from ui import charts, engine, messages, state  # noqa: E402
+from ui import charts, engine, messages  # noqa: E402
 
 REFRESH_SECONDS = 0.5  # how often the live chart redraws during a search
 
