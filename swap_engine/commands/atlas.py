@@ -49,8 +49,23 @@ def run(args: argparse.Namespace) -> int:
     order = atlas.cell_order(args.space)[: args.cells]
     options = runner_options(args)
     started = time.perf_counter()
-    done = failed = 0
     rounds = 0 if args.build_only else math.ceil(len(order) / args.round)
+    with runner.session(options["backend"], address=options["address"], workers=options["workers"]):
+        done, failed = _rounds(args, store, out, groups, order, rounds, options, started)
+    table = atlas.build(args.space, store)
+    atlas.save(table, out)
+    coverage = atlas.coverage(table)
+    print(f"{out}: {len(table)} cells; {done} jobs run, {failed} failed, in {time.perf_counter() - started:.0f} s",
+          file=sys.stderr)
+    print((coverage * len(table)).round().astype(int).rename("cells").to_string())
+    return 0
+
+
+def _rounds(args: argparse.Namespace, store, out: Path, groups: list[str], order, rounds: int, options: dict,
+            started: float) -> tuple[int, int]:
+    from swap_engine import atlas, runner
+
+    done = failed = 0
     for number in range(rounds):
         cells = order[number * args.round:(number + 1) * args.round]
         summary = runner.run(atlas.jobs(args.space, groups, cells), store, device=args.device, **options)
@@ -59,10 +74,4 @@ def run(args: argparse.Namespace) -> int:
             atlas.save(atlas.build(args.space, store), out)
             elapsed = time.perf_counter() - started
             print(f"round {number + 1}/{rounds}: {summary.line()}; {elapsed / 60:.1f} min so far", file=sys.stderr)
-    table = atlas.build(args.space, store)
-    atlas.save(table, out)
-    coverage = atlas.coverage(table)
-    print(f"{out}: {len(table)} cells; {done} jobs run, {failed} failed, in {time.perf_counter() - started:.0f} s",
-          file=sys.stderr)
-    print((coverage * len(table)).round().astype(int).rename("cells").to_string())
-    return 0
+    return done, failed

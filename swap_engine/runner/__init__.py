@@ -11,6 +11,7 @@ message instead: every job would fail alike. Scores do not depend on the backend
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -162,23 +163,43 @@ def check_address(address: str, timeout: float = 3.0) -> None:
             from None
 
 
+@contextlib.contextmanager
+def session(backend: str = "local", *, address: str | None = None, workers: int | None = None) -> Iterator[None]:
+    """Keep one Ray up across several `run` calls (a command that runs in rounds starts it once)."""
+    if backend != "ray":
+        yield
+        return
+    started_here = _start_ray(address, workers)
+    try:
+        yield
+    finally:
+        if started_here:
+            _import_ray().shutdown()
+
+
+def _start_ray(address: str | None, workers: int | None) -> bool:
+    """Connect to the cluster at `address`, or start a local Ray; False when one is already up."""
+    ray = _import_ray()
+    if address is not None:
+        check_address(address)
+    if ray.is_initialized():
+        return False
+    if address is not None:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    else:
+        import torch
+
+        ray.init(num_cpus=workers or os.cpu_count() or 1,
+                 num_gpus=torch.cuda.device_count() if torch.cuda.is_available() else 0,
+                 include_dashboard=False, log_to_driver=False)
+    return True
+
+
 def _ray(jobs: list[Job], *, address: str | None, workers: int | None, chunk_size: int | None,
          gpus_per_task: float, device: str | None, threads: int | None,
          max_retries: int) -> Iterator[list[Record]]:
     ray = _import_ray()
-    if address is not None:
-        check_address(address)
-    started_here = False
-    if not ray.is_initialized():
-        if address is not None:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
-        else:
-            import torch
-
-            ray.init(num_cpus=workers or os.cpu_count() or 1,
-                     num_gpus=torch.cuda.device_count() if torch.cuda.is_available() else 0,
-                     include_dashboard=False, log_to_driver=False)
-        started_here = True
+    started_here = _start_ray(address, workers)
     try:
         slots = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         size = chunk_size or auto_chunk_size(cells(jobs), slots)
@@ -196,4 +217,4 @@ def _ray(jobs: list[Job], *, address: str | None, workers: int | None, chunk_siz
 
 
 __all__ = ["BACKENDS", "Chunk", "Job", "Record", "RunnerError", "Store", "Summary", "check_address",
-           "chunks", "ray_available", "read_values", "run", "run_chunk", "settings_hash"]
+           "chunks", "ray_available", "read_values", "run", "run_chunk", "session", "settings_hash"]
