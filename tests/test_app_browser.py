@@ -2,7 +2,8 @@
 
 Changes the batch size and the search space, waits for the charts, checks that no exception box appears,
 opens a point of the correlation scatter on the patterns page, stops a long scoring run and keeps its partial
-results, and saves screenshots into test-artifacts/.
+results, switches the search space on every page (the zoo first, then each other space) with no error box,
+and saves screenshots into test-artifacts/.
 """
 import os
 import re
@@ -74,6 +75,54 @@ def wait_idle(page, timeout: float = 60) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout * 1000)
 
 
+ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+
+
+def error_texts(page) -> list[str]:
+    return page.locator(ERRORS).all_inner_texts()
+
+
+def pick_space(page, name: str) -> None:
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name=name, exact=True).click()
+    wait_idle(page, 240)
+
+
+def test_browser_every_page_survives_switching_spaces(app_url):
+    """Zoo first, then every other space, on every page: no exception and no error box (issue 12)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        try:
+            # A shared link: small runs, so that every page finishes quickly in every space.
+            page.goto(f"{app_url}/search?n_archs=2&batch_size=4")
+            page.wait_for_selector('[data-testid="stSidebar"] [data-testid="stSelectbox"]', timeout=120_000)
+            wait_idle(page, 120)
+            links = [o.strip().split("\n")[-1] for o in page.evaluate(
+                "() => [...document.querySelectorAll('[data-testid=stSidebarNav] a')].map(a => a.innerText)")]
+            assert "Search" in links  # the router's navigation, not a list of file names
+            page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+            names = [o.strip() for o in page.get_by_role("option").all_inner_texts()]
+            page.keyboard.press("Escape")
+            assert "zoo" in names
+            order = ["zoo", *[n for n in names if n != "zoo"]]
+            for link in links:
+                page.get_by_role("link", name=link, exact=True).click()
+                wait_idle(page, 240)
+                for name in order:
+                    pick_space(page, name)
+                    assert not error_texts(page), (link, name, error_texts(page))
+                slug = re.sub(r"\W+", "_", link.lower()).strip("_")
+                page.screenshot(path=str(ARTIFACTS / f"app_spaces_{slug}.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "app_spaces_failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
 def test_browser_space_batch_size_scatter_click_and_stop(app_url):
     from playwright.sync_api import sync_playwright
 
@@ -81,7 +130,7 @@ def test_browser_space_batch_size_scatter_click_and_stop(app_url):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 2200})
-            page.goto(app_url)
+            page.goto(f"{app_url}/patterns")
             page.wait_for_selector(".js-plotly-plot", timeout=90_000)
             wait_idle(page)
             assert metric_value(page, "batch size B") == "16"
