@@ -176,9 +176,13 @@ def test_browser_space_batch_size_scatter_click_and_stop(app_url):
             wait_idle(page)
             page.get_by_role("link", name="Score distribution").click()
             page.wait_for_selector('[data-testid="stProgress"]', timeout=60_000)
-            page.wait_for_timeout(2000)
+            page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # partial results drawn while it runs
+            assert "left" in page.locator('[data-testid="stProgress"]').inner_text()  # with an ETA
+            page.screenshot(path=str(ARTIFACTS / "app_distribution_live.png"), full_page=True)
+            clicked = time.monotonic()
             page.get_by_test_id("stMainBlockContainer").get_by_role("button", name="Stop").click()
             page.get_by_text("Stopped after").wait_for(timeout=30_000)
+            assert time.monotonic() - clicked < 10, "Stop should act at once, not after the current architecture"
             wait_idle(page)
             assert page.locator('[data-testid="stDataFrame"]').count() >= 1
             assert page.locator('[data-testid="stException"]').count() == 0
