@@ -78,7 +78,7 @@ def main() -> None:
     st.download_button("Download summary CSV", summary.to_csv(index=False), file_name="swap_batch_sweep.csv",
                        mime="text/csv")
     with st.expander("Every score"):
-        st.dataframe(table.rename(columns=engine.column_label), hide_index=True)
+        st.dataframe(engine.readable(table), hide_index=True)
 
 
 engine.guard(main)

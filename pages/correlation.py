@@ -137,9 +137,11 @@ def main() -> None:
         st.warning("Every architecture got the same score (at its bound?), so rank correlation is undefined. "
                    "Try another batch size: the Batch-size sweep page shows where scores saturate.")
     cols = st.columns(4)
-    cols[0].metric("Spearman", f"{swap.spearman:.3f}", help=f"95% CI {swap.spearman_ci[0]:.3f} .. "
+    cols[0].metric("Spearman", f"{swap.spearman:.3f}" if np.isfinite(swap.spearman) else "undefined",
+                   help=f"95% CI {swap.spearman_ci[0]:.3f} .. "
                    f"{swap.spearman_ci[1]:.3f}")
-    cols[1].metric("Kendall", f"{swap.kendall:.3f}", help=f"95% CI {swap.kendall_ci[0]:.3f} .. "
+    cols[1].metric("Kendall", f"{swap.kendall:.3f}" if np.isfinite(swap.kendall) else "undefined",
+                   help=f"95% CI {swap.kendall_ci[0]:.3f} .. "
                    f"{swap.kendall_ci[1]:.3f}")
     cols[2].metric("top-10% precision", f"{swap.top_k_precision:.2f}")
     cols[3].metric("architectures", swap.n)
@@ -170,7 +172,7 @@ def main() -> None:
     if col_open.button("Open on patterns page", key="corr_open"):
         open_on_patterns(space.name, pick)
     shown = table.drop(columns=[c for c in ("unique_string", "nb201_index") if c in table])
-    st.dataframe(shown.rename(columns=engine.column_label), hide_index=True)
+    st.dataframe(engine.readable(shown), hide_index=True)
     st.download_button("Download CSV", table.to_csv(index=False), file_name=f"swap_{space.name}_vs_{target}.csv",
                        mime="text/csv")
 

@@ -77,7 +77,7 @@ def main() -> None:
     draw(table, reg, space.name)
     score = "score (regularised)" if reg.on else "score"
     table[score] = engine.regularize(table["raw_score"], table["params"], reg)
-    st.dataframe(table.rename(columns=engine.column_label), hide_index=True)  # its toolbar offers the CSV
+    st.dataframe(engine.readable(table), hide_index=True)  # its toolbar offers the CSV
     st.download_button("Download CSV", table.to_csv(index=False), file_name=f"swap_{space.name}_scores.csv",
                        mime="text/csv")
 

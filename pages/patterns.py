@@ -36,8 +36,9 @@ def _pick(space_name: str, table_key: str, archs: list[str]) -> None:
         st.session_state[state.arch_key(space_name)] = archs[rows[0]]
 
 
-def choose_arch(settings: state.Settings) -> str:
-    """Text box (type or paste), a Sample button, or a pick from a table; returns the chosen text."""
+def choose_arch(settings: state.Settings):
+    """Text box (type or paste), a Sample button, or a pick from a table; returns the chosen text and the
+    container for the table."""
     name = settings.space
     key = state.arch_key(name)
     if key not in st.session_state:
@@ -49,12 +50,18 @@ def choose_arch(settings: state.Settings) -> str:
                        on_change=_use_typed, args=(name,))
     col_button.button("Sample another", on_click=_sample_next, args=(name, settings.seed),
                       icon=":material/casino:")
-    with st.expander("Pick from a table"):
+    box = st.container()  # filled by `pick_table` after the charts: the table loads ground truth
+    return st.session_state[key], box
+
+
+def pick_table(settings: state.Settings, box) -> None:
+    """The "Pick from a table" expander, under the text box, drawn last (the first view's charts come first)."""
+    with box.expander("Pick from a table"):
         table = _pick_table(settings)
         archs = table["arch"].tolist()
-        st.dataframe(table, key="arch_table", on_select=partial(_pick, name, "arch_table", archs),
+        st.dataframe(engine.readable(table), key="arch_table",
+                     on_select=partial(_pick, settings.space, "arch_table", archs),
                      selection_mode="single-row", hide_index=True, height=260)
-    return st.session_state[key]
 
 
 def _pick_table(settings: state.Settings) -> pd.DataFrame:
@@ -81,10 +88,17 @@ def main() -> None:
     st.caption("Each neuron's signs over the B samples of the batch form its pattern; the SWAP-Score counts "
                "the distinct patterns over all layers.")
     settings = state.settings()
-    reg = state.regularization()
     space = spaces.get(settings.space)
-    text = choose_arch(settings)
+    text, box = choose_arch(settings)
     state.update_url()  # the link now names this architecture
+    try:
+        show(settings, space, text)
+    finally:
+        pick_table(settings, box)
+
+
+def show(settings: state.Settings, space, text: str) -> None:
+    reg = state.regularization()
     try:
         arch = space.parse(text)
     except ValueError as err:

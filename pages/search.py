@@ -44,7 +44,8 @@ def history_table(job: dict, truth: dict[str, float], target: str | None) -> pd.
 
 def shown_history(table: pd.DataFrame) -> pd.DataFrame:
     """The history as a reader sees it: words for column names, no empty cells that read 'None'."""
-    shown = table.assign(params=table["params"].astype("Int64"), error=table["error"].fillna(""))
+    shown = table.assign(params=table["params"].astype("Int64"), error=table["error"].fillna(""),
+                         seconds=table["seconds"].round(3))
     if not shown["error"].astype(bool).any():
         shown = shown.drop(columns="error")
     return shown.rename(columns={c: charts_label(c) for c in shown.columns})

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import swap_engine
-from swap_engine import analysis, data, resources, search, spaces
+from swap_engine import data, resources, search, spaces
 from ui import messages
 from ui.state import Regularization, Settings
 
@@ -204,6 +204,8 @@ def _precomputed_table(space_name: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Bootstrapping confidence intervals ...")
 def correlate(scores: tuple[float, ...], targets: tuple[float, ...], seed: int, n_boot: int = 1000):
+    from swap_engine import analysis  # scipy: loaded by the first page that correlates, not at start
+
     return analysis.correlate(list(scores), list(targets), seed=seed, n_boot=n_boot)
 
 
@@ -437,3 +439,21 @@ def mark_point(fig, x: float, y: float, label: str = "current architecture"):
     fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers", name=label, hoverinfo="name",
                              marker=dict(symbol="star", size=18, color="#111111", line=dict(color="#ffffff", width=1))))
     return fig
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A table for reading: column names in words, seconds to the millisecond, other floats to 4 significant
+    digits where they are not whole numbers, missing values as empty cells (not "None")."""
+    shown = table.copy()
+    for column in shown.columns:
+        values = shown[column]
+        if pd.api.types.is_float_dtype(values):
+            if column == "seconds":
+                shown[column] = values.round(3)
+            elif values.dropna().apply(float.is_integer).all():
+                shown[column] = values.astype("Int64")
+            else:
+                shown[column] = values.map(lambda v: float(f"{v:.4g}") if pd.notna(v) else v)
+        elif values.dtype == object:
+            shown[column] = values.where(values.notna(), "")
+    return shown.rename(columns=column_label)

