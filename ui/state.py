@@ -1,9 +1,9 @@
 """The shared sidebar: every scoring setting lives in `st.session_state`, so all pages see the same choices.
 
 The settings (and the architecture the patterns page shows) are mirrored in the URL's query parameters, so
-a link opens exactly the view it was copied from. The engine (torch and the search spaces) is imported
-in a background thread as soon as the app is first opened, so the first page's title is drawn while
-it loads.
+a link opens exactly the view it was copied from. The sidebar is drawn from a snapshot of the registry
+(ui/catalogue.json); the engine (torch and the search spaces) is imported in a background thread started
+right after the first sidebar, so the first page's sidebar and title are drawn before torch is loaded.
 """
 from __future__ import annotations
 
@@ -89,11 +89,20 @@ def _load_engine() -> None:
 
 
 _preload = threading.Thread(target=_load_engine, name="swap-engine-preload", daemon=True)
-_preload.start()  # at the first import of this module: the first session's first run
+_preload_lock = threading.Lock()
+
+
+def start_engine() -> None:
+    """Begin importing the engine in the background (once per process). The first sidebar starts it after
+    drawing itself, so the two do not compete for the interpreter while the first page appears."""
+    with _preload_lock:
+        if _preload.ident is None:
+            _preload.start()
 
 
 def _engine():
     """The engine modules, once the background import is over (it holds the import lock)."""
+    start_engine()
     _preload.join()
     from swap_engine import data, spaces
     from swap_engine import device as devices
@@ -102,7 +111,7 @@ def _engine():
 
 
 def engine_ready() -> bool:
-    return not _preload.is_alive()
+    return _preload.ident is not None and not _preload.is_alive()
 
 
 # What the sidebar shows about each space, without importing the engine: a snapshot of the registry, so the
@@ -299,6 +308,7 @@ def sidebar() -> None:
     s[_STORE] = {key: s[key] for key in ("space", "input", *DEFAULTS)} | (
         {"device": s["device"]} if "device" in s else {})
     update_url()
+    start_engine()
 
 
 def _device_box() -> None:
