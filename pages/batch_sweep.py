@@ -74,7 +74,7 @@ def main() -> None:
     st.plotly_chart(charts.batch_sweep(summary, target), key="sweep_chart")
     st.caption("When the mean score meets the mean neuron count N, almost every neuron has its own pattern: "
                "the score then measures network size, not expressivity.")
-    st.dataframe(summary.rename(columns=SUMMARY_WORDS).round(3), hide_index=True)
+    st.dataframe(engine.readable(summary.rename(columns=SUMMARY_WORDS)), hide_index=True)
     st.download_button("Download summary CSV", summary.to_csv(index=False), file_name="swap_batch_sweep.csv",
                        mime="text/csv")
     with st.expander("Every score"):

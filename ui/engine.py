@@ -448,12 +448,24 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
     for column in shown.columns:
         values = shown[column]
         if pd.api.types.is_float_dtype(values):
-            if column == "seconds":
+            finite = values.dropna()
+            if values.isna().any() or (finite.abs() >= 1e12).any():
+                # st.dataframe shows NaN as "None" and 1e30 as 31 digits: text reads better here
+                shown[column] = values.map(_number_text)
+            elif column == "seconds":
                 shown[column] = values.round(3)
-            elif values.dropna().apply(float.is_integer).all():
+            elif finite.apply(float.is_integer).all():
                 shown[column] = values.astype("Int64")
             else:
-                shown[column] = values.map(lambda v: float(f"{v:.4g}") if pd.notna(v) else v)
+                shown[column] = values.map(lambda v: float(f"{v:.4g}"))
         elif values.dtype == object:
             shown[column] = values.where(values.notna(), "")
     return shown.rename(columns=column_label)
+
+
+def _number_text(value: float) -> str:
+    if pd.isna(value):
+        return ""
+    if abs(value) >= 1e12:
+        return f"{value:.3g}"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:.4g}"
