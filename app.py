@@ -1,4 +1,8 @@
-"""SWAP Explorer: the router. Shared settings in the sidebar, one file per view under pages/."""
+"""SWAP Explorer: the router. Shared settings in the sidebar, one file per view under views/.
+
+Not `pages/`: a folder of that name beside app.py switches Streamlit into its old pages-directory mode,
+where a shared link to a page (/correlation?...) runs that page alone, without this router and sidebar.
+"""
 import streamlit as st
 
 from ui import messages, state
@@ -6,15 +10,15 @@ from ui import messages, state
 st.set_page_config(page_title="SWAP Explorer", page_icon=":material/grid_on:", layout="wide")
 
 PAGES = [
-    st.Page("pages/learn.py", title="Learn SWAP", icon=":material/school:", default=True),
-    st.Page("pages/patterns.py", title="Activation patterns", icon=":material/grid_on:"),
-    st.Page("pages/compare.py", title="Compare two architectures", icon=":material/compare:"),
-    st.Page("pages/distribution.py", title="Score distribution", icon=":material/bar_chart:"),
-    st.Page("pages/correlation.py", title="Correlation with accuracy", icon=":material/scatter_plot:"),
-    st.Page("pages/batch_sweep.py", title="Batch-size sweep", icon=":material/stacked_line_chart:"),
-    st.Page("pages/search.py", title="Search", icon=":material/travel_explore:"),
-    st.Page("pages/lab.py", title="Proxy lab", icon=":material/science:"),
-    st.Page("pages/about.py", title="About / data", icon=":material/info:"),
+    st.Page("views/learn.py", title="Learn SWAP", icon=":material/school:", default=True),
+    st.Page("views/patterns.py", title="Activation patterns", icon=":material/grid_on:"),
+    st.Page("views/compare.py", title="Compare two architectures", icon=":material/compare:"),
+    st.Page("views/distribution.py", title="Score distribution", icon=":material/bar_chart:"),
+    st.Page("views/correlation.py", title="Correlation with accuracy", icon=":material/scatter_plot:"),
+    st.Page("views/batch_sweep.py", title="Batch-size sweep", icon=":material/stacked_line_chart:"),
+    st.Page("views/search.py", title="Search", icon=":material/travel_explore:"),
+    st.Page("views/lab.py", title="Proxy lab", icon=":material/science:"),
+    st.Page("views/about.py", title="About / data", icon=":material/info:"),
 ]
 
 page = st.navigation(PAGES)

@@ -1,6 +1,6 @@
 """Files that ship with the project, found the same way from a source checkout and from an installed wheel.
 
-In the repository, `sample_data/` and the Streamlit app (`app.py`, `pages/`, `ui/`) sit at the root, beside
+In the repository, `sample_data/` and the Streamlit app (`app.py`, `views/`, `ui/`) sit at the root, beside
 the `swap_engine` package. The wheel carries them inside the package, as `swap_engine/_sample_data/` and
 `swap_engine/_app/` (see pyproject.toml's package-dir mapping). Every reader goes through this module, so no
 code assumes it runs from the repository root.
@@ -41,11 +41,11 @@ def sample_data_path(name: str, *, must_exist: bool = True) -> Path:
 
 
 def app_dir() -> Path:
-    """The folder holding the Streamlit app's `app.py`, `pages/` and `ui/`."""
+    """The folder holding the Streamlit app's `app.py`, `views/` and `ui/`."""
     for candidate in (_PACKAGE / "_app", _ROOT):
-        if (candidate / "app.py").is_file() and (candidate / "pages").is_dir() and (candidate / "ui").is_dir():
+        if (candidate / "app.py").is_file() and (candidate / "views").is_dir() and (candidate / "ui").is_dir():
             return candidate
-    raise FileNotFoundError(f"the Streamlit app is not installed: no app.py with pages/ and ui/ in "
+    raise FileNotFoundError(f"the Streamlit app is not installed: no app.py with views/ and ui/ in "
                             f"{_PACKAGE / '_app'} or {_ROOT}")
 
 

@@ -38,7 +38,7 @@ def open_lab(**state) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for key, value in {"space": "nb201", "lab_boot": 0, **state}.items():
         at.session_state[key] = value
-    at.switch_page("pages/lab.py")
+    at.switch_page("views/lab.py")
     return at.run()
 
 
@@ -106,7 +106,7 @@ def test_a_cell_in_the_atlas_is_looked_up():
 def test_search_page_takes_an_atlas_fitness():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state["space"] = "nb201"
-    at.switch_page("pages/search.py")
+    at.switch_page("views/search.py")
     at.run()
     at.text_input(key="search_fitness").set_value("params")  # cells outside the 600-cell fixture: built live
     at.number_input(key="search_budget").set_value(8)

@@ -34,7 +34,7 @@ def open_app(page: str | None = None, **state) -> AppTest:
     for key, value in {**TINY, **state}.items():
         at.session_state[key] = value
     if page:
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"views/{page}.py")
     return at.run()
 
 

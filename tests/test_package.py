@@ -58,10 +58,13 @@ def test_every_sample_data_file_is_package_data(pyproject):
     for path in (ROOT / "sample_data").iterdir():
         if path.is_file():
             assert any(fnmatch.fnmatch(path.name, p) for p in patterns), f"{path.name} would not ship"
-    # The app's folders ship as modules: nothing there that is not Python.
-    for folder in ("pages", "ui"):
-        assert setuptools["package-dir"][f"swap_engine._app.{folder}"] == folder
-        others = [p.name for p in (ROOT / folder).iterdir() if p.is_file() and p.suffix != ".py"]
+    # The app's folders ship as modules, plus the package data named for them: nothing else.
+    for folder in ("views", "ui"):
+        package = f"swap_engine._app.{folder}"
+        assert setuptools["package-dir"][package] == folder
+        data = setuptools.get("package-data", {}).get(package, [])
+        others = [p.name for p in (ROOT / folder).iterdir() if p.is_file() and p.suffix != ".py"
+                  and not any(fnmatch.fnmatch(p.name, pattern) for pattern in data)]
         assert not others, f"{folder}/ has files that would not ship: {others}"
 
 
@@ -80,7 +83,7 @@ def test_installed_layout_is_preferred(tmp_path, monkeypatch):
     installed = tmp_path / "swap_engine"
     (installed / "_sample_data").mkdir(parents=True)
     (installed / "_sample_data" / "t.csv").write_text("a\n1\n")
-    for part in ("pages", "ui"):
+    for part in ("views", "ui"):
         (installed / "_app" / part).mkdir(parents=True)
     (installed / "_app" / "app.py").write_text("")
     monkeypatch.setattr(resources, "_PACKAGE", installed)
@@ -110,7 +113,7 @@ def test_about_page_shows_versions_and_device():
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    app.switch_page("pages/about.py").run()
+    app.switch_page("views/about.py").run()
     assert not app.exception
     caption = " ".join(c.value for c in app.caption)
     assert f"SWAP Explorer **{swap_engine.__version__}**" in caption and f"PyTorch **{torch.__version__}**" in caption

@@ -391,7 +391,7 @@ def show_missing(err: Exception) -> None:
     messages.warning(err, prefix="Data missing: ")
     st.caption("Gaussian-noise and random-token inputs need no files, and the zoo's ground truth ships "
                "with torchvision.")
-    st.page_link("pages/about.py", label="Fetch it on the About / data page", icon=":material/download:")
+    st.page_link("views/about.py", label="Fetch it on the About / data page", icon=":material/download:")
 
 
 # --- words for column names, and the current architecture on a chart -------------------------------------

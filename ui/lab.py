@@ -1,6 +1,6 @@
 """The Proxy lab's data and charts: the atlas read once (cached), every statistic cached by its inputs.
 
-The page (pages/lab.py) only lays out widgets; every number here is computed over the whole NB201 atlas
+The page (views/lab.py) only lays out widgets; every number here is computed over the whole NB201 atlas
 from cached arrays, so a widget change redraws in well under a second once the bootstrap of that choice
 has been computed.
 """
@@ -181,6 +181,6 @@ def guard(body) -> None:
         body()
     except data.MissingDataError as err:
         st.warning(f"Data missing: {err}")
-        st.page_link("pages/about.py", label="Fetch it on the About / data page", icon=":material/download:")
+        st.page_link("views/about.py", label="Fetch it on the About / data page", icon=":material/download:")
     except Exception as err:
         st.error(f"{type(err).__name__}: {err}")

@@ -154,37 +154,6 @@ def space_info(name: str) -> dict:
     return _catalogue()["spaces"][name]
 
 
-# --- deep links ---------------------------------------------------------------------------------------
-
-def ensure_router() -> None:
-    """Make a page opened by its own URL (a shared link such as /correlation?space=darts) run through app.py.
-
-    Streamlit 1.67 remembers, per server process, whether the app "uses a pages directory" (a `pages/`
-    folder beside app.py) until app.py first calls `st.navigation`. On a fresh server whose first visitor
-    opens /correlation it therefore runs pages/correlation.py alone, the old way: no sidebar and a
-    navigation of file names (streamlit/runtime/scriptrunner/script_runner.py, `_mpa_v1`). Pages call this
-    first: it clears that flag and reruns, so app.py's router, sidebar and settings take over.
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-        from streamlit.runtime import Runtime
-
-        ctx = get_script_run_ctx()
-        v1 = bool(PagesManager.uses_pages_directory) and ctx is not None
-        # AppTest (whose runtime is a mock) runs a switch_page'd page the same way, and a rerun there returns
-        # to the previous page; tests open pages that way on purpose, so it is left alone.
-        testing = type(Runtime._instance).__module__.startswith("unittest.mock")
-    except (ImportError, AttributeError):  # a Streamlit without these internals: nothing to repair
-        return
-    if testing:
-        return
-    if v1:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 # --- settings --------------------------------------------------------------------------------------------
 
 def _init_defaults(device: bool = True) -> None:

@@ -7,7 +7,8 @@ CPUs and GPUs, or an existing cluster at `address`). Jobs already in the store a
 interrupted run continues where it stopped; results stream into the store chunk by chunk as they
 arrive. A job that raises is stored with its message and counted in the summary; it does not stop the
 others. An input batch that cannot be built (missing data, a bad input name) stops the run with that
-message instead: every job would fail alike. Scores do not depend on the backend, the number of workers or the chunk size.
+message instead: every job would fail alike. Scores do not depend on the backend, the number of workers
+or the chunk size.
 """
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ import streamlit as st
 
 from ui import state  # light: no engine
 
-state.ensure_router()  # a shared link to this page runs through app.py
 st.title("Batch-size sweep")  # drawn at once; the imports below wait for the engine to load
 
 import pandas as pd  # noqa: E402

@@ -8,7 +8,6 @@ import streamlit as st
 
 from ui import state  # light: no engine
 
-state.ensure_router()  # a shared link to this page runs through app.py
 st.title("Correlation with accuracy")  # drawn at once; the imports below wait for the engine to load
 
 import numpy as np  # noqa: E402
@@ -49,7 +48,7 @@ def regularisation_controls(params: pd.Series) -> state.Regularization:
 
 def open_on_patterns(space_name: str, arch: str) -> None:
     st.session_state[state.arch_key(space_name)] = arch
-    st.switch_page("pages/patterns.py")
+    st.switch_page("views/patterns.py")
 
 
 def _atlas(space_name: str) -> pd.DataFrame | None:

@@ -183,7 +183,7 @@ def main() -> None:
         "In a real network every number an activation layer outputs is a neuron: a convolution layer with 16 "
         "channels on a 32 x 32 image has 16 x 32 x 32 = 16,384 of them. The engine keeps only the signs, packed "
         "as bits, and counts distinct patterns without ever storing the activations.")
-    st.page_link("pages/patterns.py", label="See the patterns of a real architecture", icon=":material/grid_on:")
+    st.page_link("views/patterns.py", label="See the patterns of a real architecture", icon=":material/grid_on:")
 
     glossary()
     st.markdown(f"**The paper.** Yameng Peng, Andy Song, Haytham M. Fayek, Vic Ciesielski, Xiaojun Chang: "

@@ -26,7 +26,7 @@ DEFAULT_PROXIES = ["swap_b16", "params"]
 
 def open_on_patterns(arch: str) -> None:
     st.session_state[state.arch_key("nb201")] = arch
-    st.switch_page("pages/patterns.py")
+    st.switch_page("views/patterns.py")
 
 
 def build_recipe(chosen: list[str], method: str, regularize) -> recipes.Recipe:
