@@ -48,7 +48,7 @@ def timed(jobs: list[runner.Job], folder: Path, name: str, **options) -> tuple[f
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cells", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="0: skip the backend comparison")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--whole-space", action="store_true", help="also time all 15,625 cells with Ray")
     parser.add_argument("--with-shards", action="store_true", help="and with two --shard processes after it")
@@ -56,6 +56,17 @@ def main() -> int:
                         help="keep the whole-space run's store there (its records can join the atlas's store)")
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
+    result: dict = {}
+    if args.rounds > 0:
+        result = compare_backends(args)
+    if args.whole_space:
+        result["whole_space"] = whole_space(args.batch_size, args.with_shards, args.keep_store)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+def compare_backends(args: argparse.Namespace) -> dict:
     import ray
 
     jobs = jobs_for(args.cells, args.batch_size)
@@ -90,12 +101,7 @@ def main() -> int:
         print(f"{name:<18} {seconds:8.2f} {args.cells / seconds:8.2f} {local / seconds:8.2f}x  {identical[name]}")
     one = statistics.median(times["ray, 1 worker"])
     print(f"per-task overhead of Ray (1 worker vs local): {one / local - 1:+.1%} (target <= +10 %)")
-    result = {"cells": args.cells, "rounds": args.rounds, "ray_start_seconds": ray_start, "rows": rows}
-    if args.whole_space:
-        result["whole_space"] = whole_space(args.batch_size, args.with_shards, args.keep_store)
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-    return 0
+    return {"cells": args.cells, "rounds": args.rounds, "ray_start_seconds": ray_start, "rows": rows}
 
 
 def whole_space(batch_size: int, with_shards: bool, keep_store: str | None) -> dict:

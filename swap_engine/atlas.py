@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from swap_engine.runner import Job, Store
+from swap_engine.runner import Job, Record, Store
 
 SEED = 0
 SWAP_BATCH_SIZES = (8, 16, 32, 64)
@@ -201,10 +201,47 @@ def load(space: str) -> pd.DataFrame:
     target = path(space)
     if not target.exists():
         raise FileNotFoundError(f"no atlas at {target}; compute it with `python -m swap_engine atlas --space {space}`")
+    return load_file(target)
+
+
+def load_file(target: str | Path) -> pd.DataFrame:
+    """An atlas table from its file, float columns with NaN where not computed."""
     frame = pd.read_parquet(target)
     for name in frame.columns[2:]:
         frame[name] = frame[name].astype("float64")
     return frame
+
+
+def records(frame: pd.DataFrame, space: str = "nb201") -> list[Record]:
+    """The runner records an atlas table holds, so a new checkout's run resumes from the committed file.
+
+    Only values the atlas computed itself come back (those with a `_seconds` column; the cells filled from an
+    earlier table have none), and a SWAP record only with its variants, so nothing is marked done that the
+    runner would not have stored.
+    """
+    out = []
+    proxies = {proxy: sizes for group in GROUPS.values() for proxy in group.proxies
+               for sizes in [_batch_sizes(proxy)]}
+    keys = {b: Job(space, "", "x", settings(b)).settings_key for b in (1, *SWAP_BATCH_SIZES, PROXY_BATCH_SIZE)}
+    for proxy, sizes in proxies.items():
+        for batch_size in sizes:
+            name = column(proxy, batch_size)
+            if f"{name}_seconds" not in frame.columns:
+                continue
+            if proxy == "swap":
+                names = [c for c in frame.columns if c.startswith("swap") and c.endswith(f"_b{batch_size}")]
+            else:
+                names = [name]
+            seconds = frame[f"{name}_seconds"].to_numpy(dtype=float)
+            values = frame[names].to_numpy(dtype=float)
+            complete = ~np.isnan(seconds)
+            if proxy == "swap" and f"swap_layersum_b{batch_size}" in frame.columns:
+                complete &= ~np.isnan(frame[f"swap_layersum_b{batch_size}"].to_numpy(dtype=float))
+            short = [n.removesuffix(f"_b{batch_size}") if proxy == "swap" else proxy for n in names]
+            for i in np.flatnonzero(complete):
+                out.append(Record(space, str(frame["arch"].iat[i]), proxy, keys[batch_size],
+                                  dict(zip(short, map(float, values[i]), strict=True)), float(seconds[i])))
+    return out
 
 
 def coverage(frame: pd.DataFrame) -> pd.Series:
@@ -214,4 +251,4 @@ def coverage(frame: pd.DataFrame) -> pd.Series:
 
 
 __all__ = ["GROUPS", "PROXY_BATCH_SIZE", "SWAP_BATCH_SIZES", "build", "cell_order", "column", "coverage",
-           "jobs", "load", "path", "save", "settings"]
+           "jobs", "load", "load_file", "path", "records", "save", "settings"]

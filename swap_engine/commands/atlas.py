@@ -48,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--round must be at least 1, got {args.round}")
     order = atlas.cell_order(args.space)[: args.cells]
     options = runner_options(args)
+    if out.exists():  # a fresh checkout has the committed atlas but not the store it came from
+        seeded = store.append(atlas.records(atlas.load_file(out), args.space))
+        if seeded:
+            print(f"{seeded} results taken from {out} into {store.path}", file=sys.stderr)
     started = time.perf_counter()
     rounds = 0 if args.build_only else math.ceil(len(order) / args.round)
     with runner.session(options["backend"], address=options["address"], workers=options["workers"]):

@@ -1,0 +1,84 @@
+"""The proxy atlas: jobs, the wide table built from a runner store, its file, and resuming from that file."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from swap_engine import atlas, spaces
+from swap_engine.runner import Job, Record, Store
+
+
+def _record(arch: str, proxy: str, batch_size: int, values: dict, seconds: float = 0.25) -> Record:
+    return Record("nb201", arch, proxy, Job("nb201", arch, proxy, atlas.settings(batch_size)).settings_key,
+                  values, seconds)
+
+
+def _fake_store(path, cells=(3, 17, 4000)) -> Store:
+    space = spaces.get("nb201")
+    store = Store(path)
+    for n, index in enumerate(cells):
+        arch = space.format(space.from_index(index))
+        swap = {"swap": 100.0 + n, "swap_layersum": 900.0 + n, "swap_satfree": 0.5, "swap_logmean": 7.25,
+                "swap_stage1": 400.0, "swap_stage2": 300.0, "swap_stage3": math.nan, "swap_neurons": 4096.0}
+        store.append([_record(arch, "swap", 16, swap), _record(arch, "params", 64, {"params": 1000.0 + n}),
+                      _record(arch, "flops", 1, {"flops": 5e6}), _record(arch, "naswot", 64, {"naswot": 12.5 + n})])
+    return store
+
+
+def test_jobs_cover_every_proxy_and_batch_size_cell_by_cell():
+    jobs = atlas.jobs("nb201", cells=[5, 9])
+    first = [j for j in jobs if j.arch == jobs[0].arch]
+    assert len(jobs) == 2 * len(first) and jobs[len(first)].arch != jobs[0].arch
+    assert sorted((j.proxy, j.settings["batch_size"]) for j in first if j.proxy == "swap") == \
+        [("swap", b) for b in atlas.SWAP_BATCH_SIZES]
+    assert {j.proxy for j in first} == set(atlas.GROUPS["first"].proxies)
+    order = atlas.cell_order("nb201")
+    assert sorted(order) == list(range(15625)) and list(order[:5]) == list(atlas.cell_order("nb201")[:5])
+    labelled = atlas.jobs("nb201", groups=["label"], cells=order[2990:3010])
+    assert len({j.arch for j in labelled}) == 10  # the label group's seeded 3,000-cell subset
+    with pytest.raises(ValueError, match="unknown atlas group"):
+        atlas.jobs("nb201", groups=["nope"])
+
+
+def test_build_names_columns_and_keeps_missing_values_missing(tmp_path):
+    frame = atlas.build("nb201", _fake_store(tmp_path / "s.csv"), earlier=False)
+    assert len(frame) == 15625 and list(frame.columns[:2]) == ["nb201_index", "arch"]
+    row = frame.loc[17]
+    assert row["swap_b16"] == 101 and row["swap_layersum_b16"] == 901 and row["params"] == 1001
+    assert row["naswot_b64"] == 13.5 and row["flops"] == 5e6 and row["swap_b16_seconds"] == 0.25
+    assert math.isnan(row["swap_stage3_b16"]) and math.isnan(frame.loc[18, "swap_b16"])
+    assert "swap_layersum_b16_seconds" not in frame.columns  # variants share their pass's cost
+    assert atlas.coverage(frame)["naswot_b64"] == pytest.approx(3 / 15625)
+
+
+def test_the_file_round_trips_and_a_new_checkout_resumes_from_it(tmp_path):
+    frame = atlas.build("nb201", _fake_store(tmp_path / "s.csv"), earlier=False)
+    atlas.save(frame, tmp_path / "a.parquet")
+    back = atlas.load_file(tmp_path / "a.parquet")
+    values = [c for c in frame.columns[2:] if not c.endswith("_seconds")]
+    pd.testing.assert_frame_equal(back[values], frame[values].astype(float))
+    fresh = Store(tmp_path / "fresh.csv")
+    assert fresh.append(atlas.records(back)) == 12
+    rebuilt = atlas.build("nb201", fresh, earlier=False)
+    pd.testing.assert_frame_equal(rebuilt.astype({c: float for c in rebuilt.columns[2:]}), back, check_exact=False,
+                                  rtol=1e-6)
+    assert fresh.keys() == Store(tmp_path / "s.csv").keys()
+
+
+def test_values_filled_from_an_earlier_table_are_not_taken_as_computed(tmp_path):
+    frame = atlas.build("nb201", Store(tmp_path / "empty.csv"))  # swap_b16 and params from nb201_swap_b16.csv
+    assert frame["swap_b16"].notna().all() and frame["params"].notna().all()
+    assert atlas.records(frame) == []
+
+
+def test_the_committed_atlas_reads_back_as_one_row_per_cell():
+    frame = atlas.load("nb201")
+    assert len(frame) == 15625 and (frame["nb201_index"].to_numpy() == np.arange(15625)).all()
+    space = spaces.get("nb201")
+    assert frame["arch"].iat[123] == space.format(space.from_index(123))
+    assert frame["swap_b16"].notna().all() and (frame["params"] > 0).all()
+    measured = frame["naswot_b64"].notna()
+    assert measured.sum() >= 200 and frame.loc[measured, "swap_layersum_b64"].notna().all()
