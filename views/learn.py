@@ -2,14 +2,24 @@
 
 The numbers come from swap_engine.toy, which scores the toy with the real engine and the naive reference.
 """
-import copy
-
-import pandas as pd
 import streamlit as st
 
-from swap_engine import analysis, toy
-from ui import charts, engine
-from ui.export import show_chart
+st.title("Learn SWAP")  # drawn at once, and the introduction with it: the imports below wait for torch
+st.markdown(
+    "SWAP scores an untrained network in one forward pass. Feed it a small batch of inputs, and write "
+    "down for every neuron whether it **fired** (output above zero) on each input. That row of 1s and 0s "
+    "is the neuron's **activation pattern**. The **SWAP-Score** is the number of *different* patterns "
+    "among all neurons. A network whose neurons react to the inputs in many different ways scores high, "
+    "and such networks tend to train well. Below is a network small enough to see whole.")
+st.caption("This page has its own toy network; the sidebar's settings apply to the other pages.")
+
+import copy  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from swap_engine import analysis, toy  # noqa: E402
+from ui import charts, engine  # noqa: E402
+from ui.export import show_chart  # noqa: E402
 
 PAPER = "https://arxiv.org/abs/2403.04161"
 WEIGHTS = toy.weight_names()
@@ -100,14 +110,6 @@ def controls(s) -> None:
 
 def main() -> None:
     s = _state()
-    st.title("Learn SWAP")
-    st.markdown(
-        "SWAP scores an untrained network in one forward pass. Feed it a small batch of inputs, and write "
-        "down for every neuron whether it **fired** (output above zero) on each input. That row of 1s and 0s "
-        "is the neuron's **activation pattern**. The **SWAP-Score** is the number of *different* patterns "
-        "among all neurons. A network whose neurons react to the inputs in many different ways scores high, "
-        "and such networks tend to train well. Below is a network small enough to see whole.")
-    st.caption("This page has its own toy network; the sidebar's settings apply to the other pages.")
     batch = s["learn_batch"][: s["learn_b"]]
     weights = s["learn_weights"]
     result = toy.explain(weights, batch)
