@@ -99,7 +99,7 @@ def test_distribution_scores_all_and_splits_by_property():
     at = open_page("distribution")
     assert_clean(at)
     table = at.dataframe[0].value
-    assert len(table) == TINY["n_archs"] and table["raw SWAP count"].gt(0).all()
+    assert len(table) == TINY["n_archs"] and table["raw SWAP-Score"].gt(0).all()
     split = at.selectbox(key="dist_split")
     assert len(split.options) > 1  # NB201 properties to split by
     assert all("_" not in option for option in split.options)  # words, not column names
@@ -121,7 +121,7 @@ def test_correlation_regularisation_rescales_without_rescoring_and_opens_pattern
     assert_clean(at)
     regularised = at.dataframe[-1].value
     assert regularised["SWAP-Score"].tolist() != raw
-    assert regularised["raw SWAP count"].tolist() == raw  # stored raw scores, re-weighted only
+    assert regularised["raw SWAP-Score"].tolist() == raw  # stored raw scores, re-weighted only
     pick = at.selectbox(key="corr_pick")
     arch = pick.value
     at.button(key="corr_open").click().run()

@@ -16,28 +16,11 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.labels import words
+
 PATTERN_COLORS = {-1: "#2c7bb6", 0: "#f7f7f7", 1: "#d7191c"}
 ABSENT_OPS = {"none", "zero", "Zero"}  # an edge with this op carries nothing: drawn dashed and grey
 JOIN_OPS = {"concat", "add"}  # how a cell joins its nodes into the output: drawn thin, not labelled
-_DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16_120": "ImageNet16-120",
-             "imagenet16-120": "ImageNet16-120", "imagenet": "ImageNet"}
-_SPLITS = {"test": "test", "valid": "validation", "val": "validation", "train": "training", "ori-test": "test"}
-_WORDS = {"score": "SWAP-Score", "raw_score": "raw SWAP-Score", "params": "parameters", "neurons": "neurons N",
-          "bound": "bound min(N, 2^B)", "batch_size": "batch size B", "seconds": "seconds",
-          "score (regularised)": "SWAP-Score (regularised)"}
-
-
-def words(column: str) -> str:
-    """A column name as a reader would say it: `cifar10_test_acc_pct` -> `CIFAR-10 test accuracy (%)`."""
-    column = str(column)
-    if column in _WORDS:
-        return _WORDS[column]
-    match = re.fullmatch(r"([a-z0-9_-]+?)[_-](ori-test|test|valid|val|train)[_-]acc(?:uracy)?(_pct)?", column)
-    if match and match.group(1) in _DATASETS:
-        return f"{_DATASETS[match.group(1)]} {_SPLITS[match.group(2)]} accuracy (%)"
-    return column.removeprefix("prop_").replace("_", " ")
-
-
 def compact(value: float) -> str:
     """1234 -> "1.23k", 48323 -> "48.3k", 1.5e6 -> "1.5M": tick and gauge labels, in d3's "~s" style so
     that they read like the other axes (a bare "150" never stands for 150k)."""

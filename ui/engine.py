@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import swap_engine
+from ui.labels import words as column_label
 from swap_engine import data, resources, search, spaces
 from ui import messages
 from ui.state import Regularization, Settings
@@ -395,28 +396,6 @@ def show_missing(err: Exception) -> None:
 
 
 # --- words for column names, and the current architecture on a chart -------------------------------------
-
-_DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16": "ImageNet16-120", "imagenet": "ImageNet"}
-_SPLITS = {"test": "test", "valid": "validation", "top1": "top-1", "top5": "top-5"}
-_WORDS = {"raw_score": "raw SWAP count", "score": "SWAP-Score", "params": "parameters", "neurons": "neurons N",
-          "bound": "bound min(N, 2^B)", "ternary": "ternary patterns", "seconds": "seconds", "arch": "architecture",
-          "batch_size": "batch size B", "glue_avg_score": "GLUE average score", "nb201_index": "NB201 index"}
-
-
-def column_label(column: str) -> str:
-    """`cifar10_test_acc_pct` -> "CIFAR-10 test accuracy (%)"; other names with their underscores as spaces."""
-    if column in _WORDS:
-        return _WORDS[column]
-    parts = column.split("_")
-    if column.endswith("_acc_pct") and len(parts) >= 4:
-        dataset, split = "_".join(parts[:-3]), parts[-3]
-        return f"{_DATASETS.get(dataset, dataset)} {_SPLITS.get(split, split)} accuracy (%)"
-    if column.endswith("_score") and len(parts) == 2:
-        return f"{parts[0].upper() if len(parts[0]) <= 5 else parts[0]} score"
-    if column.startswith("zc_"):
-        return f"zero-cost proxy {column[3:]}"
-    return column.replace("_", " ")
-
 
 def current_arch(space_name: str) -> str | None:
     """The architecture the patterns page shows for this space (None before it has shown one)."""

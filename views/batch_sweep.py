@@ -10,6 +10,7 @@ import pandas as pd  # noqa: E402
 
 from swap_engine import data, spaces  # noqa: E402
 from ui import charts, engine  # noqa: E402
+from ui.export import show_chart  # noqa: E402
 
 
 SUMMARY_WORDS = {"batch_size": "batch size B", "archs": "architectures", "mean_score": "mean SWAP-Score",
@@ -70,7 +71,7 @@ def main() -> None:
         st.info("No architecture scored yet: press Resume to start.")
         return
     summary = summarise(table, truth, target, settings.seed)
-    st.plotly_chart(charts.batch_sweep(summary, target), key="sweep_chart")
+    show_chart(charts.batch_sweep(summary, target), "batch_size_sweep", summary, key="sweep_chart")
     st.caption("When the mean score meets the mean neuron count N, almost every neuron has its own pattern: "
                "the score then measures network size, not expressivity.")
     st.dataframe(engine.readable(summary.rename(columns=SUMMARY_WORDS)), hide_index=True)

@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 
 from swap_engine import data, spaces  # noqa: E402
 from ui import charts, engine  # noqa: E402
+from ui.export import show_chart  # noqa: E402
 
 SIGMAS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 250_000, 1_000_000,
           2_500_000, 10_000_000]
@@ -157,7 +158,8 @@ def main() -> None:
 
     st.caption("Click a point to open that architecture on the Activation patterns page.")
     figure, marked = scatter(known, target, space.name, "corr_scatter")
-    event = st.plotly_chart(figure, key="corr_scatter", on_select="rerun", selection_mode="points")
+    event = show_chart(figure, "score_vs_accuracy", known, key="corr_scatter", on_select="rerun",
+                       selection_mode="points")
     if marked:
         st.caption("Star: the architecture open on the Activation patterns page.")
     points = event.selection.points if event and event.selection else []

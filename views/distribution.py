@@ -9,6 +9,7 @@ import pandas as pd  # noqa: E402
 
 from swap_engine import spaces  # noqa: E402
 from ui import charts, engine  # noqa: E402
+from ui.export import show_chart  # noqa: E402
 
 MAX_SPLIT_GROUPS = 12  # a property with more distinct values than this is not a useful split
 
@@ -47,8 +48,12 @@ def draw(table: pd.DataFrame, reg: state.Regularization, space_name: str, live: 
             engine.mark_value(histogram, value)
         engine.mark_point(versus, params, value)
     suffix = engine.live_key("") if live else ""
-    st.plotly_chart(histogram, key=f"dist_chart{suffix}")
-    st.plotly_chart(versus, key=f"dist_params{suffix}")
+    if live:  # redrawn every second while the run goes: no export widgets yet
+        st.plotly_chart(histogram, key=f"dist_chart{suffix}")
+        st.plotly_chart(versus, key=f"dist_params{suffix}")
+    else:
+        show_chart(histogram, "score_distribution", table, key="dist_chart")
+        show_chart(versus, "score_vs_params", table, key="dist_params")
     if len(mine):
         st.caption("Dashed line and star: the architecture open on the Activation patterns page.")
 
@@ -97,7 +102,7 @@ def whole_space(settings, reg) -> None:
             mine = table.loc[table["arch"] == current, score]
             if len(mine):
                 engine.mark_value(figure, float(mine.iloc[0]))
-        st.plotly_chart(figure, key="dist_whole")
+        show_chart(figure, "score_distribution_whole_space", table, key="dist_whole")
         targets = [c for c in table.columns if c.endswith("_acc_pct")]
         if targets:
             rows = []

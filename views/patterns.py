@@ -11,6 +11,7 @@ import pandas as pd  # noqa: E402
 
 from swap_engine import spaces  # noqa: E402
 from ui import charts, engine, messages  # noqa: E402
+from ui.export import show_chart  # noqa: E402
 
 KEEP_PATTERNS = 192  # neurons shown in the heatmap: enough to see structure, few enough to read
 
@@ -130,19 +131,19 @@ def show(settings: state.Settings, space, text: str) -> None:
                     "network size rather than expressivity. A smaller batch separates architectures better.")
 
     left, right = st.columns([1, 2])
-    left.plotly_chart(charts.bound_gauge(raw, result.bound))
+    show_chart(charts.bound_gauge(raw, result.bound), "swap_score_gauge", container=left)
     layers = result.by_layer()
     if not layers.empty:
-        right.plotly_chart(charts.layer_bars(layers))
+        show_chart(charts.layer_bars(layers), "distinct_patterns_per_layer", layers, container=right)
 
     if result.patterns is not None and len(result.patterns.values):
         p = result.patterns
-        st.plotly_chart(charts.pattern_heatmap(p.values, p.duplicated, list(p.layer)))
+        show_chart(charts.pattern_heatmap(p.values, p.duplicated, list(p.layer)), "activation_patterns")
     edges = space.graph(arch)
     if edges:
         figures = charts.cell_graphs(edges)
-        for column, figure in zip(st.columns(len(figures)), figures):
-            column.plotly_chart(figure)
+        for i, (column, figure) in enumerate(zip(st.columns(len(figures)), figures)):
+            show_chart(figure, f"cell_{i + 1}", container=column)
     with st.expander("Per-layer table"):
         st.dataframe(layers, hide_index=True)
         st.download_button("Download CSV", layers.to_csv(index=False), file_name="swap_layers.csv",
