@@ -12,6 +12,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.app_helpers import assert_clean, metric, open_app
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SWAP_DATA", ROOT.parent / "shared" / "data"))
 TINY = {"space": "nb201", "build_options": '{"C": 4, "N": 1}', "resolution": 8, "batch_size": 16,
@@ -30,21 +32,7 @@ def data_dir(monkeypatch):
 
 
 def open_page(page: str | None = "patterns", **overrides) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for key, value in {**TINY, **overrides}.items():
-        at.session_state[key] = value
-    if page:
-        at.switch_page(f"views/{page}.py")
-    return at.run()
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label))
+    return open_app(page, defaults=TINY, **overrides)
 
 
 SIDEBAR_SCRIPT = f"""

@@ -10,6 +10,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from tests.app_helpers import assert_clean, metric, open_app
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SWAP_DATA", ROOT.parent / "shared" / "data"))
 
@@ -35,25 +37,12 @@ def small_atlas(monkeypatch):
 
 
 def open_lab(**state) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for key, value in {"space": "nb201", "lab_boot": 0, **state}.items():
-        at.session_state[key] = value
-    at.switch_page("views/lab.py")
-    return at.run()
-
-
-def clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label))
+    return open_app("lab", defaults={"space": "nb201", "lab_boot": 0}, **state)
 
 
 def test_lab_shows_the_default_recipe_on_every_cell_of_the_atlas():
     at = open_lab()
-    clean(at)
+    assert_clean(at)
     from swap_engine import data, recipe
     from swap_engine.analysis import correlate
 
@@ -71,17 +60,17 @@ def test_changing_aggregation_target_and_typed_recipe_updates_the_numbers():
     at = open_lab()
     first = metric(at, "Spearman")
     at.selectbox(key="lab_method").set_value("mean_rank").run()
-    clean(at)
+    assert_clean(at)
     at.radio(key="lab_split").set_value("valid").run()
-    clean(at)
+    assert_clean(at)
     at.text_input(key="lab_text").set_value("swap_b16@reg=max").run()
-    clean(at)
+    assert_clean(at)
     assert metric(at, "Spearman") != first
 
 
 def test_partial_columns_say_so_and_a_bad_recipe_is_a_message():
     at = open_lab(lab_text="log_rank:swap_b16+naswot_b64")
-    clean(at)
+    assert_clean(at)
     assert any("of 600 cells" in i.value for i in at.info)
     at.text_input(key="lab_text").set_value("log_rank:nonexistent").run()
     assert at.error and "not in the atlas" in at.error[0].value
@@ -89,7 +78,7 @@ def test_partial_columns_say_so_and_a_bad_recipe_is_a_message():
 
 def test_bootstrap_intervals_appear_when_asked():
     at = open_lab(lab_boot=100)
-    clean(at)
+    assert_clean(at)
     assert any("bootstrap resamples" in c.value for c in at.caption)
 
 
@@ -98,7 +87,7 @@ def test_a_cell_in_the_atlas_is_looked_up():
 
     arch = recipe._sample_data_atlas()["arch"].iloc[3]
     at = open_lab(lab_cell=arch)
-    clean(at)
+    assert_clean(at)
     assert at.success and "swap_b16" in at.success[0].value
     assert np.isfinite(float(at.success[0].value.split("swap_b16 = ")[1].split(",")[0].replace(",", "")))
 
@@ -113,7 +102,7 @@ def test_search_page_takes_an_atlas_fitness():
     at.number_input(key="search_population").set_value(4)
     at.number_input(key="search_sample").set_value(2)
     at.button(key="search_start").click().run()
-    clean(at)
+    assert_clean(at)
     job = at.session_state["search_job"]
     assert job["search"].evaluations == 8
     assert job["search"].fitness.settings["recipe"] == "params"

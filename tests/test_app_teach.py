@@ -13,6 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from swap_engine import toy
+from tests import app_helpers
+from tests.app_helpers import assert_clean, metric
 from ui import charts, export
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,21 +32,7 @@ def quiet(monkeypatch):
 
 
 def open_app(page: str | None = None, **state) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for key, value in {**TINY, **state}.items():
-        at.session_state[key] = value
-    if page:
-        at.switch_page(f"views/{page}.py")
-    return at.run()
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label.startswith(label))
+    return app_helpers.open_app(page, defaults=TINY, **state)
 
 
 # --- Learn SWAP ------------------------------------------------------------------------------------------
