@@ -103,3 +103,15 @@ def test_a_killed_driver_reruns_to_the_same_table(tmp_path):
     assert len(resumed) == 41
     strip = [line.rsplit(",", 2)[0] for line in resumed]  # all but the seconds and error columns
     assert strip == [line.rsplit(",", 2)[0] for line in fresh]
+
+
+def test_study_runs_on_ray_like_on_local(local_ray, tmp_path, capsys):
+    common = ["study", "--space", "nb201", "--target", "cifar10-test", "--proxies", "swap,params", "--n", "4",
+              "--batch-size", "8", "--input", "gaussian", "--resolution", "8", "--model-option", "C=2",
+              "--model-option", "N=1", "--n-boot", "20", "--no-plots"]
+    assert cli.main([*common, "--out", str(tmp_path / "ray"), "--backend", "ray", "--workers", "2"]) == 0
+    assert cli.main([*common, "--out", str(tmp_path / "local")]) == 0
+    capsys.readouterr()
+    on_ray, local = ((tmp_path / name / "scores.csv").read_text().splitlines() for name in ("ray", "local"))
+    assert len(on_ray) == 5
+    assert [line.rsplit(",", 1)[0] for line in on_ray] == [line.rsplit(",", 1)[0] for line in local]
