@@ -144,6 +144,13 @@ def cost_scatter(table: pd.DataFrame, target: str) -> go.Figure:
     fig = go.Figure(go.Scatter(x=table["seconds per cell"], y=table["spearman"], mode="markers+text",
                                text=table["proxy"], textposition="top center", marker=dict(size=10)))
     fig.update_xaxes(type="log")
+    seconds = table["seconds per cell"].to_numpy(dtype=float)
+    seconds = seconds[np.isfinite(seconds) & (seconds > 0)]
+    if len(seconds):  # round ticks only, no log minor-tick labels
+        from ui.charts import log_ticks
+
+        ticks, labels = log_ticks(float(seconds.min()), float(seconds.max()))
+        fig.update_xaxes(tickvals=ticks, ticktext=labels)
     return _layout(fig, f"Cost against correlation with {TARGET_LABELS.get(target, target)}",
                    "seconds per cell (log scale, measured on this machine)", "Spearman")
 
