@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from swap_engine.runner.jobs import INPUT_ERROR, Chunk, Job, auto_chunk_size, cells, chunks, run_chunk
+from swap_engine.runner.jobs import _BATCHES, INPUT_ERROR, Chunk, Job, auto_chunk_size, cells, chunks, run_chunk
 from swap_engine.runner.store import Record, Store, read_values, settings_hash
 
 BACKENDS = ("local", "ray")
@@ -125,9 +125,7 @@ def _unique(jobs: Sequence[Job]) -> list[Job]:
 
 
 def _local(jobs: list[Job], chunk_size: int, device: str | None, threads: int | None) -> Iterator[list[Record]]:
-    from swap_engine.runner import jobs as worker
-
-    worker._BATCHES.clear()  # in this process the inputs may have changed since the last run (tests patch them)
+    _BATCHES.clear()  # in this process the inputs may have changed since the last run (tests patch them)
     for chunk in chunks(jobs, chunk_size):
         yield run_chunk(chunk, device, threads)
 
