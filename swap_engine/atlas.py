@@ -14,6 +14,7 @@ from `torch.manual_seed(0)`, one repeat.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -68,8 +69,13 @@ def cell_order(space: str, seed: int = SEED) -> np.ndarray:
     return np.random.default_rng([seed, 2]).permutation(size)
 
 
-def jobs(space: str, groups: Sequence[str] = ("first",), cells: Sequence[int] | None = None) -> list[Job]:
-    """Runner jobs for the cells (default: all, in `cell_order`), every proxy of each cell together."""
+def jobs(space: str, groups: Sequence[str] = ("first",), cells: Sequence[int] | None = None,
+         only: Sequence[str] | None = None) -> list[Job]:
+    """Runner jobs for the cells (default: all, in `cell_order`), every proxy of each cell together.
+
+    `only` keeps some of the groups' proxies (`snip`) or proxy settings (`swap_b8`), so that cheap
+    columns can cover the whole space before the expensive ones do.
+    """
     from swap_engine import spaces
 
     search_space = spaces.get(space)
@@ -79,6 +85,7 @@ def jobs(space: str, groups: Sequence[str] = ("first",), cells: Sequence[int] | 
         if name not in GROUPS:
             raise ValueError(f"unknown atlas group {name!r}; known: {', '.join(GROUPS)}")
         chosen.append(GROUPS[name])
+    wanted = _wanted(chosen, only)
     result = []
     for index in order:
         arch = search_space.format(search_space.from_index(int(index)))
@@ -87,8 +94,26 @@ def jobs(space: str, groups: Sequence[str] = ("first",), cells: Sequence[int] | 
                 continue
             for proxy in group.proxies:
                 for batch_size in _batch_sizes(proxy):
-                    result.append(Job(space, arch, proxy, settings(batch_size), SEED))
+                    if wanted is None or (proxy, batch_size) in wanted:
+                        result.append(Job(space, arch, proxy, settings(batch_size), SEED))
     return result
+
+
+def _wanted(groups: Sequence[Group], only: Sequence[str] | None) -> set[tuple[str, int]] | None:
+    if only is None:
+        return None
+    known = {(proxy, size) for group in groups for proxy in group.proxies for size in _batch_sizes(proxy)}
+    wanted = set()
+    for name in only:
+        match = re.fullmatch(r"(.+)_b(\d+)", name)
+        picked = ({(match[1], int(match[2]))} & known if match else set()) or {
+            (proxy, size) for proxy, size in known if proxy == name}
+        if not picked:
+            choices = ", ".join(sorted({proxy for proxy, _ in known}))
+            raise ValueError(f"{name!r} is not a proxy of the chosen groups ({choices}); "
+                             "a batch size is written as swap_b8")
+        wanted |= picked
+    return wanted
 
 
 def _subset_rank(space: str, index: int) -> int:

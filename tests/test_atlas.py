@@ -43,6 +43,17 @@ def test_jobs_cover_every_proxy_and_batch_size_cell_by_cell():
         atlas.jobs("nb201", groups=["nope"])
 
 
+def test_only_keeps_the_named_proxies_and_settings():
+    cheap = atlas.jobs("nb201", cells=[5], only=["swap_b8", "flops", "synflow"])
+    assert sorted((j.proxy, j.settings["batch_size"]) for j in cheap) == [("flops", 1), ("swap", 8), ("synflow", 64)]
+    assert {j.proxy for j in atlas.jobs("nb201", ["label"], cells=atlas.cell_order("nb201")[:1], only=["zen"])} \
+        == {"zen"}
+    with pytest.raises(ValueError, match="not a proxy of the chosen groups"):
+        atlas.jobs("nb201", cells=[5], only=["swap_b12"])
+    with pytest.raises(ValueError, match="not a proxy of the chosen groups"):
+        atlas.jobs("nb201", cells=[5], only=["snip"])  # a label-group proxy, but only the first group chosen
+
+
 def test_build_names_columns_and_keeps_missing_values_missing(tmp_path):
     frame = atlas.build("nb201", _fake_store(tmp_path / "s.csv"), earlier=False)
     assert len(frame) == 15625 and list(frame.columns[:2]) == ["nb201_index", "arch"]

@@ -24,6 +24,9 @@ def register(subparsers) -> None:
                     "Groups: " + "; ".join(f"{g.name}: {g.description}" for g in atlas.GROUPS.values()))
     parser.add_argument("--space", default="nb201", help=f"search space ({', '.join(atlas.FILES)})")
     parser.add_argument("--groups", default="first", help="comma-separated proxy groups (default: first)")
+    parser.add_argument("--only", default=None, metavar="LIST",
+                        help="comma-separated proxies or settings of those groups, e.g. swap_b8,flops "
+                             "(default: all of them)")
     parser.add_argument("--cells", type=int, default=None, metavar="N",
                         help="only the first N cells of the seeded random order (default: all)")
     parser.add_argument("--round", type=int, default=200, metavar="N",
@@ -44,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     store = runner.Store(args.store or f"results/atlas/{args.space}.csv")
     out = Path(args.out) if args.out else atlas.path(args.space)
     groups = [g.strip() for g in args.groups.split(",") if g.strip()]
+    args.only_list = [p.strip() for p in args.only.split(",") if p.strip()] if args.only else None
+    atlas.jobs(args.space, groups, cells=[], only=args.only_list)  # a bad name fails before any work
     if args.round < 1:
         raise ValueError(f"--round must be at least 1, got {args.round}")
     order = atlas.cell_order(args.space)[: args.cells]
@@ -72,7 +77,8 @@ def _rounds(args: argparse.Namespace, store, out: Path, groups: list[str], order
     done = failed = 0
     for number in range(rounds):
         cells = order[number * args.round:(number + 1) * args.round]
-        summary = runner.run(atlas.jobs(args.space, groups, cells), store, device=args.device, **options)
+        jobs = atlas.jobs(args.space, groups, cells, only=args.only_list)
+        summary = runner.run(jobs, store, device=args.device, **options)
         done, failed = done + summary.done, failed + summary.failed
         if summary.done:
             atlas.save(atlas.build(args.space, store), out)
