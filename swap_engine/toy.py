@@ -1,21 +1,21 @@
 """A network small enough to see whole, for teaching SWAP: 2 inputs -> 4 ReLU neurons -> 3 ReLU neurons.
 
-`explain` scores it three ways and returns every intermediate: the engine's `swap_score` (with all
-patterns kept), the naive reference (`naive_counts`), and a plain step-by-step count over the neurons
-in order. The three must agree; the app's Learn page shows the step-by-step one and checks the others.
+`explain` runs it in NumPy (seven neurons need no PyTorch, so the Learn page draws at once) and counts
+the distinct patterns step by step over the neurons in order; `check` scores the same toy with the
+engine's `swap_score` (all patterns kept) and the naive reference (`naive_counts`). The three must
+agree; the app's Learn page shows the step-by-step count and then the check.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
-from swap_engine.swap.naive import naive_counts
-from swap_engine.swap.score import swap_score
+if TYPE_CHECKING:
+    from torch import nn
 
 INPUTS = ("x1", "x2")
 LAYER1 = ("h1", "h2", "h3", "h4")
@@ -56,6 +56,9 @@ def weight_names() -> list[tuple[str, int, int | None, str]]:
 
 def toy_network(weights: dict) -> nn.Sequential:
     """The toy as a real PyTorch model with the given weights (lists as in `DEFAULT_WEIGHTS`)."""
+    import torch
+    from torch import nn
+
     model = nn.Sequential(OrderedDict([
         ("linear1", nn.Linear(len(INPUTS), len(LAYER1))), ("relu1", nn.ReLU()),
         ("linear2", nn.Linear(len(LAYER1), len(LAYER2))), ("relu2", nn.ReLU()),
@@ -73,14 +76,11 @@ class ToyExplanation:
 
     batch: np.ndarray  # B x 2 inputs
     activations: np.ndarray  # N x B outputs of the ReLUs
-    signs: np.ndarray  # N x B, 1 where the neuron fired, 0 where it did not (from the engine)
+    signs: np.ndarray  # N x B, 1 where the neuron fired, 0 where it did not
     patterns: list[str]  # each neuron's pattern as text, e.g. "1 0 0 1"
     group: list[str]  # a letter per distinct pattern: A for the first pattern met, B for the next, ...
     steps: pd.DataFrame  # the count, one neuron at a time
     distinct: int  # the step-by-step count
-    engine_score: float  # swap_score(...).raw_score
-    naive_score: int  # naive_counts(...)[0]
-    per_layer: list[int]  # distinct patterns inside each layer (engine)
     bound: int  # min(N, 2^B)
 
     @property
@@ -91,32 +91,38 @@ class ToyExplanation:
     def batch_size(self) -> int:
         return self.signs.shape[1]
 
-    @property
-    def agree(self) -> bool:
-        return self.distinct == self.engine_score == self.naive_score
+
+@dataclass(frozen=True)
+class EngineCheck:
+    """The same toy through the real engine and the naive reference."""
+
+    signs: np.ndarray  # the engine's kept patterns, N x B
+    engine_score: float  # swap_score(...).raw_score
+    naive_score: int  # naive_counts(...)[0]
+    per_layer: list[int]  # distinct patterns inside each layer (engine)
+
+    def agrees(self, explanation: ToyExplanation) -> bool:
+        return (np.array_equal(self.signs, explanation.signs)
+                and explanation.distinct == self.engine_score == self.naive_score)
+
+
+def forward(weights: dict, batch: list[list[float]] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The batch as a B x 2 float32 array and the ReLU outputs (N x B), computed as torch's Linear does."""
+    x = np.asarray(batch, dtype=np.float32).reshape(-1, len(INPUTS))
+    if x.shape[0] < 1:
+        raise ValueError("the batch needs at least one sample")
+    outputs, h = [], x
+    for w, b in (("w1", "b1"), ("w2", "b2")):
+        h = np.maximum(h @ np.asarray(weights[w], dtype=np.float32).T + np.asarray(weights[b], dtype=np.float32),
+                       np.float32(0))
+        outputs.append(h)
+    return x, np.concatenate(outputs, axis=1).T
 
 
 def explain(weights: dict, batch: list[list[float]] | np.ndarray) -> ToyExplanation:
-    """Run the toy on the batch, take the engine's sign matrix, and count its distinct rows step by step."""
-    x = torch.tensor(np.asarray(batch, dtype=np.float32).reshape(-1, len(INPUTS)))
-    if x.shape[0] < 1:
-        raise ValueError("the batch needs at least one sample")
-    model = toy_network(weights)
-    outputs: list[torch.Tensor] = []
-    handles = [m.register_forward_hook(lambda _m, _a, out: outputs.append(out.detach().clone()))
-               for m in (model.relu1, model.relu2)]
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for handle in handles:
-            handle.remove()
-    activations = torch.cat(outputs, dim=1).T.numpy()
-
-    result = swap_score(model, x, keep_patterns=len(NEURONS), device="cpu")
-    signs = result.patterns.values.astype(int)  # all neurons kept, in network order
-    naive, _ = naive_counts(model, x)
-
+    """Run the toy on the batch, take its sign matrix, and count its distinct rows step by step."""
+    x, activations = forward(weights, batch)
+    signs = (activations > 0).astype(int)
     seen: dict[str, str] = {}
     first_of: dict[str, str] = {}
     patterns, group, rows = [], [], []
@@ -132,7 +138,21 @@ def explain(weights: dict, batch: list[list[float]] | np.ndarray) -> ToyExplanat
                      "pattern": f"{text}  ({seen[text]})",
                      "what happens": "new: count it" if is_new else f"as {first_of[text]}: skip",
                      "distinct so far": len(seen)})
-    return ToyExplanation(batch=x.numpy(), activations=activations, signs=signs, patterns=patterns, group=group,
-                          steps=pd.DataFrame(rows), distinct=len(seen), engine_score=result.raw_score,
-                          naive_score=naive, per_layer=[layer.distinct for layer in result.layers],
-                          bound=result.bound)
+    return ToyExplanation(batch=x, activations=activations, signs=signs, patterns=patterns, group=group,
+                          steps=pd.DataFrame(rows), distinct=len(seen),
+                          bound=min(len(NEURONS), 2 ** x.shape[0]))
+
+
+def check(weights: dict, batch: list[list[float]] | np.ndarray) -> EngineCheck:
+    """Score the toy with the engine (every pattern kept) and the naive reference."""
+    import torch
+
+    from swap_engine.swap.naive import naive_counts
+    from swap_engine.swap.score import swap_score
+
+    x = torch.from_numpy(forward(weights, batch)[0])
+    model = toy_network(weights)
+    result = swap_score(model, x, keep_patterns=len(NEURONS), device="cpu")
+    naive, _ = naive_counts(model, x)
+    return EngineCheck(signs=result.patterns.values.astype(int), engine_score=result.raw_score,
+                       naive_score=naive, per_layer=[layer.distinct for layer in result.layers])

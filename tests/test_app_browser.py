@@ -88,6 +88,27 @@ def pick_space(page, name: str) -> None:
     wait_idle(page, 240)
 
 
+def test_browser_cold_learn_page_draws_first_and_checks_once_the_engine_loads(app_url):
+    """A fresh server's default page: charts before torch, then (without a click) the engine's check and the
+    Device box, when the polling fragment has rerun the app."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        try:
+            page.goto(app_url)
+            page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+            page.get_by_text("The engine agrees").wait_for(timeout=120_000)
+            page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]', has_text="Device").wait_for(
+                timeout=30_000)
+            assert page.locator("h1").first.inner_text() == "Learn SWAP"
+            assert not error_texts(page), error_texts(page)
+            page.screenshot(path=str(ARTIFACTS / "app_learn_cold.png"), full_page=True)
+        finally:
+            browser.close()
+
+
 def test_browser_every_page_survives_switching_spaces(app_url):
     """Zoo first, then every other space, on every page: no exception and no error box (issue 12)."""
     from playwright.sync_api import sync_playwright

@@ -4,6 +4,8 @@ Learn SWAP needs no data files (its toy network eats points of the plane); Compa
 C=4, N=1 on 8x8 CIFAR-10 images, as tests/test_app.py does. See that file's note on AppTest and switch_page.
 """
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -89,10 +91,10 @@ def test_toy_step_count_equals_engine_and_naive_reference(seed):
     rng = np.random.default_rng(seed)
     weights = {key: np.round(rng.normal(size=np.shape(value)), 1).tolist()
                for key, value in toy.DEFAULT_WEIGHTS.items()}
-    result = toy.explain(weights, toy.random_batch(seed, n=int(rng.integers(1, toy.MAX_SAMPLES + 1))))
-    assert result.agree
+    batch = toy.random_batch(seed, n=int(rng.integers(1, toy.MAX_SAMPLES + 1)))
+    result = toy.explain(weights, batch)
+    assert toy.check(weights, batch).agrees(result)  # the engine's signs and score = NumPy's step by step
     assert result.distinct == len({tuple(row) for row in result.signs})
-    assert np.array_equal(result.signs, (result.activations > 0).astype(int))  # engine's signs = the forward's
     assert result.bound == min(len(toy.NEURONS), 2**result.batch_size)
 
 
@@ -101,7 +103,7 @@ def test_toy_example_has_the_promised_structure():
     group = dict(zip(toy.NEURONS, result.group))
     assert group["h1"] == group["h2"] and group["h3"] == group["g3"]
     assert result.patterns[toy.NEURONS.index("h4")] == "0 0 0 0"
-    assert result.per_layer == [3, 3]
+    assert toy.check(toy.DEFAULT_WEIGHTS, toy.DEFAULT_BATCH[:4]).per_layer == [3, 3]
 
 
 # --- Export -----------------------------------------------------------------------------------------------
@@ -255,3 +257,25 @@ def test_gauge_ticks_say_thousands():
     gauge = charts.bound_gauge(150_000, 184_000)
     text = list(gauge.data[0].gauge.axis.ticktext)
     assert "150k" in text and text[-1] == "184k" and "150" not in text
+
+
+def test_the_learn_page_draws_without_torch():
+    """The default page's charts must not wait for PyTorch's import (the cold-start target)."""
+    code = ("import sys; import ui.charts, ui.export, ui.messages, ui.state; from swap_engine import analysis, toy; "
+            "toy.explain(toy.DEFAULT_WEIGHTS, toy.DEFAULT_BATCH); assert 'torch' not in sys.modules, 'torch loaded'")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_cold_learn_page_waits_for_no_engine(monkeypatch):
+    """Before the engine has loaded, the Learn page draws everything but the engine check, without error."""
+    from ui import state
+
+    monkeypatch.setattr(state, "engine_ready", lambda: False)
+    monkeypatch.setattr(state, "start_engine", lambda: None)  # the fragment's tick must not start it here
+    at = AppTest.from_file(str(app_helpers.ROOT / "app.py"), default_timeout=60).run()
+    assert_clean(at)
+    assert metric(at, "SWAP-Score") == "5"
+    assert any("it is loading" in i.value for i in at.info)
+    assert any("detecting" in c.value for c in at.sidebar.caption)

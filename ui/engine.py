@@ -378,23 +378,6 @@ def property_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if c not in CORE_COLUMNS]
 
 
-def guard(body: Callable[[], None]) -> None:
-    """Run a page body; library errors become a readable message, never a traceback."""
-    try:
-        body()
-    except data.MissingDataError as err:
-        show_missing(err)
-    except Exception as err:
-        messages.exception(err)
-
-
-def show_missing(err: Exception) -> None:
-    messages.warning(err, prefix="Data missing: ")
-    st.caption("Gaussian-noise and random-token inputs need no files, and the zoo's ground truth ships "
-               "with torchvision.")
-    st.page_link("views/about.py", label="Fetch it on the About / data page", icon=":material/download:")
-
-
 # --- words for column names, and the current architecture on a chart -------------------------------------
 
 def current_arch(space_name: str) -> str | None:

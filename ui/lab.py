@@ -181,13 +181,3 @@ def bound_bars(table: pd.DataFrame) -> go.Figure:
     return _layout(fig, "SWAP: share of cells whose score reached its bound min(N, 2^B)", "batch size",
                    "cells at the bound (%)", 380)
 
-
-def guard(body) -> None:
-    """Run the page body; a library error becomes a readable message, never a traceback."""
-    try:
-        body()
-    except data.MissingDataError as err:
-        st.warning(f"Data missing: {err}")
-        st.page_link("views/about.py", label="Fetch it on the About / data page", icon=":material/download:")
-    except Exception as err:
-        st.error(f"{type(err).__name__}: {err}")

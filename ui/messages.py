@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+from typing import Callable
 
 import streamlit as st
 
@@ -37,3 +38,23 @@ def info(text: object, *, prefix: str = "", icon: str | None = None):
 def exception(err: BaseException, *, prefix: str = "") -> None:
     """An exception as one readable line: its type and message, literally."""
     error(f"{type(err).__name__}: {err}", prefix=prefix)
+
+
+def guard(body: Callable[[], None]) -> None:
+    """Run a page body; library errors become a readable message, never a traceback."""
+    try:
+        body()
+    except Exception as err:
+        from swap_engine.data import MissingDataError  # here, not at the top: pages draw before torch loads
+
+        if isinstance(err, MissingDataError):
+            show_missing(err)
+        else:
+            exception(err)
+
+
+def show_missing(err: Exception) -> None:
+    warning(err, prefix="Data missing: ")
+    st.caption("Gaussian-noise and random-token inputs need no files, and the zoo's ground truth ships "
+               "with torchvision.")
+    st.page_link("views/about.py", label="Fetch it on the About / data page", icon=":material/download:")

@@ -2,8 +2,9 @@
 
 The settings (and the architecture the patterns page shows) are mirrored in the URL's query parameters, so
 a link opens exactly the view it was copied from. The sidebar is drawn from a snapshot of the registry
-(ui/catalogue.json); the engine (torch and the search spaces) is imported in a background thread started
-right after the first sidebar, so the first page's sidebar and title are drawn before torch is loaded.
+(ui/catalogue.json); the engine (torch and the search spaces) is imported in a background thread, started
+by the first page that needs it or just after a first page that does not, so that the first page draws
+before torch is loaded.
 """
 from __future__ import annotations
 
@@ -93,17 +94,22 @@ _preload_lock = threading.Lock()
 
 
 def start_engine() -> None:
-    """Begin importing the engine in the background (once per process). The first sidebar starts it after
-    drawing itself, so the two do not compete for the interpreter while the first page appears."""
+    """Begin importing the engine in the background (once per process), when a page first needs it or the
+    first page is over (the Device box): the Learn page draws without competing with torch's import."""
     with _preload_lock:
         if _preload.ident is None:
             _preload.start()
 
 
-def _engine():
-    """The engine modules, once the background import is over (it holds the import lock)."""
+def wait_for_engine() -> None:
+    """Start the engine's import if nobody has, and wait until it is over."""
     start_engine()
     _preload.join()
+
+
+def _engine():
+    """The engine modules, once the background import is over (it holds the import lock)."""
+    wait_for_engine()
     from swap_engine import data, spaces
     from swap_engine import device as devices
 
@@ -277,7 +283,6 @@ def sidebar() -> None:
     s[_STORE] = {key: s[key] for key in ("space", "input", *DEFAULTS)} | (
         {"device": s["device"]} if "device" in s else {})
     update_url()
-    start_engine()
 
 
 def _device_box() -> None:
@@ -293,8 +298,36 @@ def _device_box() -> None:
 
 
 def finish_sidebar() -> None:
-    """After the page: draw the Device box if the page never asked for the settings (app.py calls this)."""
-    _device_box()
+    """After the page: the Device box, if the page never asked for the settings (app.py calls this).
+
+    On a page that does not need the engine (Learn SWAP) a cold server does not load it in this run: the
+    browser is still loading its chart library, and torch's import would take the CPU from it. A fragment
+    in the box's slot starts the import two seconds later and reruns the app once the engine is ready.
+    """
+    slot = getattr(_RUN, "device_slot", None)
+    if slot is None:
+        return
+    if engine_ready():
+        _device_box()
+        return
+    _RUN.device_slot = None
+    st.session_state[_POLLS] = 0
+    with slot.container():
+        _await_engine()
+
+
+_POLLS = "_engine_polls"
+
+
+@st.fragment(run_every=1.0)
+def _await_engine() -> None:
+    s = st.session_state
+    s[_POLLS] = s.get(_POLLS, 0) + 1
+    if s[_POLLS] > 2:  # two ticks after the page's run: the browser has drawn it with the machine to itself
+        start_engine()
+    if engine_ready():
+        st.rerun()  # the whole app, now with the Device box and the pages' engine checks
+    st.caption("Device: detecting (the engine is loading) ...")
 
 
 def _fill_regularization() -> None:

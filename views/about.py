@@ -6,7 +6,7 @@ import streamlit as st
 
 import swap_engine
 from swap_engine import data
-from ui import engine, state
+from ui import engine, messages, state
 
 GROUND_TRUTHS = pd.DataFrame([
     ("nb201", "NAS-Bench-201: all 15,625 cells; 200-epoch test accuracy (seed-averaged) on CIFAR-10, CIFAR-100 "
@@ -98,4 +98,4 @@ def main() -> None:
         fetch_groups(missing)
 
 
-engine.guard(main)
+messages.guard(main)

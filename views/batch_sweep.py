@@ -2,7 +2,7 @@
 import dataclasses
 import streamlit as st
 
-from ui import state  # light: no engine
+from ui import messages, state  # light: no engine
 
 st.title("Batch-size sweep")  # drawn at once; the imports below wait for the engine to load
 
@@ -27,7 +27,7 @@ def sweep_archs(settings: state.Settings, n: int) -> tuple[list[str], pd.DataFra
             rows = engine.benchmark_sample(space.benchmark, n, settings.seed)
             return rows["arch"].tolist(), rows, data.targets(space.benchmark)[0]
         except data.MissingDataError as err:
-            engine.show_missing(err)
+            messages.show_missing(err)
             st.caption("Sweeping sampled architectures without ground truth instead.")
     return engine.sample_archs(settings.space, n, settings.seed), None, None
 
@@ -81,4 +81,4 @@ def main() -> None:
         st.dataframe(engine.readable(table), hide_index=True)
 
 
-engine.guard(main)
+messages.guard(main)

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from swap_engine import spaces
-from ui import charts, engine, state
+from ui import charts, engine, messages, state
 from ui.export import show_chart
 
 KEEP_PATTERNS = 128  # neurons shown per heatmap (a reproducible sample, as on the patterns page)
@@ -150,4 +150,4 @@ def _compact(value: float, sign: bool = False) -> str:
     return f"{plus}{value:,.0f}" if float(value).is_integer() else f"{plus}{value:,.1f}"
 
 
-engine.guard(main)
+messages.guard(main)

@@ -6,7 +6,7 @@ mu and sigma re-weight the stored raw scores (no rescoring); picking a point ope
 """
 import streamlit as st
 
-from ui import state  # light: no engine
+from ui import messages, state  # light: no engine
 
 st.title("Correlation with accuracy")  # drawn at once; the imports below wait for the engine to load
 
@@ -257,4 +257,4 @@ def _picked_arch(point: dict, table: pd.DataFrame) -> str | None:
     return table["arch"].iloc[point["point_index"]]
 
 
-engine.guard(main)
+messages.guard(main)

@@ -1,7 +1,7 @@
 """Score distribution: score many sampled architectures live, then look at the spread and what drives it."""
 import streamlit as st
 
-from ui import state  # light: no engine
+from ui import messages, state  # light: no engine
 
 st.title("Score distribution")  # drawn at once; the imports below wait for the engine to load
 
@@ -116,4 +116,4 @@ def whole_space(settings, reg) -> None:
                    "(see sample_data/README.md).")
 
 
-engine.guard(main)
+messages.guard(main)

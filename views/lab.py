@@ -10,7 +10,7 @@ import streamlit as st
 
 from swap_engine import spaces
 from swap_engine import recipe as recipes
-from ui import lab, state
+from ui import lab, messages, state
 
 try:  # the shared chart helper with PNG/SVG/CSV downloads, where it is installed
     from ui.export import show_chart
@@ -209,4 +209,4 @@ def main() -> None:
         st.dataframe(coverage, hide_index=True)
 
 
-lab.guard(main)
+messages.guard(main)

@@ -1,10 +1,11 @@
 """Learn SWAP: a toy network small enough to see whole, its sign matrix, and the count built step by step.
 
-The numbers come from swap_engine.toy, which scores the toy with the real engine and the naive reference.
+The numbers come from swap_engine.toy: NumPy draws the page at once, then the real engine and the naive
+reference score the same toy (that waits for PyTorch) and the page says whether all three agree.
 """
 import streamlit as st
 
-st.title("Learn SWAP")  # drawn at once, and the introduction with it: the imports below wait for torch
+st.title("Learn SWAP")  # drawn at once, and the introduction with it
 st.markdown(
     "SWAP scores an untrained network in one forward pass. Feed it a small batch of inputs, and write "
     "down for every neuron whether it **fired** (output above zero) on each input. That row of 1s and 0s "
@@ -17,8 +18,8 @@ import copy  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
-from swap_engine import analysis, toy  # noqa: E402
-from ui import charts, engine  # noqa: E402
+from swap_engine import toy  # noqa: E402
+from ui import charts, messages, state  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 PAPER = "https://arxiv.org/abs/2403.04161"
@@ -132,13 +133,7 @@ def main() -> None:
     cols[2].metric("possible patterns 2^B", f"{2 ** result.batch_size:,}")
     cols[3].metric("bound min(N, 2^B)", result.bound)
     cols[4].metric("SWAP-Score", result.distinct, help="Distinct patterns, counted step by step below.")
-    if result.agree:
-        st.success(f"The engine agrees: `swap_score` on this toy gives {result.engine_score:g} and the naive "
-                   f"reference (keep every activation, sort, count) gives {result.naive_score}.",
-                   icon=":material/check_circle:")
-    else:
-        st.error(f"Mismatch: step-by-step {result.distinct}, engine {result.engine_score:g}, "
-                 f"naive {result.naive_score}. Please report this.")
+    show_check(weights, batch, result)
 
     st.divider()
     col_controls, col_plane = st.columns([1, 1], gap="large")
@@ -193,6 +188,20 @@ def main() -> None:
                 f"[arXiv:2403.04161]({PAPER}).")
 
 
+def show_check(weights: dict, batch: list, result: toy.ToyExplanation) -> None:
+    if not state.engine_ready():  # a cold server: the app reruns once the engine has loaded (ui.state)
+        st.info("Checking the count with the engine: it is loading ...", icon=":material/hourglass_top:")
+        return
+    check = toy.check(weights, batch)
+    if check.agrees(result):
+        st.success(f"The engine agrees: `swap_score` on this toy gives {check.engine_score:g} and the naive "
+                   f"reference (keep every activation, sort, count) gives {check.naive_score}.",
+                   icon=":material/check_circle:")
+    else:
+        st.error(f"Mismatch: step-by-step {result.distinct}, engine {check.engine_score:g}, "
+                 f"naive {check.naive_score}. Please report this.")
+
+
 def _weight_table(weights: dict) -> pd.DataFrame:
     rows = []
     for tensor, row, col, label in WEIGHTS:
@@ -206,6 +215,8 @@ EXAMPLE = pd.DataFrame({"architecture": list("ABCDE"), "SWAP-Score": [120, 340, 
 
 
 def glossary() -> None:
+    from swap_engine import analysis  # scipy: imported after the charts, which do not need it
+
     st.header("Words used on the other pages")
     st.markdown(
         "A score is useful if it puts architectures in the same order as their accuracy after training. Three "
@@ -229,4 +240,4 @@ def glossary() -> None:
         f"score's best two are E and B, so top-40% precision = **{c.top_k_precision:.2f}**.")
 
 
-engine.guard(main)
+messages.guard(main)

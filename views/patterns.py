@@ -150,4 +150,4 @@ def show(settings: state.Settings, space, text: str) -> None:
                            mime="text/csv")
 
 
-engine.guard(main)
+messages.guard(main)

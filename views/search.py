@@ -29,7 +29,7 @@ def _true_values(space, target: str | None) -> dict[str, float]:
     try:
         return engine.ground_truth(space.name, target)[1]
     except data.MissingDataError as err:
-        engine.show_missing(err)
+        messages.show_missing(err)
         return {}
 
 
@@ -194,4 +194,4 @@ def main() -> None:
                               file_name="swap_search_history.jsonl", mime="application/x-ndjson")
 
 
-engine.guard(main)
+messages.guard(main)
