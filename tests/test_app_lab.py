@@ -53,6 +53,8 @@ def test_lab_shows_the_default_recipe_on_every_cell_of_the_atlas():
     assert metric(at, "cells") == "600"
     charts = at.get("plotly_chart")
     assert len(charts) >= 4  # rank scatter, heatmap, cost, edge x op, bound
+    specs = [c.proto.spec for c in charts]
+    assert any("swap_b16 (600 cells)" in spec for spec in specs)  # the heatmap says what each row is measured on
     assert data.targets("nb201")
 
 

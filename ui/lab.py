@@ -131,9 +131,11 @@ def rank_scatter(frame: pd.DataFrame, values: np.ndarray, target: str, label: st
     return fig, table
 
 
-def correlation_heatmap(matrix: pd.DataFrame) -> go.Figure:
+def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series) -> go.Figure:
+    """`cells`: how many cells each proxy's row is measured on (rows on a subset are not the whole space)."""
+    rows = [f"{proxy} ({cells[proxy]:,} cells)" for proxy in matrix.index]
     fig = go.Figure(go.Heatmap(z=matrix.to_numpy(dtype=float), x=[TARGET_LABELS.get(c, c) for c in matrix.columns],
-                               y=list(matrix.index), colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
+                               y=rows, colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
                                text=np.round(matrix.to_numpy(dtype=float), 2), texttemplate="%{text}",
                                colorbar=dict(title="Spearman")))
     return _layout(fig, "Each proxy alone: Spearman with each dataset and split", "ground truth", "proxy",

@@ -108,8 +108,9 @@ def heatmap_and_cost(frame: pd.DataFrame, target: str) -> None:
     columns = tuple(recipes.proxy_columns(frame))
     target_columns = tuple(lab.targets(frame))
     matrix = lab.spearman_matrix(columns, target_columns)
-    show_chart(lab.correlation_heatmap(matrix), "lab_proxy_dataset_heatmap", matrix.reset_index(names="proxy"),
-               key="lab_heatmap")
+    cells = frame[list(columns)].notna().sum()
+    show_chart(lab.correlation_heatmap(matrix, cells), "lab_proxy_dataset_heatmap",
+               matrix.assign(cells=cells).reset_index(names="proxy"), key="lab_heatmap")
     costs = [{"proxy": c, "seconds per cell": float(np.nanmean(frame[f"{c}_seconds"])),
               "spearman": float(matrix.loc[c, target])}
              for c in columns if f"{c}_seconds" in frame.columns and frame[f"{c}_seconds"].notna().any()]
