@@ -146,8 +146,21 @@ def build(space: str, store: Store | str | Path, *, earlier: bool = True) -> pd.
     """The wide table from a runner store (failed jobs stay NaN), one row per cell of the space."""
     from swap_engine import spaces
 
-    store = store if isinstance(store, Store) else Store(store)
     search_space = spaces.get(space)
+    size = search_space.size or 0
+    archs = [search_space.format(search_space.from_index(i)) for i in range(size)]
+    frame = pd.DataFrame({"nb201_index": np.arange(size), "arch": archs}) if space == "nb201" else \
+        pd.DataFrame({"index": np.arange(size), "arch": archs})
+    frame = frame.join(wide(space, store), on="arch")
+    if earlier and space in EARLIER:
+        frame = _fill_from_earlier(frame, space)
+    return frame[[*frame.columns[:2], *sorted(frame.columns[2:], key=_column_order)]]
+
+
+def wide(space: str, store: Store | str | Path) -> pd.DataFrame:
+    """The store's results with atlas settings, one row per architecture text and one column per atlas
+    column (and its `_seconds`); failed jobs are left out (NaN once joined)."""
+    store = store if isinstance(store, Store) else Store(store)
     batch_of = {Job(space, "", "x", settings(b)).settings_key: b for b in (1, *SWAP_BATCH_SIZES)}
     values: dict[str, dict[str, float]] = {}
     for record in store.records():
@@ -161,15 +174,18 @@ def build(space: str, store: Store | str | Path, *, earlier: bool = True) -> pd.
         else:
             row[column(record.proxy, batch_size)] = record.values.get(record.proxy, math.nan)
         row[f"{column(record.proxy, batch_size)}_seconds"] = record.seconds
-    size = search_space.size or 0
-    archs = [search_space.format(search_space.from_index(i)) for i in range(size)]
-    frame = pd.DataFrame({"nb201_index": np.arange(size), "arch": archs}) if space == "nb201" else \
-        pd.DataFrame({"index": np.arange(size), "arch": archs})
-    wide = pd.DataFrame.from_dict(values, orient="index")
-    frame = frame.join(wide, on="arch")
-    if earlier and space in EARLIER:
-        frame = _fill_from_earlier(frame, space)
-    return frame[[*frame.columns[:2], *sorted(frame.columns[2:], key=_column_order)]]
+    return pd.DataFrame.from_dict(values, orient="index")
+
+
+def job_of(name: str) -> tuple[str, int]:
+    """(proxy, batch size) of the job that computes an atlas column: `swap_stage2_b16` -> ("swap", 16)."""
+    if name in ("params", "flops"):
+        return name, _batch_sizes(name)[0]
+    match = re.fullmatch(r"(.+)_b(\d+)", name)
+    if match is None:
+        raise ValueError(f"{name!r} is not an atlas column (<proxy>_b<B>, params or flops)")
+    proxy = "swap" if match[1].startswith("swap") else match[1]
+    return proxy, int(match[2])
 
 
 def _fill_from_earlier(frame: pd.DataFrame, space: str) -> pd.DataFrame:
@@ -274,4 +290,4 @@ def coverage(frame: pd.DataFrame) -> pd.Series:
 
 
 __all__ = ["GROUPS", "PROXY_BATCH_SIZE", "SWAP_BATCH_SIZES", "build", "cell_order", "column", "coverage",
-           "jobs", "load", "load_file", "path", "records", "save", "settings"]
+           "job_of", "jobs", "load", "load_file", "path", "records", "save", "settings", "wide"]

@@ -406,19 +406,19 @@ def _row(name: str, scores: np.ndarray, truth: np.ndarray, target: str, n_boot: 
             "kendall": c.kendall, "kendall_ci": c.kendall_ci, "top10": c.top_k_precision}
 
 
-# Atlas columns -> columns of the DARTS-1k reference table (sample_data/darts1k_swap_reference.csv: SWAP of
-# the reference proxy net at B = 16 with 8 Gaussian re-inits, and that net's parameter count).
-DARTS_COLUMNS = {"swap_b16": "swap", "params": "proxy_net_params"}
 
 
 def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage: float = 0.95,
           frame: pd.DataFrame | None = None, command: str | None = None,
-          progress=None, subset: str | None = None) -> StudyReport:
+          progress=None, subset: str | None = None, transfers: Sequence[tuple[str, int | None]] = (),
+          runner_options: dict | None = None) -> StudyReport:
     """Choose a recipe on one seeded half of NB201 (CIFAR-10 valid), report it on the other half and alone.
 
     `frame`: an atlas with targets (default: `with_targets(atlas("nb201"))`). `subset`: study only the cells
     where this column is measured (a partial atlas is a seeded uniform sample of the space, so those cells
-    are a fair sample; ranks are then taken among them).
+    are a fair sample; ranks are then taken among them). `transfers`: (benchmark, cells or None for all)
+    to apply the chosen recipe to, unchanged, scoring its columns there (`swap_engine.transfer`) with
+    `runner_options` (and `stores`: benchmark -> store path).
     """
     say = progress or (lambda _text: None)
     frame = frame if frame is not None else with_targets(atlas("nb201"))
@@ -476,9 +476,8 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
             single.append(row)
     say("single proxies reported")
 
-    transfer = [_transfer_darts(choice.recipe, n_boot, seed),
-                {"benchmark": "nb101-500", "recipe": choice.recipe.text(),
-                 "skipped": "no NB101 atlas; scoring 500 NB101 cells live with every proxy is not run here"}]
+    transfer = [_transfer(choice.recipe, name, count, n_boot, seed, runner_options or {}, say)
+                for name, count in transfers]
     notes = [
         "Honesty: the recipe's columns, weights, regularisation rule and aggregation were chosen on the fitting "
         "half with CIFAR-10 validation accuracy; the held-out half's accuracies were read only for the table "
@@ -511,26 +510,23 @@ def _published(column: str) -> str:
     return ""
 
 
-def _transfer_darts(recipe: Recipe, n_boot: int, seed: int) -> dict:
-    """The NB201 recipe on DARTS-1k where every column it reads has a DARTS counterpart."""
-    from swap_engine import data
+def _transfer(recipe: Recipe, benchmark: str, count: int | None, n_boot: int, seed: int, options: dict,
+              say) -> dict:
+    """The chosen recipe on another benchmark's cells, unchanged; a row of the transfer table."""
+    from swap_engine import data, transfer
 
-    missing = [c for c in recipe.columns() if c not in DARTS_COLUMNS]
-    if missing:
-        return {"benchmark": "darts-1k", "recipe": recipe.text(),
-                "skipped": f"no DARTS-1k values for {', '.join(missing)} (only SWAP B = 16 and params are stored)"}
-    table = pd.read_csv(sample_data_path("darts1k_swap_reference.csv"))
+    say(f"transfer to {benchmark}" + (f" ({count} seeded cells)" if count else ""))
+    options = dict(options)
+    store = options.pop("stores", {}).get(benchmark)  # default: results/transfer/BENCHMARK.csv
     try:
-        truth = data.benchmark("darts-1k")
+        frame = transfer.scores(recipe, benchmark, count=count, seed=seed, store=store, **options)
     except data.MissingDataError as err:
-        return {"benchmark": "darts-1k", "recipe": recipe.text(), "skipped": str(err)}
-    joined = table.merge(truth[["arch", "cifar10_valid_acc_pct"]], on="arch", how="inner")
-    renamed = joined.rename(columns={v: k for k, v in DARTS_COLUMNS.items()})
-    scores = recipe.score(renamed)
-    row = _row(recipe.text(), scores, renamed["cifar10_valid_acc_pct"].to_numpy(dtype=float),
-               "cifar10_valid_acc_pct", n_boot, seed)
-    row["benchmark"] = "darts-1k (reference proxy net, 8 re-inits)"
-    row["target"] = "CIFAR-10 valid"
+        return {"benchmark": benchmark, "recipe": recipe.text(), "skipped": str(err)}
+    row = _row(recipe.text(), frame["recipe"].to_numpy(dtype=float),
+               frame[transfer.TARGET].to_numpy(dtype=float), transfer.TARGET, n_boot, seed)
+    total = len(transfer.cells(benchmark))
+    row["benchmark"] = benchmark + ("" if count is None or count >= total else f" ({len(frame)} seeded cells)")
+    row["target"] = TARGET_LABELS[transfer.TARGET]
     return row
 
 

@@ -2,8 +2,9 @@
 
 The recipe (which atlas columns, weights, label-free regularisation, aggregation) is chosen on a seeded
 random half of the NB201 cells with CIFAR-10 validation accuracy only, then reported unchanged on the other
-half against every NB201 target, next to each proxy alone on all cells and, where data exists, transferred
-to DARTS-1k. Reads the atlas (swap_engine.atlas, else sample_data); scores nothing.
+half against every NB201 target, next to each proxy alone on all cells and, with --transfer, applied
+unchanged to DARTS-1k and NB101-500 (the recipe's columns scored there through the job runner, resumable).
+Without --transfer it reads the atlas (swap_engine.atlas, else sample_data) and scores nothing.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import json
 import shlex
 import sys
 from pathlib import Path
+
+from swap_engine.commands._args import add_runner_arguments, runner_options
 
 
 def register(subparsers) -> None:
@@ -28,13 +31,22 @@ def register(subparsers) -> None:
     parser.add_argument("--subset", default=None, metavar="COLUMN",
                         help="only the cells where this atlas column is measured (e.g. naswot_b64 while the atlas "
                              "is partial: a seeded uniform sample of the space)")
+    parser.add_argument("--transfer", default="", metavar="LIST",
+                        help="benchmarks to apply the chosen recipe to, unchanged: darts-1k, nb101-500, with "
+                             "':N' for N seeded cells (e.g. darts-1k,nb101-500:100)")
+    parser.add_argument("--transfer-store", default=None, metavar="DIR",
+                        help="folder of the transfer runs' stores (default: results/transfer)")
+    parser.add_argument("--device", default=None, help="for --transfer: cpu, cuda, mps (default: the best available)")
     parser.add_argument("--json", action="store_true", help="print the chosen recipe and held-out rows as JSON")
+    add_runner_arguments(parser)
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from swap_engine import recipe
+    from swap_engine import recipe, transfer
 
+    transfers = transfer.parse(args.transfer)
+    options = runner_options(args)
     if args.n_boot < 0:
         raise ValueError(f"--n-boot must be >= 0, got {args.n_boot}")
     parts = ["python", "-m", "swap_engine", "recipe", "--seed", str(args.seed), "--n-boot", str(args.n_boot)]
@@ -44,11 +56,16 @@ def _run(args: argparse.Namespace) -> int:
         parts += ["--min-coverage", str(args.min_coverage)]
     if args.subset is not None:
         parts += ["--subset", args.subset]
+    if args.transfer:
+        parts += ["--transfer", args.transfer]
     if args.results_md is not None:
         parts += ["--results-md", str(args.results_md)]
+    folder = Path(args.transfer_store or "results/transfer")
+    stores = {name: folder / f"{name}.csv" for name, _ in transfers}
     report = recipe.study(seed=args.seed, n_boot=args.n_boot, max_terms=args.max_terms,
                           min_coverage=args.min_coverage, command=shlex.join(parts), subset=args.subset,
-                          progress=lambda line: print(line, file=sys.stderr))
+                          progress=lambda line: print(line, file=sys.stderr), transfers=transfers,
+                          runner_options={**options, "device": args.device, "stores": stores})
     if args.json:
         print(json.dumps({"recipe": report.choice.recipe.text(), "fit_spearman": report.choice.fit_spearman,
                           "source": report.source, "held_out": report.held_out, "single": report.single,
