@@ -377,15 +377,17 @@ class StudyReport:
                          f"{_ci(r['kendall'], r['kendall_ci'])} | {r['top10']:.2f} | {seconds} | {r['published']} |")
         if self.transfer:
             lines += ["", "Transferred unchanged to other spaces:", "",
-                      "| benchmark | recipe as applied | target | n | Spearman [95% CI] | Kendall [95% CI] | top-10% |",
-                      "|---|---|---|---|---|---|---|"]
+                      "| benchmark | recipe as applied | target | n | Spearman [95% CI] | Kendall [95% CI] | top-10% "
+                      "| each column alone (Spearman) |",
+                      "|---|---|---|---|---|---|---|---|"]
             for r in self.transfer:
                 if "skipped" in r:
-                    lines.append(f"| {r['benchmark']} | `{r['recipe']}` | – | – | skipped: {r['skipped']} | – | – |")
+                    lines.append(f"| {r['benchmark']} | `{r['recipe']}` | – | – | skipped: {r['skipped']} | – | – "
+                                 "| – |")
                 else:
                     lines.append(f"| {r['benchmark']} | `{r['recipe']}` | {r['target']} | {r['n']} | "
                                  f"{_ci(r['spearman'], r['spearman_ci'])} | {_ci(r['kendall'], r['kendall_ci'])} | "
-                                 f"{r['top10']:.2f} |")
+                                 f"{r['top10']:.2f} | {r['alone']} |")
         for note in self.notes:
             lines += ["", note]
         lines += ["", RESULTS_END]
@@ -492,6 +494,11 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
         "values were not looked up (not found with the tools at hand), so those cells stay empty.",
         "A rerun after the atlas grows regenerates this block (the recipe may change: it is re-chosen).",
     ]
+    if transfer:
+        notes.insert(2, "Transfer: the recipe's columns are computed on the other benchmark's cells with the atlas's "
+                        "settings (`swap_engine.transfer`); ranks are taken among those cells and `@reg=max` / "
+                        "`@reg=median` read their own parameter counts, so nothing is re-fitted. NAS-Bench-Suite-Zero "
+                        "values are NASLib's published zero-cost scores of the same NB101 cells.")
     cmd = command or f"python -m swap_engine recipe --seed {seed} --n-boot {n_boot} --results-md docs/results.md"
     return StudyReport(cmd, str(frame.attrs.get("source", "?")), coverage, len(frame), seed, choice, held_out,
                        single, transfer, notes)
@@ -527,7 +534,23 @@ def _transfer(recipe: Recipe, benchmark: str, count: int | None, n_boot: int, se
     total = len(transfer.cells(benchmark))
     row["benchmark"] = benchmark + ("" if count is None or count >= total else f" ({len(frame)} seeded cells)")
     row["target"] = TARGET_LABELS[transfer.TARGET]
+    row["alone"] = _alone(recipe, frame, frame[transfer.TARGET].to_numpy(dtype=float))
     return row
+
+
+def _alone(recipe: Recipe, frame: pd.DataFrame, truth: np.ndarray) -> str:
+    """Each column of the recipe alone on the transferred cells, next to NAS-Bench-Suite-Zero's value of the
+    same proxy on the same cells where the benchmark carries it (`zc_<proxy>` columns of NB101-500)."""
+    from swap_engine.atlas import job_of
+
+    parts = []
+    for column in dict.fromkeys(recipe.columns()):
+        text = f"{column} {spearman(frame[column].to_numpy(dtype=float), truth):.2f}"
+        published = f"zc_{job_of(column)[0]}"
+        if published in frame.columns:
+            text += f" (Suite-Zero: {spearman(frame[published].to_numpy(dtype=float), truth):.2f})"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def update_results_md(path: str | Path, report: StudyReport) -> None:
