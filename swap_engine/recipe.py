@@ -408,19 +408,17 @@ def _row(name: str, scores: np.ndarray, truth: np.ndarray, target: str, n_boot: 
             "kendall": c.kendall, "kendall_ci": c.kendall_ci, "top10": c.top_k_precision}
 
 
-
-
 def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage: float = 0.95,
           frame: pd.DataFrame | None = None, command: str | None = None,
           progress=None, subset: str | None = None, transfers: Sequence[tuple[str, int | None]] = (),
-          runner_options: dict | None = None) -> StudyReport:
+          transfer_store: str | Path | None = None, runner_options: dict | None = None) -> StudyReport:
     """Choose a recipe on one seeded half of NB201 (CIFAR-10 valid), report it on the other half and alone.
 
     `frame`: an atlas with targets (default: `with_targets(atlas("nb201"))`). `subset`: study only the cells
     where this column is measured (a partial atlas is a seeded uniform sample of the space, so those cells
     are a fair sample; ranks are then taken among them). `transfers`: (benchmark, cells or None for all)
     to apply the chosen recipe to, unchanged, scoring its columns there (`swap_engine.transfer`) with
-    `runner_options` (and `stores`: benchmark -> store path).
+    `runner_options`, each into `transfer_store`/BENCHMARK.csv (default: results/transfer).
     """
     say = progress or (lambda _text: None)
     frame = frame if frame is not None else with_targets(atlas("nb201"))
@@ -478,7 +476,7 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
             single.append(row)
     say("single proxies reported")
 
-    transfer = [_transfer(choice.recipe, name, count, n_boot, seed, runner_options or {}, say)
+    transfer = [_transfer(choice.recipe, name, count, n_boot, seed, transfer_store, runner_options or {}, say)
                 for name, count in transfers]
     notes = [
         "Honesty: the recipe's columns, weights, regularisation rule and aggregation were chosen on the fitting "
@@ -517,24 +515,23 @@ def _published(column: str) -> str:
     return ""
 
 
-def _transfer(recipe: Recipe, benchmark: str, count: int | None, n_boot: int, seed: int, options: dict,
-              say) -> dict:
+def _transfer(recipe: Recipe, benchmark: str, count: int | None, n_boot: int, seed: int,
+              store_dir: str | Path | None, options: dict, say) -> dict:
     """The chosen recipe on another benchmark's cells, unchanged; a row of the transfer table."""
     from swap_engine import data, transfer
 
     say(f"transfer to {benchmark}" + (f" ({count} seeded cells)" if count else ""))
-    options = dict(options)
-    store = options.pop("stores", {}).get(benchmark)  # default: results/transfer/BENCHMARK.csv
+    store = Path(store_dir) / f"{benchmark}.csv" if store_dir is not None else None
     try:
         frame = transfer.scores(recipe, benchmark, count=count, seed=seed, store=store, **options)
     except data.MissingDataError as err:
         return {"benchmark": benchmark, "recipe": recipe.text(), "skipped": str(err)}
-    row = _row(recipe.text(), frame["recipe"].to_numpy(dtype=float),
-               frame[transfer.TARGET].to_numpy(dtype=float), transfer.TARGET, n_boot, seed)
-    total = len(transfer.cells(benchmark))
-    row["benchmark"] = benchmark + ("" if count is None or count >= total else f" ({len(frame)} seeded cells)")
+    truth = frame[transfer.TARGET].to_numpy(dtype=float)
+    row = _row(recipe.text(), frame["recipe"].to_numpy(dtype=float), truth, transfer.TARGET, n_boot, seed)
+    subset = len(frame) < frame.attrs["benchmark_cells"]
+    row["benchmark"] = benchmark + (f" ({len(frame)} seeded cells)" if subset else "")
     row["target"] = TARGET_LABELS[transfer.TARGET]
-    row["alone"] = _alone(recipe, frame, frame[transfer.TARGET].to_numpy(dtype=float))
+    row["alone"] = _alone(recipe, frame, truth)
     return row
 
 

@@ -108,15 +108,20 @@ class EngineCheck:
 
 def forward(weights: dict, batch: list[list[float]] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The batch as a B x 2 float32 array and the ReLU outputs (N x B), computed as torch's Linear does."""
-    x = np.asarray(batch, dtype=np.float32).reshape(-1, len(INPUTS))
-    if x.shape[0] < 1:
-        raise ValueError("the batch needs at least one sample")
+    x = _inputs(batch)
     outputs, h = [], x
     for w, b in (("w1", "b1"), ("w2", "b2")):
         h = np.maximum(h @ np.asarray(weights[w], dtype=np.float32).T + np.asarray(weights[b], dtype=np.float32),
                        np.float32(0))
         outputs.append(h)
     return x, np.concatenate(outputs, axis=1).T
+
+
+def _inputs(batch: list[list[float]] | np.ndarray) -> np.ndarray:
+    x = np.asarray(batch, dtype=np.float32).reshape(-1, len(INPUTS))
+    if x.shape[0] < 1:
+        raise ValueError("the batch needs at least one sample")
+    return x
 
 
 def explain(weights: dict, batch: list[list[float]] | np.ndarray) -> ToyExplanation:
@@ -150,7 +155,7 @@ def check(weights: dict, batch: list[list[float]] | np.ndarray) -> EngineCheck:
     from swap_engine.swap.naive import naive_counts
     from swap_engine.swap.score import swap_score
 
-    x = torch.from_numpy(forward(weights, batch)[0])
+    x = torch.from_numpy(_inputs(batch))
     model = toy_network(weights)
     result = swap_score(model, x, keep_patterns=len(NEURONS), device="cpu")
     naive, _ = naive_counts(model, x)

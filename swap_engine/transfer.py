@@ -39,16 +39,19 @@ def parse(text: str) -> list[tuple[str, int | None]]:
 
 
 def cells(benchmark: str, count: int | None = None, seed: int = 0) -> pd.DataFrame:
-    """The benchmark's table (canonical `arch` texts), or a seeded random subset of `count` rows of it."""
+    """The benchmark's table (canonical `arch` texts), or a seeded random subset of `count` rows of it;
+    `attrs["benchmark_cells"]`: how many the whole benchmark has."""
     from swap_engine import data, spaces
 
     space = spaces.get(SPACES[benchmark])
     table = data.benchmark(benchmark)
-    table = table.assign(arch=[space.format(space.parse(a)) for a in table["arch"]])
-    if count is not None and count < len(table):
-        rows = np.sort(np.random.default_rng([seed, 3]).choice(len(table), count, replace=False))
+    total = len(table)
+    if count is not None and count < total:
+        rows = np.sort(np.random.default_rng([seed, 3]).choice(total, count, replace=False))
         table = table.iloc[rows]
-    return table.reset_index(drop=True)
+    table = table.assign(arch=[space.format(space.parse(a)) for a in table["arch"]]).reset_index(drop=True)
+    table.attrs["benchmark_cells"] = total
+    return table
 
 
 def jobs(benchmark: str, archs: list[str], columns: list[str]) -> list[Job]:
@@ -60,7 +63,8 @@ def jobs(benchmark: str, archs: list[str], columns: list[str]) -> list[Job]:
 
 def scores(recipe: Recipe, benchmark: str, *, count: int | None = None, seed: int = 0,
            store: str | Path | None = None, **runner_options: Any) -> pd.DataFrame:
-    """The benchmark's cells with the recipe's columns (NaN where a job failed) and its score, `recipe`."""
+    """The benchmark's cells with the recipe's columns (NaN where a job failed) and its score, `recipe`
+    (`attrs["benchmark_cells"]` as `cells` sets it)."""
     from swap_engine import runner
 
     table = cells(benchmark, count, seed)
@@ -70,7 +74,9 @@ def scores(recipe: Recipe, benchmark: str, *, count: int | None = None, seed: in
     for column in recipe.columns():  # a column no job produced (every one failed) reads as missing
         if column not in frame:
             frame[column] = np.nan
-    return frame.assign(recipe=recipe.score(frame))
+    frame = frame.assign(recipe=recipe.score(frame))
+    frame.attrs["benchmark_cells"] = table.attrs["benchmark_cells"]
+    return frame
 
 
 __all__ = ["SPACES", "TARGET", "cells", "jobs", "parse", "scores"]

@@ -61,7 +61,7 @@ def test_the_study_reports_the_transferred_recipe(tmp_path):
     for target in recipes.REPORT_TARGETS:
         frame[target] = truth
     report = recipes.study(frame=frame, n_boot=0, max_terms=1, transfers=[("darts-1k", 4)],
-                           runner_options={"stores": {"darts-1k": tmp_path / "d.csv"}, "progress": False})
+                           transfer_store=tmp_path, runner_options={"progress": False})
     row = report.transfer[0]
     assert row["benchmark"] == "darts-1k (4 seeded cells)" and row["n"] == 4 and row["target"] == "CIFAR-10 valid"
     assert "darts-1k (4 seeded cells)" in report.markdown()

@@ -60,12 +60,10 @@ def _run(args: argparse.Namespace) -> int:
         parts += ["--transfer", args.transfer]
     if args.results_md is not None:
         parts += ["--results-md", str(args.results_md)]
-    folder = Path(args.transfer_store or "results/transfer")
-    stores = {name: folder / f"{name}.csv" for name, _ in transfers}
     report = recipe.study(seed=args.seed, n_boot=args.n_boot, max_terms=args.max_terms,
                           min_coverage=args.min_coverage, command=shlex.join(parts), subset=args.subset,
                           progress=lambda line: print(line, file=sys.stderr), transfers=transfers,
-                          runner_options={**options, "device": args.device, "stores": stores})
+                          transfer_store=args.transfer_store, runner_options={**options, "device": args.device})
     if args.json:
         print(json.dumps({"recipe": report.choice.recipe.text(), "fit_spearman": report.choice.fit_spearman,
                           "source": report.source, "held_out": report.held_out, "single": report.single,
