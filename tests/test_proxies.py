@@ -151,6 +151,37 @@ def test_naswot_matches_the_hamming_kernel_by_hand():
     assert proxies.score("naswot", model, x) == pytest.approx(float(torch.linalg.slogdet(kernel)[1]))
 
 
+class SharedInput(nn.Module):
+    """Two ReLUs read one tensor (as every edge leaving an NB201 node does), then that tensor changes in place
+    and a third ReLU reads it again: the shared reads must count twice, the changed one anew."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(5, 7)
+        self.left, self.right, self.after = nn.ReLU(), nn.ReLU(), nn.ReLU()
+
+    def forward(self, x):
+        h = self.lin(x)
+        out = self.left(h) + self.right(h)
+        h.add_(0.5)
+        return out + self.after(h)
+
+
+def test_naswot_counts_modules_that_share_an_input_each_once_per_read():
+    torch.manual_seed(0)
+    model, x = SharedInput(), torch.randn(6, 5)
+
+    def kernel_of(pre):
+        codes = (pre > 0).double()
+        return codes @ codes.T + (1 - codes) @ (1 - codes).T
+
+    with torch.no_grad():
+        pre = model.lin(x)
+    assert not torch.equal(kernel_of(pre + 0.5), kernel_of(pre))  # so a stale reuse would show
+    kernel = 2 * kernel_of(pre) + kernel_of(pre + 0.5)
+    assert proxies.score("naswot", model, x) == float(torch.linalg.slogdet(kernel)[1])
+
+
 def test_synflow_of_a_linear_chain_is_the_path_norm():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 3, bias=False), nn.BatchNorm1d(3), nn.Linear(3, 2, bias=False))

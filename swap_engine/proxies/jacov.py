@@ -25,6 +25,8 @@ def jacov(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0, 
     """-sum(log(v + k) + 1/(v + k)) over eigenvalues v of the Jacobian correlation matrix; label-free."""
     prepared = prepare(model, inputs, device=device, mode=mode)
     require_images("jacov", prepared, "token ids are integers, so there is no input gradient")
+    for p in prepared.net.parameters():
+        p.requires_grad_(False)  # only the input gradient is needed: skip the weight gradients' work
     x = prepared.x.clone().requires_grad_(True)
     with seeded(seed, x.device):
         prepared.forward(x).sum().backward()

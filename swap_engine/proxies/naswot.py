@@ -11,6 +11,7 @@ SiLU / Tanh-like activations are coded by `output > 0` instead (padding tokens i
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import torch
@@ -34,16 +35,32 @@ def naswot(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0,
         raise ValueError("proxy 'naswot' found no ReLU (or GELU/SiLU-like) module to hook")
     batch = prepared.x.shape[0]
     kernel = torch.zeros(batch, batch, dtype=torch.float64, device=prepared.x.device)
+    # Modules reading the same tensor (every edge leaving an NB201 node) add the same matrix: compute it once.
+    seen: list[tuple[weakref.ref, int, torch.Tensor]] = []
 
     def code(module: nn.Module, args: tuple, output: torch.Tensor) -> None:
         nonlocal kernel
         tensor = args[0] if relus else output
-        bits = (tensor.detach().reshape(batch, -1) > 0).float()  # float32 counts are exact below 2^24
-        agree = bits @ bits.T + (1 - bits) @ (1 - bits).T
-        kernel = kernel + agree.double()
+        agree = next((known for ref, version, known in seen
+                      if ref() is tensor and version == tensor._version), None)
+        if agree is None:
+            agree = _agreements(tensor.detach().reshape(batch, -1) > 0)
+            seen.append((weakref.ref(tensor), tensor._version, agree))
+        kernel = kernel + agree
 
     with hooks() as handles, seeded(seed, prepared.x.device), torch.no_grad():
         handles += [m.register_forward_hook(code) for m in chosen]
         prepared.forward()
     _, logdet = torch.linalg.slogdet(kernel)
     return float(logdet)
+
+
+def _agreements(bits: torch.Tensor) -> torch.Tensor:
+    """Units on which each pair of samples agrees, c_i.c_j + (1 - c_i).(1 - c_j), from one product.
+
+    (1 - c_i).(1 - c_j) = D - |c_i| - |c_j| + c_i.c_j; float32 sums of 0/1 are exact below 2^24 units.
+    """
+    codes = bits.float()
+    ones = codes.sum(1, dtype=torch.float64)
+    both = (codes @ codes.T).double()
+    return 2 * both + codes.shape[1] - ones[:, None] - ones[None, :]
