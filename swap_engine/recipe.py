@@ -43,23 +43,21 @@ NOT_PROXIES = {"nb201_index", "arch", "row", "index"}
 def atlas(space: str = "nb201") -> pd.DataFrame:
     """One row per cell of `space`: `nb201_index`, `arch` and one float column per proxy and setting.
 
-    `frame.attrs["source"]` says where it came from: "atlas" (swap_engine.atlas) or "sample_data" (the
-    fallback: `swap_b16`, `params`, `swap_neurons_b16` for every cell, and `naswot_b16`, `swap_b64`,
-    `naswot_b64`, `synflow_b64`, `jacov_b64`, `zen_b64` for 300 cells, NaN elsewhere).
+    `frame.attrs["source"]` says where it came from, in words: the atlas file (swap_engine.atlas) or, where
+    that file is missing, the round-1 sample tables (`swap_b16`, `params`, `swap_neurons_b16` for every cell,
+    and `naswot_b16`, `swap_b64`, `naswot_b64`, `synflow_b64`, `jacov_b64`, `zen_b64` for 300 cells, NaN
+    elsewhere).
     """
+    from swap_engine import atlas as atlas_module
+
     try:
-        from swap_engine import atlas as atlas_module  # the lead's module; may not exist yet
-    except ImportError:
-        atlas_module = None
-    if atlas_module is not None:
-        try:
-            frame = atlas_module.load(space)
-        except (FileNotFoundError, ValueError, OSError):
-            frame = None
-        if frame is not None and len(frame):
-            frame = frame.copy()
-            frame.attrs["source"] = "atlas"
-            return frame
+        frame = atlas_module.load(space)
+    except (FileNotFoundError, ValueError, OSError):
+        frame = None
+    if frame is not None and len(frame):
+        frame = frame.copy()
+        frame.attrs["source"] = f"the proxy atlas, {atlas_module.FILES[space]}"
+        return frame
     if space != "nb201":
         raise ValueError(f"no atlas for search space {space!r} (only nb201 has one)")
     return _sample_data_atlas()
@@ -80,7 +78,7 @@ def _sample_data_atlas() -> pd.DataFrame:
     extra = pd.read_csv(sample_data_path("nb201_300_proxy_scores.csv"))
     extra = extra.drop(columns=[c for c in ("params", "swap_b16") if c in extra.columns])
     frame = frame.merge(extra, on="arch", how="left")
-    frame.attrs["source"] = "sample_data"
+    frame.attrs["source"] = "the round-1 sample tables (the atlas file is missing)"
     return frame
 
 

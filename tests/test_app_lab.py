@@ -108,3 +108,19 @@ def test_search_page_takes_an_atlas_fitness():
     job = at.session_state["search_job"]
     assert job["search"].evaluations == 8
     assert job["search"].fitness.settings["recipe"] == "params"
+
+
+def test_the_bound_shares_count_cells_at_and_near_min_n_2_to_the_b():
+    import pandas as pd
+
+    from ui import lab
+
+    frame = pd.DataFrame({"nb201_index": range(4), "arch": list("abcd"),
+                          "swap_b8": [256.0, 254.0, 200.0, np.nan], "swap_neurons_b8": [1000.0] * 4,
+                          "swap_b64": [90.0, 100.0, 99.5, 50.0], "swap_neurons_b64": [100.0] * 4})
+    table = lab.at_bound(frame).set_index("batch size")
+    assert table.loc[8, "cells measured"] == 3 and table.loc[64, "cells measured"] == 4
+    assert table.loc[8, "at the bound"] == pytest.approx(1 / 3)  # 2^8 = 256 < N
+    assert table.loc[8, "within 1 %"] == pytest.approx(2 / 3)  # 254 >= 0.99 x 256
+    assert table.loc[64, "at the bound"] == pytest.approx(1 / 4)  # N = 100 < 2^64
+    assert table.loc[64, "within 1 %"] == pytest.approx(2 / 4) and table.loc[64, "within 5 %"] == pytest.approx(2 / 4)

@@ -49,8 +49,9 @@ def controls(frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float, int]:
                                      default=[c for c in DEFAULT_PROXIES if c in columns], key="lab_proxies")
     method = col_agg.selectbox("Aggregation", list(AGGREGATIONS), format_func=AGGREGATIONS.get, key="lab_method")
     col_reg, col_rule, col_mu, col_sigma = st.columns([2, 2, 1, 1])
-    regularise = col_reg.toggle("Regularise SWAP columns by parameter count", key="lab_reg",
-                                help="swap x exp(-(params/1000 - mu)^2 / sigma), before ranking")
+    regularise = col_reg.toggle("Regularise SWAP by size", key="lab_reg",
+                                help="Every SWAP column x exp(-(params/1000 - mu)^2 / sigma), before ranking: "
+                                     "the paper's penalty on cells far from a parameter count mu")
     rule = col_rule.radio("mu and sigma", ["max", "median", "custom"], key="lab_rule", horizontal=True,
                           disabled=not regularise,
                           help="max / median: mu = the largest / median parameter count of the space (thousands), "
@@ -142,6 +143,9 @@ def bounds(frame: pd.DataFrame) -> None:
         st.info("No SWAP column in the atlas yet.")
         return
     show_chart(lab.bound_bars(table), "lab_swap_bound", table, key="lab_bound")
+    st.caption("N is the number of neurons SWAP counts. Scores close to the bound all but tie, so the proxy "
+               "cannot order those cells: at B = 8 almost every cell is there. A larger batch lifts the bound "
+               "(2^B) until it is N itself.")
 
 
 def live_cell(recipe: recipes.Recipe, frame: pd.DataFrame) -> None:
@@ -187,7 +191,7 @@ def main() -> None:
     st.title("Proxy lab")
     frame = lab.atlas()
     source = frame.attrs.get("source", "?")
-    st.caption(f"Every NB201 cell ({len(frame):,}) from the atlas ({source}); settings: first CIFAR-10 training "
+    st.caption(f"Every NB201 cell ({len(frame):,}) from {source}; settings: first CIFAR-10 training "
                "images, train mode, every model built from torch.manual_seed(0).")
     if not lab.targets(frame):
         st.warning("The NB201 ground-truth table is not on this machine; fetch it on the About / data page.")
