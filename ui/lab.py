@@ -154,7 +154,8 @@ def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series) -> go.Figure:
 
 def cost_scatter(table: pd.DataFrame, target: str) -> go.Figure:
     fig = go.Figure(go.Scatter(x=table["seconds per cell"], y=table["spearman"], mode="markers+text",
-                               text=table["proxy"], textposition="top center", marker=dict(size=10)))
+                               text=table["proxy"], marker=dict(size=10),
+                               textposition=_label_positions(table["seconds per cell"], table["spearman"])))
     fig.update_xaxes(type="log")
     seconds = table["seconds per cell"].to_numpy(dtype=float)
     seconds = seconds[np.isfinite(seconds) & (seconds > 0)]
@@ -165,6 +166,20 @@ def cost_scatter(table: pd.DataFrame, target: str) -> go.Figure:
         fig.update_xaxes(tickvals=ticks, ticktext=labels)
     return _layout(fig, f"Cost against correlation with {TARGET_LABELS.get(target, target)}",
                    "seconds per cell (log scale, measured on this machine)", "Spearman")
+
+
+_POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
+
+
+def _label_positions(seconds: pd.Series, spearman: pd.Series) -> list[str]:
+    """A text position per point that differs from those of its near neighbours, so labels do not overlap."""
+    x = np.log10(np.clip(seconds.to_numpy(dtype=float), 1e-9, None))
+    y = spearman.to_numpy(dtype=float)
+    chosen: list[str] = []
+    for i in range(len(x)):
+        taken = {chosen[j] for j in range(i) if abs(x[j] - x[i]) < 0.25 and abs(y[j] - y[i]) < 0.04}
+        chosen.append(next((p for p in _POSITIONS if p not in taken), _POSITIONS[i % len(_POSITIONS)]))
+    return chosen
 
 
 def edge_op_heatmaps(by_proxy: pd.DataFrame, by_accuracy: pd.DataFrame, label: str, fraction: float) -> go.Figure:
