@@ -108,6 +108,9 @@ def test_search_page_takes_an_atlas_fitness():
     job = at.session_state["search_job"]
     assert job["search"].evaluations == 8
     assert job["search"].fitness.settings["recipe"] == "params"
+    assert [m.label for m in at.metric][1] == "best fitness"  # not "SWAP-Score": the recipe is the fitness
+    shown = at.dataframe[0].value
+    assert "fitness (params)" in shown.columns and "raw SWAP count" not in shown.columns
 
 
 def test_the_bound_shares_count_cells_at_and_near_min_n_2_to_the_b():

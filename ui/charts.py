@@ -358,21 +358,29 @@ def batch_sweep(summary: pd.DataFrame, target: str | None) -> go.Figure:
     return fig
 
 
-def search_progress(history: pd.DataFrame, score: str, accuracy: str | None) -> go.Figure:
-    """Best-so-far score (and best-so-far true accuracy where known) against evaluations."""
+def search_progress(history: pd.DataFrame, score: str, accuracy: str | None,
+                    score_label: str | None = None) -> go.Figure:
+    """Best-so-far score (and best-so-far true accuracy where known) against evaluations.
+
+    `score_label`: the fitness's name when it is not the SWAP-Score (a recipe's small log-rank sums get plain
+    numbers on the axis, not SI prefixes).
+    """
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     x = np.arange(1, len(history) + 1)
     fig.add_trace(go.Scatter(x=x, y=history[score], mode="markers", name="evaluated",
                              marker=dict(size=4, color="#bbbbbb")))
-    fig.add_trace(go.Scatter(x=x, y=history[score].cummax(), mode="lines", name="best score so far"))
+    fig.add_trace(go.Scatter(x=x, y=history[score].cummax(), mode="lines",
+                             name=f"best {'fitness' if score_label else 'score'} so far"))
     if accuracy is not None and accuracy in history:
         best_acc = history[accuracy].where(history[score] == history[score].cummax()).ffill()
         fig.add_trace(go.Scatter(x=x, y=best_acc, mode="lines", name=f"{words(accuracy)} of the best",
                                  line=dict(color="#2ca02c")), secondary_y=True)
         fig.update_yaxes(title_text=words(accuracy), tickformat=".1f", showgrid=False, secondary_y=True)
     fig.update_xaxes(title_text="architectures evaluated")
-    fig.update_yaxes(title_text=words(score), tickformat="~s", secondary_y=False)
-    fig.update_layout(height=460, margin=dict(t=60, b=10), title="Search progress: the best score found so far",
+    fig.update_yaxes(title_text=score_label or words(score), tickformat="~g" if score_label else "~s",
+                     secondary_y=False)
+    fig.update_layout(height=460, margin=dict(t=60, b=10),
+                      title=f"Search progress: the best {'fitness' if score_label else 'score'} found so far",
                       legend=dict(orientation="h", y=-0.18, yanchor="top", traceorder="normal"))
     return fig
 

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from ui import state  # light: no engine
+from ui import state  # light: no engine, labels
 
 st.title("Search")  # drawn at once; the imports below wait for the engine to load
 
 import pandas as pd  # noqa: E402
 
 from swap_engine import data, search, spaces  # noqa: E402
-from ui import charts, engine, messages  # noqa: E402
+from ui import charts, engine, labels, messages  # noqa: E402
 
 REFRESH_SECONDS = 0.5  # how often the live chart redraws during a search
 
@@ -18,7 +18,9 @@ def _target(space) -> str | None:
     if space.benchmark is None:
         return None
     try:
-        return st.selectbox("Ground truth to watch", data.targets(space.benchmark), key="search_target")
+        return st.selectbox("Ground truth to watch", data.targets(space.benchmark), key="search_target",
+                            format_func=labels.words,
+                            help="Only shown beside the search: the fitness never sees it.")
     except data.MissingDataError:
         return None
 
@@ -41,13 +43,20 @@ def history_table(job: dict, truth: dict[str, float], target: str | None) -> pd.
     return table
 
 
-def shown_history(table: pd.DataFrame) -> pd.DataFrame:
-    """The history as a reader sees it: words for column names, no empty cells that read 'None'."""
+def shown_history(table: pd.DataFrame, fitness: str = "") -> pd.DataFrame:
+    """The history as a reader sees it: words for column names, no empty cells that read 'None'.
+
+    `fitness`: the recipe that scored the cells, if not live SWAP (then there is no raw SWAP count)."""
     shown = table.assign(params=table["params"].astype("Int64"), error=table["error"].fillna(""),
                          seconds=table["seconds"].round(3))
     if not shown["error"].astype(bool).any():
         shown = shown.drop(columns="error")
-    return shown.rename(columns={c: charts_label(c) for c in shown.columns})
+    if shown["raw"].isna().all():
+        shown = shown.drop(columns="raw")
+    names = {c: charts_label(c) for c in shown.columns}
+    if fitness:
+        names["score"] = f"fitness ({fitness})"
+    return shown.rename(columns=names)
 
 
 def charts_label(column: str) -> str:
@@ -71,6 +80,7 @@ def start(settings: state.Settings, reg: state.Regularization, options: dict,
                                 mutations=options["mutations"], crossover=options["crossover"], seed=settings.seed,
                                 history=history),
         "budget": options["budget"], "running": True, "stopped_by": None, "setup": (settings, reg),
+        "fitness": options.get("fitness") or "",
     }
 
 
@@ -85,7 +95,10 @@ def draw(job: dict, truth: dict, target: str | None, boxes: dict) -> None:
     with boxes["best"].container():
         cols = st.columns(4)
         cols[0].metric("evaluations", f"{job['search'].evaluations} / {job['budget']}")
-        cols[1].metric("best score", f"{best.score:,.1f}" if best is not None else "none yet")
+        recipe = job.get("fitness", "")
+        shown = "none yet" if best is None else f"{best.score:.4g}" if recipe else f"{best.score:,.1f}"
+        cols[1].metric("best fitness" if recipe else "best score", shown,
+                       help=f"{recipe}: higher is better" if recipe else None)
         if target is not None and best is not None and best.arch in truth:
             cols[2].metric(f"its true {engine.column_label(target)}", f"{truth[best.arch]:.2f}")
         cols[3].metric("failed evaluations", len(failures),
@@ -94,7 +107,8 @@ def draw(job: dict, truth: dict, target: str | None, boxes: dict) -> None:
             st.code(best.arch, language=None)
     if best is None:
         return
-    boxes["chart"].plotly_chart(charts.search_progress(table, "score", target), key=f"search_chart_{draws}")
+    figure = charts.search_progress(table, "score", target, score_label=job.get("fitness") and "fitness")
+    boxes["chart"].plotly_chart(figure, key=f"search_chart_{draws}")
     space = job["search"].space
     edges = space.graph(space.parse(best.arch))
     if edges:
@@ -109,7 +123,8 @@ def main() -> None:
     settings = state.settings()
     reg = state.regularization()
     space = spaces.get(settings.space)
-    st.caption("Regularised (aging) evolution with the SWAP-Score as fitness"
+    st.caption("Regularised (aging) evolution: each child mutates the fittest of a random sample of the "
+               "population, and the oldest member leaves. Default fitness: the live SWAP-Score"
                + (f", regularised with mu = {reg.mu:g}, sigma = {reg.sigma:g}" if reg.on else "")
                + f"; B = {settings.batch_size} on {settings.input}, seed {settings.seed}.")
     cols = st.columns(5)
@@ -125,7 +140,9 @@ def main() -> None:
             "Fitness: a proxy or recipe from the atlas (empty: live SWAP with the sidebar's settings)",
             key="search_fitness", placeholder="log_rank:swap_b16+params   or   naswot_b64",
             help="Looked up in the NB201 atlas where it covers the cell, scored live otherwise; see the Proxy "
-                 "lab for what each recipe ranks like.").strip()
+                 "lab for what each recipe ranks like. docs/search_results.md compares fitnesses over 10 seeds: "
+                 "`log_rank:swap_layersum_b16+params` did best, plain `swap_b16` worse than random search "
+                 "(its best cells all but tie at the bound).").strip()
     target = _target(space)
     job = st.session_state.get("search_job")
     if job is not None and job["search"].space.name != space.name:
@@ -186,7 +203,7 @@ def main() -> None:
                                 "with their error, never used as parents); the first: ")
     reg = job["setup"][1]
     engine.warn_if_crushed(table["params"].dropna(), reg)
-    st.dataframe(shown_history(table), hide_index=True)
+    st.dataframe(shown_history(table, job.get("fitness", "")), hide_index=True)
     col_csv, col_jsonl, _ = st.columns([1, 1, 3])
     col_csv.download_button("History CSV", table.to_csv(index=False), file_name="swap_search_history.csv",
                             mime="text/csv")
