@@ -87,3 +87,22 @@ def test_study_reports_the_held_out_half_and_regenerates_its_block(tmp_path):
     text = path.read_text()
     assert text.count(recipes.RESULTS_BEGIN) == 1 and "kept" in text and "intro" in text
     assert text.index(recipes.RESULTS_BEGIN) < text.index("## Generated table")
+    assert report.whole is None  # no subset: the study is already the whole space's
+
+
+def test_a_subset_study_also_chooses_on_the_whole_space_with_its_complete_columns():
+    from swap_engine import recipe as recipes
+
+    frame, truth = synthetic()
+    rng = np.random.default_rng(1)
+    for target in recipes.REPORT_TARGETS:
+        frame[target] = truth + rng.normal(scale=0.1, size=len(truth))
+    frame["partial_b64"] = np.where(np.arange(400) < 100, truth, np.nan)  # a perfect proxy on a quarter
+    report = recipes.study(frame=frame, n_boot=0, subset="partial_b64")
+    assert report.n_cells == 100 and "partial_b64" in report.choice.recipe.columns()
+    assert report.whole is not None and report.whole.n_cells == 400
+    assert "partial_b64" not in report.whole.choice.candidates  # not measured on every cell
+    assert report.whole.held_out[0]["n"] == 200
+    single = {r["recipe"]: r["n"] for r in report.single}
+    assert single["swap_b16"] == 400 and single["partial_b64"] == 100  # alone: on all the cells each covers
+    assert "The same choice on the whole space (400 cells" in report.markdown()

@@ -67,7 +67,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"recipe": report.choice.recipe.text(), "fit_spearman": report.choice.fit_spearman,
                           "source": report.source, "held_out": report.held_out, "single": report.single,
-                          "transfer": report.transfer}, default=float))
+                          "transfer": report.transfer,
+                          "whole_space": None if report.whole is None else {
+                              "recipe": report.whole.choice.recipe.text(), "cells": report.whole.n_cells,
+                              "fit_spearman": report.whole.choice.fit_spearman, "held_out": report.whole.held_out}},
+                         default=float))
     else:
         print(report.markdown())
     if args.results_md is not None:
