@@ -444,7 +444,7 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
     """
     say = progress or (lambda _text: None)
     frame = frame if frame is not None else with_targets(atlas("nb201"))
-    space = frame
+    all_cells = frame
     if subset is not None:
         if subset not in frame.columns:
             raise ValueError(f"--subset {subset!r} is not an atlas column")
@@ -463,31 +463,31 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
 
     whole = None
     if subset is not None:  # the subset leaves out cells that the complete columns do measure: use them too
-        whole_fit, whole_report = halves(len(space), seed)
+        whole_fit, whole_report = halves(len(all_cells), seed)
         try:
-            whole_choice = choose(space, space[SELECT_TARGET].to_numpy(dtype=float), whole_fit,
+            whole_choice = choose(all_cells, all_cells[SELECT_TARGET].to_numpy(dtype=float), whole_fit,
                                   max_terms=max_terms, min_coverage=1.0)
         except ValueError:  # no column measured on every cell
             whole_choice = None
         if whole_choice is not None:
             say(f"whole space: {whole_choice.recipe.text()} (fit {whole_choice.fit_spearman:.3f})")
-            whole = WholeSpace(len(space), whole_choice,
-                               _held_out(space, whole_choice, whole_fit, whole_report, n_boot, seed))
+            whole = WholeSpace(len(all_cells), whole_choice,
+                               _held_out(all_cells, whole_choice, whole_fit, whole_report, n_boot, seed))
 
     single = []
-    truth = space["cifar10_test_acc_pct"].to_numpy(dtype=float)
-    for column in proxy_columns(space):  # every proxy on all cells it covers, not only the subset's
-        scores = space[column].to_numpy(dtype=float)
+    truth = all_cells["cifar10_test_acc_pct"].to_numpy(dtype=float)
+    for column in proxy_columns(all_cells):  # every proxy on all cells it covers, not only the subset's
+        scores = all_cells[column].to_numpy(dtype=float)
         if np.count_nonzero(~np.isnan(scores)) < 3:
             continue
         row = _row(column, scores, truth, "cifar10_test_acc_pct", n_boot, seed)
         cost = _cost_column(column)
-        row["seconds"] = float(np.nanmean(space[cost])) if cost in space.columns else np.nan
+        row["seconds"] = float(np.nanmean(all_cells[cost])) if cost in all_cells.columns else np.nan
         row["published"] = _published(column)
         single.append(row)
     for text in ("swap_b16@reg=max", "swap_b16@reg=median"):
-        if "swap_b16" in space.columns:
-            row = _row(text, Recipe.parse(text).score(space), truth, "cifar10_test_acc_pct", n_boot, seed)
+        if "swap_b16" in all_cells.columns:
+            row = _row(text, Recipe.parse(text).score(all_cells), truth, "cifar10_test_acc_pct", n_boot, seed)
             row.update(seconds=np.nan, published=PUBLISHED_NB201["swap_b16@reg"])
             single.append(row)
     say("single proxies reported")

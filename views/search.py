@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import state  # light: no engine, labels
+from ui import state  # light: no engine
 
 st.title("Search")  # drawn at once; the imports below wait for the engine to load
 
@@ -107,7 +107,7 @@ def draw(job: dict, truth: dict, target: str | None, boxes: dict) -> None:
             st.code(best.arch, language=None)
     if best is None:
         return
-    figure = charts.search_progress(table, "score", target, score_label=job.get("fitness") and "fitness")
+    figure = charts.search_progress(table, "score", target, score_label="fitness" if job.get("fitness") else None)
     boxes["chart"].plotly_chart(figure, key=f"search_chart_{draws}")
     space = job["search"].space
     edges = space.graph(space.parse(best.arch))
