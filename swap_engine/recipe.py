@@ -28,7 +28,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from swap_engine import analysis
 from swap_engine.resources import sample_data_path
@@ -217,15 +217,48 @@ def spearman(scores: np.ndarray, truth: np.ndarray) -> float:
 
 @dataclass
 class Choice:
-    """The chosen recipe and how it was chosen (every candidate tried, with its fit-half Spearman)."""
+    """The chosen recipe and how it was chosen (every candidate tried, with its fit-half objective)."""
 
     recipe: Recipe
-    fit_spearman: float
+    fit: float
     tried: list[tuple[str, float]]
     candidates: list[str]
+    objective: str = "spearman"
 
 
 WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0)
+SEARCH_BUDGET = 100  # distinct cells a search evaluates (the Search page's and docs/search_results.md's budget)
+
+
+def expected_best_of(scores: np.ndarray, truth: np.ndarray, budget: int = SEARCH_BUDGET) -> float:
+    """The truth of the best-scored cell among `budget` distinct cells drawn at random, in expectation.
+
+    What a search with this fitness and budget is after, computed exactly rather than by drawing: the
+    i-th best-scored of n cells is the best of a random draw with probability C(n-1-i, budget-1) / C(n, budget).
+    Ties in the score are broken by position, as a stable sort does.
+    """
+    scores, truth = np.asarray(scores, dtype=float), np.asarray(truth, dtype=float)
+    known = ~(np.isnan(scores) | np.isnan(truth))
+    scores, truth = scores[known], truth[known]
+    n = len(scores)
+    if n < budget:
+        raise ValueError(f"expected_best_of needs at least budget = {budget} cells, got {n}")
+    order = np.argsort(-scores, kind="stable")
+    below = n - 1 - np.arange(n)  # cells scored lower than the i-th best
+    possible = below >= budget - 1
+    log_weight = np.full(n, -np.inf)
+    log_weight[possible] = (_log_comb(below[possible], budget - 1) - _log_comb(np.array([n]), budget))
+    return float(np.dot(np.exp(log_weight), truth[order]))
+
+
+def _log_comb(n: np.ndarray, k: int) -> np.ndarray:
+    return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+
+
+OBJECTIVES = {"spearman": spearman, "best-of-100": expected_best_of}
+OBJECTIVE_WORDS = {"spearman": "Spearman with CIFAR-10 *validation* accuracy",
+                   "best-of-100": f"the expected CIFAR-10 *validation* accuracy of the best-scored of "
+                                  f"{SEARCH_BUDGET} random cells"}
 
 
 def candidate_terms(frame: pd.DataFrame, rows: np.ndarray, *, min_coverage: float = 0.95) -> list[Term]:
@@ -243,12 +276,17 @@ def candidate_terms(frame: pd.DataFrame, rows: np.ndarray, *, min_coverage: floa
 
 
 def choose(frame: pd.DataFrame, truth: np.ndarray, rows: np.ndarray, *, max_terms: int = 5,
-           methods: Sequence[str] = analysis.AGGREGATIONS, min_coverage: float = 0.95) -> Choice:
-    """Greedy forward selection of terms, then coordinate ascent on their weights, maximising Spearman
-    with `truth` on `rows` only (the other rows' truth is never read).
+           methods: Sequence[str] = analysis.AGGREGATIONS, min_coverage: float = 0.95,
+           objective: str = "spearman") -> Choice:
+    """Greedy forward selection of terms, then coordinate ascent on their weights, maximising `objective`
+    (a name of `OBJECTIVES`: Spearman for a ranking, best-of-100 for a search fitness) with `truth` on `rows`
+    only (the other rows' truth is never read).
 
     Ranks are taken over all rows of `frame` (label-free), so the candidates are precomputed once.
     """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; known: {', '.join(OBJECTIVES)}")
+    measure = OBJECTIVES[objective]
     terms = candidate_terms(frame, rows, min_coverage=min_coverage)
     if not terms:
         raise ValueError(f"no proxy column covers {min_coverage:.0%} of the fitting rows")
@@ -264,7 +302,7 @@ def choose(frame: pd.DataFrame, truth: np.ndarray, rows: np.ndarray, *, max_term
             else:
                 values = analysis.aggregate([term_values[replace(t, weight=1.0)] for t in recipe.terms],
                                             method=recipe.method, weights=[t.weight for t in recipe.terms])
-            cache[recipe] = spearman(values[rows], y)
+            cache[recipe] = measure(values[rows], y)
             tried.append((recipe.text(), cache[recipe]))
         value = cache[recipe]
         return value if np.isfinite(value) else -np.inf
@@ -288,7 +326,7 @@ def choose(frame: pd.DataFrame, truth: np.ndarray, rows: np.ndarray, *, max_term
                 current = max([current, *variants], key=fit)
         if fit(current) > fit(best):
             best = current
-    return Choice(best, fit(best), tried, [t.text() for t in terms])
+    return Choice(best, fit(best), tried, [t.text() for t in terms], objective)
 
 
 # --- reporting ------------------------------------------------------------------------------------------
@@ -347,6 +385,15 @@ class WholeSpace:
 
 
 @dataclass
+class SearchChoice:
+    """A recipe chosen for search (objective best-of-100) on every cell, next to the ranking recipes."""
+
+    n_cells: int
+    choice: Choice
+    rows: list[dict]  # per recipe and target: expected best of 100 held-out cells, their top 10, Spearman
+
+
+@dataclass
 class StudyReport:
     """What `study` found; `markdown()` is the block written to docs/results.md."""
 
@@ -361,6 +408,7 @@ class StudyReport:
     transfer: list[dict]
     notes: list[str]
     whole: WholeSpace | None = None
+    search: SearchChoice | None = None
 
     def markdown(self) -> str:
         c = self.choice
@@ -369,7 +417,7 @@ class StudyReport:
                  f"(of {self.n_cells}): " + ", ".join(f"`{k}` {v:,}" for k, v in self.coverage.items()) + ".", "",
                  f"Recipe chosen on a seeded random half (seed {self.seed}, {len(c.tried)} "
                  f"candidates tried) by Spearman with CIFAR-10 *validation* accuracy only: **`{c.recipe.text()}`** "
-                 f"(fit half: {c.fit_spearman:.3f}). Reported unchanged on the other half:", "",
+                 f"(fit half: {c.fit:.3f}). Reported unchanged on the other half:", "",
                  "| recipe | target (held-out half) | n | Spearman [95% CI] | Kendall [95% CI] | top-10% |",
                  "|---|---|---|---|---|---|"]
         lines += [_held_out_line(r) for r in self.held_out]
@@ -377,12 +425,14 @@ class StudyReport:
             w = self.whole
             lines += ["", f"The same choice on the whole space ({w.n_cells:,} cells, the same seeded halves), among "
                       f"the {len(w.choice.candidates)} columns measured on every cell ({len(w.choice.tried)} "
-                      f"candidates tried): **`{w.choice.recipe.text()}`** (fit half: {w.choice.fit_spearman:.3f}). "
+                      f"candidates tried): **`{w.choice.recipe.text()}`** (fit half: {w.choice.fit:.3f}). "
                       "Reported unchanged on the other half, which AZ-NAS's whole-space number can be read "
                       "against:", "",
                       "| recipe | target (held-out half) | n | Spearman [95% CI] | Kendall [95% CI] | top-10% |",
                       "|---|---|---|---|---|---|"]
             lines += [_held_out_line(r) for r in w.held_out]
+        if self.search is not None:
+            lines += self._search_markdown()
         lines += ["", "Every proxy alone on all cells it covers, against CIFAR-10 test accuracy:", "",
                   "| proxy | n | Spearman [95% CI] | Kendall [95% CI] | top-10% | seconds per cell | published |",
                   "|---|---|---|---|---|---|---|"]
@@ -407,6 +457,43 @@ class StudyReport:
             lines += ["", note]
         lines += ["", RESULTS_END]
         return "\n".join(lines)
+
+
+    def _search_markdown(self) -> list[str]:
+        c = self.search.choice
+        lines = ["", f"A recipe for search, chosen on the same fitting half of the whole space "
+                 f"({self.search.n_cells:,} cells, the columns measured on every cell, {len(c.tried)} candidates "
+                 f"tried) by {OBJECTIVE_WORDS[c.objective]} (what a search with a budget of {SEARCH_BUDGET} "
+                 f"is after): **`{c.recipe.text()}`** (fit half: {c.fit:.2f} %). On the held-out half, next to "
+                 "the ranking recipes (accuracy in %; random: the mean cell; oracle: the accuracy itself):", "",
+                 f"| recipe | target (held-out half) | n | best of {SEARCH_BUDGET} random cells, expected "
+                 "| mean of its top 10 | Spearman |", "|---|---|---|---|---|---|"]
+        for r in self.search.rows:
+            rho = f"{r['spearman']:.3f}" if np.isfinite(r["spearman"]) else "–"
+            lines.append(f"| {r['recipe']} | {TARGET_LABELS.get(r['target'], r['target'])} | {r['n']} | "
+                         f"{r['best_of']:.2f} | {r['top10']:.2f} | {rho} |")
+        return lines
+
+
+def _search_rows(frame: pd.DataFrame, recipes: Sequence[str], report_rows: np.ndarray) -> list[dict]:
+    """What each recipe's best-scored held-out cells are worth, against the mean cell and the oracle."""
+    entries = []
+    for text in dict.fromkeys(recipes):
+        recipe = Recipe.parse(text)
+        if all(c in frame.columns and frame[c].notna().all() for c in recipe.columns()):  # a search visits any cell
+            entries.append((f"`{text}`", recipe.score(frame)[report_rows]))
+    rows = []
+    for target in ("cifar10_test_acc_pct", "cifar100_test_acc_pct", "imagenet16_test_acc_pct"):
+        truth = frame[target].to_numpy(dtype=float)[report_rows]
+        known = truth[~np.isnan(truth)]
+        for name, scores in entries + [("oracle", truth)]:
+            top = np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable")[:10]
+            rows.append({"recipe": name, "target": target, "n": len(known),
+                         "best_of": expected_best_of(scores, truth), "top10": float(np.nanmean(truth[top])),
+                         "spearman": spearman(scores, truth) if name != "oracle" else np.nan})
+        rows.append({"recipe": "random", "target": target, "n": len(known), "best_of": float(known.mean()),
+                     "top10": float(known.mean()), "spearman": np.nan})
+    return rows
 
 
 def _held_out_line(r: dict) -> str:
@@ -457,7 +544,7 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
     say(f"choosing on {len(fit_rows)} cells from {len(columns)} columns ({frame.attrs.get('source', '?')})")
     choice = choose(frame, frame[SELECT_TARGET].to_numpy(dtype=float), fit_rows, max_terms=max_terms,
                     min_coverage=min_coverage)
-    say(f"chosen: {choice.recipe.text()} (fit {choice.fit_spearman:.3f})")
+    say(f"chosen: {choice.recipe.text()} (fit {choice.fit:.3f})")
     held_out = _held_out(frame, choice, fit_rows, report_rows, n_boot, seed)
     say("held-out half reported")
 
@@ -470,9 +557,11 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
         except ValueError:  # no column measured on every cell
             whole_choice = None
         if whole_choice is not None:
-            say(f"whole space: {whole_choice.recipe.text()} (fit {whole_choice.fit_spearman:.3f})")
+            say(f"whole space: {whole_choice.recipe.text()} (fit {whole_choice.fit:.3f})")
             whole = WholeSpace(len(all_cells), whole_choice,
                                _held_out(all_cells, whole_choice, whole_fit, whole_report, n_boot, seed))
+
+    search = _search_choice(all_cells, seed, max_terms, [choice] + ([whole.choice] if whole else []), say)
 
     single = []
     truth = all_cells["cifar10_test_acc_pct"].to_numpy(dtype=float)
@@ -515,7 +604,23 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
                         "values are NASLib's published zero-cost scores of the same NB101 cells.")
     cmd = command or f"python -m swap_engine recipe --seed {seed} --n-boot {n_boot} --results-md docs/results.md"
     return StudyReport(cmd, str(frame.attrs.get("source", "?")), coverage, len(frame), seed, choice, held_out,
-                       single, transfer, notes, whole)
+                       single, transfer, notes, whole, search)
+
+
+def _search_choice(frame: pd.DataFrame, seed: int, max_terms: int, ranking: Sequence[Choice],
+                   say) -> SearchChoice | None:
+    """The recipe chosen for search on every cell (complete columns only: a search may visit any cell)."""
+    fit_rows, report_rows = halves(len(frame), seed)
+    if len(fit_rows) < SEARCH_BUDGET or len(report_rows) < SEARCH_BUDGET:
+        return None
+    try:
+        choice = choose(frame, frame[SELECT_TARGET].to_numpy(dtype=float), fit_rows, max_terms=max_terms,
+                        min_coverage=1.0, objective="best-of-100")
+    except ValueError:  # no column measured on every cell
+        return None
+    say(f"for search: {choice.recipe.text()} (fit {choice.fit:.2f} %)")
+    texts = [choice.recipe.text(), *[c.recipe.text() for c in ranking], *BASELINES]
+    return SearchChoice(len(frame), choice, _search_rows(frame, texts, report_rows))
 
 
 def _held_out(frame: pd.DataFrame, choice: Choice, fit_rows: np.ndarray, report_rows: np.ndarray, n_boot: int,

@@ -64,7 +64,7 @@ def test_choice_uses_only_the_fitting_rows_truth():
     scrambled = truth.copy()
     scrambled[1::2] = np.random.default_rng(5).normal(size=200)  # other half's truth: garbage
     b = choose(frame, scrambled, fit_rows)
-    assert a.recipe == b.recipe and a.fit_spearman == b.fit_spearman
+    assert a.recipe == b.recipe and a.fit == b.fit
     assert {t.column for t in a.recipe.terms} >= {"swap_b16", "params"}  # both informative columns
     assert "noise_b64" not in {t.column for t in a.recipe.terms} or a.recipe.terms[-1].weight <= 1
 
@@ -106,3 +106,36 @@ def test_a_subset_study_also_chooses_on_the_whole_space_with_its_complete_column
     single = {r["recipe"]: r["n"] for r in report.single}
     assert single["swap_b16"] == 400 and single["partial_b64"] == 100  # alone: on all the cells each covers
     assert "The same choice on the whole space (400 cells" in report.markdown()
+
+
+def test_expected_best_of_matches_every_draw_counted_by_hand():
+    from itertools import combinations
+
+    from swap_engine.recipe import expected_best_of
+
+    rng = np.random.default_rng(3)
+    scores, truth = rng.permutation(9).astype(float), rng.normal(size=9)
+    for budget in (1, 3, 9):
+        draws = [truth[list(d)][np.argmax(scores[list(d)])] for d in combinations(range(9), budget)]
+        assert expected_best_of(scores, truth, budget) == pytest.approx(np.mean(draws), abs=1e-12)
+    assert expected_best_of(scores, truth, 1) == pytest.approx(truth.mean())
+    with pytest.raises(ValueError, match="at least budget"):
+        expected_best_of(scores, truth, 10)
+
+
+def test_the_study_also_chooses_a_search_recipe_by_the_best_of_100_it_expects():
+    from swap_engine import recipe as recipes
+
+    frame, truth = synthetic()
+    rng = np.random.default_rng(1)
+    for target in recipes.REPORT_TARGETS:
+        frame[target] = truth + rng.normal(scale=0.1, size=len(truth))
+    report = recipes.study(frame=frame, n_boot=0)
+    search = report.search
+    assert search is not None and search.choice.objective == "best-of-100"
+    assert search.choice.recipe.terms[0].column != "noise_b64"
+    by_name = {(r["recipe"], r["target"]): r for r in search.rows}
+    oracle, mean_cell = by_name[("oracle", "cifar10_test_acc_pct")], by_name[("random", "cifar10_test_acc_pct")]
+    chosen = by_name[(f"`{search.choice.recipe.text()}`", "cifar10_test_acc_pct")]
+    assert mean_cell["best_of"] < chosen["best_of"] <= oracle["best_of"] and chosen["n"] == 200
+    assert "A recipe for search" in report.markdown()

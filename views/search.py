@@ -141,8 +141,9 @@ def main() -> None:
             key="search_fitness", placeholder="log_rank:swap_b16+params   or   naswot_b64",
             help="Looked up in the NB201 atlas where it covers the cell, scored live otherwise; see the Proxy "
                  "lab for what each recipe ranks like. docs/search_results.md compares fitnesses over 10 seeds: "
-                 "`log_rank:swap_layersum_b16+params` did best, plain `swap_b16` worse than random search "
-                 "(its best cells all but tie at the bound).").strip()
+                 "the recipe chosen for search in docs/results.md (for the validation accuracy of its top cells, "
+                 "not for its Spearman) did best, plain `swap_b16` worse than random search (its best cells all "
+                 "but tie at the bound).").strip()
     target = _target(space)
     job = st.session_state.get("search_job")
     if job is not None and job["search"].space.name != space.name:
