@@ -51,6 +51,9 @@ def test_lab_shows_the_default_recipe_on_every_cell_of_the_atlas():
                      frame["cifar10_test_acc_pct"], n_boot=0)
     assert metric(at, "Spearman") == f"{want.spearman:.3f}"
     assert metric(at, "cells") == "600"
+    truth = frame["cifar10_test_acc_pct"].to_numpy(dtype=float)
+    best = recipe.expected_best_of(recipe.Recipe.parse("log_rank:swap_b16+params").score(frame), truth)
+    assert metric(at, "best of 100 random cells") == f"{best:.2f} %"
     charts = at.get("plotly_chart")
     assert len(charts) >= 4  # rank scatter, heatmap, cost, edge x op, bound
     specs = [c.proto.spec for c in charts]
