@@ -26,10 +26,11 @@ def grasp(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0, 
     require_labels("grasp", prepared)
     weights = [m.weight for m in weighted_layers(prepared.net)]
     with seeded(seed, prepared.x.device):
-        grads = torch.autograd.grad(classification_loss(prepared), weights, allow_unused=True)
+        # NASLib takes g and g_f in two passes because it splits the batch; on one batch they are the same
+        # gradient, so one pass with create_graph gives both (same values, one forward and backward fewer).
         grads_f = torch.autograd.grad(classification_loss(prepared), weights, create_graph=True,
                                       allow_unused=True)
-        z = sum((g.detach() * gf).sum() for g, gf in zip(grads, grads_f) if g is not None and gf is not None)
+        z = sum((gf.detach() * gf).sum() for gf in grads_f if gf is not None)
         if not isinstance(z, torch.Tensor) or not z.requires_grad:
             return 0.0
         hg = torch.autograd.grad(z, weights, allow_unused=True)
