@@ -584,9 +584,9 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
     transfer = [_transfer(choice.recipe, name, count, n_boot, seed, transfer_store, runner_options or {}, say)
                 for name, count in transfers]
     notes = [
-        "Honesty: the recipe's columns, weights, regularisation rule and aggregation were chosen on the fitting "
-        "half with CIFAR-10 validation accuracy; the held-out half's accuracies were read only for the table "
-        "above. Ranks are computed over all cells of the space, which uses no accuracy (a zero-shot ranking "
+        "Honesty: the recipes' columns, weights, regularisation rules and aggregations were chosen on the "
+        "fitting half with CIFAR-10 validation accuracy (the search recipe too: its objective reads only those "
+        "accuracies); the held-out half's accuracies were read only for the tables above. Ranks are computed over all cells of the space, which uses no accuracy (a zero-shot ranking "
         "of the whole space). `@reg=max` / `@reg=median`: regularised SWAP with mu = the largest / median "
         "parameter count (thousands) of the space and sigma = 2 x the variance of those counts: no accuracy "
         "involved.",
