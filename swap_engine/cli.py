@@ -7,9 +7,13 @@ A command module (name not starting with "_") defines `register(subparsers)`, wh
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import pkgutil
+import signal
 import sys
+import threading
+from typing import Iterator
 
 from swap_engine import __version__, commands
 
@@ -35,13 +39,35 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
     try:
-        return int(args.func(args) or 0)
+        with _terminate_as_interrupt():
+            return int(args.func(args) or 0)
     except ValueError as err:  # bad input: one clear line, no traceback
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        hint = ("; every finished result is in the store: run the same command again to resume"
+                if getattr(args, "resumable", False) else "")
+        print(f"interrupted{hint}", file=sys.stderr)
         return 130
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (`kill PID`, the usual way to stop a job in the background, where Ctrl-C's SIGINT is
+    ignored) stops a command as Ctrl-C does: through its `finally` blocks, so Ray is shut down and no
+    worker lingers to compete with the next run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def console() -> None:

@@ -586,8 +586,9 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
     notes = [
         "Honesty: the recipes' columns, weights, regularisation rules and aggregations were chosen on the "
         "fitting half with CIFAR-10 validation accuracy (the search recipe too: its objective reads only those "
-        "accuracies); the held-out half's accuracies were read only for the tables above. Ranks are computed over all cells of the space, which uses no accuracy (a zero-shot ranking "
-        "of the whole space). `@reg=max` / `@reg=median`: regularised SWAP with mu = the largest / median "
+        "accuracies); the held-out half's accuracies were read only for the tables above. Ranks are computed "
+        "over all cells of the space, which uses no accuracy (a zero-shot ranking of the whole space). "
+        "`@reg=max` / `@reg=median`: regularised SWAP with mu = the largest / median "
         "parameter count (thousands) of the space and sigma = 2 x the variance of those counts: no accuracy "
         "involved.",
         "The field's numbers for comparison (Spearman with CIFAR-10 test over all 15,625 cells unless said): "

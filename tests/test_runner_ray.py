@@ -115,3 +115,34 @@ def test_study_runs_on_ray_like_on_local(local_ray, tmp_path, capsys):
     on_ray, local = ((tmp_path / name / "scores.csv").read_text().splitlines() for name in ("ray", "local"))
     assert len(on_ray) == 5
     assert [line.rsplit(",", 1)[0] for line in on_ray] == [line.rsplit(",", 1)[0] for line in local]
+
+
+@pytest.mark.parametrize("backend", ["local", "ray"])
+def test_sigterm_stops_a_run_like_ctrl_c_and_says_how_to_resume(tmp_path, backend):
+    """`kill PID` on a background run: it stops within seconds through its cleanup (Ray shut down, so no
+    worker is left computing beside the next run) and keeps what it finished."""
+    store = tmp_path / "store.csv"
+    command = [sys.executable, "-m", "swap_engine", "score", "--space", "nb201", "--sample", "200", "--seed", "3",
+               "--input", "gaussian", "--resolution", "16", "--batch-size", "16", "--model-option", "C=8",
+               "--model-option", "N=2", "--backend", backend, "--workers", "1", "--chunk-size", "1",
+               "--store", str(store), "--csv", str(tmp_path / "table.csv")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and process.poll() is None:
+            if store.exists() and store.read_text().count("\n") >= 1 + 2:
+                break
+            time.sleep(0.2)
+        assert process.poll() is None, "the run ended before it could be stopped"
+        process.send_signal(signal.SIGTERM)
+        stopped = time.time()
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130 and time.time() - stopped < 30
+    assert "run the same command again to resume" in err and "Traceback" not in err
+    assert 2 <= len(list(Store(store).records())) < 200

@@ -50,6 +50,7 @@ def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
                        help="share of a GPU per Ray task (e.g. 0.25: four networks share one GPU)")
     group.add_argument("--threads", type=int, default=1, help="torch threads per task (default 1)")
     group.add_argument("--retry-failed", action="store_true", help="run again the jobs stored as failed")
+    parser.set_defaults(resumable=True)  # an interrupted run keeps its finished results: say so (cli.main)
 
 
 def runner_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
@@ -183,6 +185,9 @@ def _start_ray(address: str | None, workers: int | None) -> bool:
         check_address(address)
     if ray.is_initialized():
         return False
+    # ray.init replaces the driver's SIGTERM handler with one that exits at once; keep the caller's (the CLI
+    # turns SIGTERM into KeyboardInterrupt, to stop as Ctrl-C does and say how to resume).
+    own_handler = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
     if address is not None:
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     else:
@@ -191,6 +196,8 @@ def _start_ray(address: str | None, workers: int | None) -> bool:
         ray.init(num_cpus=workers or os.cpu_count() or 1,
                  num_gpus=torch.cuda.device_count() if torch.cuda.is_available() else 0,
                  include_dashboard=False, log_to_driver=False)
+    if callable(own_handler):
+        signal.signal(signal.SIGTERM, own_handler)
     return True
 
 
