@@ -88,8 +88,10 @@ def count_distinct(layers: list[torch.Tensor], sample: torch.Tensor | None = Non
         values = _sort_inplace(row_hash(keys) if multi_word else keys.view(-1))
         del keys
         if multiplicity is not None:
-            multiplicity += (torch.searchsorted(values, sample_hashes, right=True)
-                             - torch.searchsorted(values, sample_hashes))
+            boundary = values.contiguous()  # searchsorted would copy a strided one on each call, and warn
+            multiplicity += (torch.searchsorted(boundary, sample_hashes, right=True)
+                             - torch.searchsorted(boundary, sample_hashes))
+            del boundary
         if multi_word:
             repeated.append(_repeated_sorted(values))
         distinct = values[_boundaries(values)] if values.numel() else values
