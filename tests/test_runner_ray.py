@@ -67,6 +67,15 @@ def test_an_address_with_no_cluster_fails_within_seconds(capsys):
         runner.check_address("nowhere")
 
 
+def wait_for_records(process: subprocess.Popen, store: Path, count: int, timeout: float = 240) -> None:
+    """Until the running command has stored `count` records (or ended, or `timeout` passed)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and process.poll() is None:
+        if store.exists() and store.read_text().count("\n") >= 1 + count:
+            return
+        time.sleep(0.2)
+
+
 @pytest.mark.slow
 def test_a_killed_driver_reruns_to_the_same_table(tmp_path):
     """SIGKILL the CLI (and the local Ray it started) mid-run; the same command finishes the table."""
@@ -79,11 +88,7 @@ def test_a_killed_driver_reruns_to_the_same_table(tmp_path):
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     try:
-        deadline = time.time() + 240
-        while time.time() < deadline and process.poll() is None:
-            if store.exists() and store.read_text().count("\n") >= 1 + 6:
-                break
-            time.sleep(0.2)
+        wait_for_records(process, store, 6)
         assert process.poll() is None, "the run ended before it could be killed"
     finally:
         os.killpg(process.pid, signal.SIGKILL)
@@ -130,11 +135,7 @@ def test_sigterm_stops_a_run_like_ctrl_c_and_says_how_to_resume(tmp_path, backen
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)
     try:
-        deadline = time.time() + 240
-        while time.time() < deadline and process.poll() is None:
-            if store.exists() and store.read_text().count("\n") >= 1 + 2:
-                break
-            time.sleep(0.2)
+        wait_for_records(process, store, 2)
         assert process.poll() is None, "the run ended before it could be stopped"
         process.send_signal(signal.SIGTERM)
         stopped = time.time()
