@@ -45,7 +45,10 @@ GROUPS = {
                    "zico at B = 64"),
     "label": Group("label", ("snip", "grad_norm", "grasp", "fisher", "zen"),
                    "label-gradient proxies and zen at B = 64, on a seeded subset of 3,000 cells", 3000),
+    "az": Group("az", ("az",), "AZ-NAS's expressivity, progressivity and trainability at B = 64, one pass"),
 }
+# Jobs that store several columns from one pass: SWAP's variants, AZ-NAS's three proxies.
+FAMILIES = ("swap", "az")
 FILES = {"nb201": "nb201_atlas.parquet"}
 # Cells of an earlier whole-space table with the same settings (read for the columns it has).
 EARLIER = {"nb201": ("nb201_swap_b16.csv", {"raw_score": "swap_b16", "params": "params",
@@ -168,7 +171,7 @@ def wide(space: str, store: Store | str | Path) -> pd.DataFrame:
             continue
         batch_size = batch_of[record.settings]
         row = values.setdefault(record.arch, {})
-        if record.proxy == "swap":
+        if record.proxy in FAMILIES:
             for name, value in record.values.items():
                 row[f"{name}_b{batch_size}"] = value
         else:
@@ -184,7 +187,7 @@ def job_of(name: str) -> tuple[str, int]:
     match = re.fullmatch(r"(.+)_b(\d+)", name)
     if match is None:
         raise ValueError(f"{name!r} is not an atlas column (<proxy>_b<B>, params or flops)")
-    proxy = "swap" if match[1].startswith("swap") else match[1]
+    proxy = next((f for f in FAMILIES if match[1] == f or match[1].startswith(f + "_")), match[1])
     return proxy, int(match[2])
 
 
@@ -267,8 +270,8 @@ def records(frame: pd.DataFrame, space: str = "nb201") -> list[Record]:
             name = column(proxy, batch_size)
             if f"{name}_seconds" not in frame.columns:
                 continue
-            if proxy == "swap":
-                names = [c for c in frame.columns if c.startswith("swap") and c.endswith(f"_b{batch_size}")]
+            if proxy in FAMILIES:
+                names = [c for c in frame.columns if c.startswith(proxy) and c.endswith(f"_b{batch_size}")]
             else:
                 names = [name]
             seconds = frame[f"{name}_seconds"].to_numpy(dtype=float)
@@ -276,7 +279,7 @@ def records(frame: pd.DataFrame, space: str = "nb201") -> list[Record]:
             complete = ~np.isnan(seconds)
             if proxy == "swap" and f"swap_layersum_b{batch_size}" in frame.columns:
                 complete &= ~np.isnan(frame[f"swap_layersum_b{batch_size}"].to_numpy(dtype=float))
-            short = [n.removesuffix(f"_b{batch_size}") if proxy == "swap" else proxy for n in names]
+            short = [n.removesuffix(f"_b{batch_size}") if proxy in FAMILIES else proxy for n in names]
             for i in np.flatnonzero(complete):
                 out.append(Record(space, str(frame["arch"].iat[i]), proxy, keys[batch_size],
                                   dict(zip(short, map(float, values[i]), strict=True)), float(seconds[i])))

@@ -570,7 +570,7 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
         if np.count_nonzero(~np.isnan(scores)) < 3:
             continue
         row = _row(column, scores, truth, "cifar10_test_acc_pct", n_boot, seed)
-        cost = _cost_column(column)
+        cost = cost_column(column)
         row["seconds"] = float(np.nanmean(all_cells[cost])) if cost in all_cells.columns else np.nan
         row["published"] = _published(column)
         single.append(row)
@@ -652,10 +652,11 @@ def _held_out(frame: pd.DataFrame, choice: Choice, fit_rows: np.ndarray, report_
     return rows
 
 
-def _cost_column(column: str) -> str:
-    """The seconds column of a proxy; SWAP variants share the one pass of their batch size."""
-    match = re.fullmatch(r"swap_\w+?_b(\d+)", column)
-    return f"swap_b{match.group(1)}_seconds" if match else f"{column}_seconds"
+def cost_column(column: str) -> str:
+    """The seconds column of a proxy; the members of one pass (SWAP's variants, AZ-NAS's three) share it."""
+    from swap_engine import atlas as atlas_module
+
+    return f"{atlas_module.column(*atlas_module.job_of(column))}_seconds"
 
 
 def _published(column: str) -> str:

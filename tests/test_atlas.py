@@ -24,7 +24,9 @@ def _fake_store(path, cells=(3, 17, 4000)) -> Store:
         swap = {"swap": 100.0 + n, "swap_layersum": 900.0 + n, "swap_satfree": 0.5, "swap_logmean": 7.25,
                 "swap_stage1": 400.0, "swap_stage2": 300.0, "swap_stage3": math.nan, "swap_neurons": 4096.0}
         store.append([_record(arch, "swap", 16, swap), _record(arch, "params", 64, {"params": 1000.0 + n}),
-                      _record(arch, "flops", 1, {"flops": 5e6}), _record(arch, "naswot", 64, {"naswot": 12.5 + n})])
+                      _record(arch, "flops", 1, {"flops": 5e6}), _record(arch, "naswot", 64, {"naswot": 12.5 + n}),
+                      _record(arch, "az", 64, {"az_expressivity": 40.0 + n, "az_progressivity": -0.5,
+                                               "az_trainability": -math.inf})])
     return store
 
 
@@ -62,6 +64,8 @@ def test_build_names_columns_and_keeps_missing_values_missing(tmp_path):
     assert row["naswot_b64"] == 13.5 and row["flops"] == 5e6 and row["swap_b16_seconds"] == 0.25
     assert math.isnan(row["swap_stage3_b16"]) and math.isnan(frame.loc[18, "swap_b16"])
     assert "swap_layersum_b16_seconds" not in frame.columns  # variants share their pass's cost
+    assert row["az_expressivity_b64"] == 41 and row["az_trainability_b64"] == -math.inf
+    assert row["az_b64_seconds"] == 0.25 and "az_trainability_b64_seconds" not in frame.columns
     assert atlas.coverage(frame)["naswot_b64"] == pytest.approx(3 / 15625)
 
 
@@ -72,7 +76,7 @@ def test_the_file_round_trips_and_a_new_checkout_resumes_from_it(tmp_path):
     values = [c for c in frame.columns[2:] if not c.endswith("_seconds")]
     pd.testing.assert_frame_equal(back[values], frame[values].astype(float))
     fresh = Store(tmp_path / "fresh.csv")
-    assert fresh.append(atlas.records(back)) == 12
+    assert fresh.append(atlas.records(back)) == 15
     rebuilt = atlas.build("nb201", fresh, earlier=False)
     pd.testing.assert_frame_equal(rebuilt.astype({c: float for c in rebuilt.columns[2:]}), back, check_exact=False,
                                   rtol=1e-6)

@@ -121,9 +121,10 @@ def heatmap_and_cost(frame: pd.DataFrame, target: str) -> None:
     cells = frame[list(columns)].notna().sum()
     show_chart(lab.correlation_heatmap(matrix, cells), "lab_proxy_dataset_heatmap",
                matrix.assign(cells=cells).reset_index(names="proxy"), key="lab_heatmap")
-    costs = [{"proxy": c, "seconds per cell": float(np.nanmean(frame[f"{c}_seconds"])),
-              "spearman": float(matrix.loc[c, target])}
-             for c in columns if f"{c}_seconds" in frame.columns and frame[f"{c}_seconds"].notna().any()]
+    costs = [{"proxy": c, "seconds per cell": float(np.nanmean(frame[cost])), "spearman": float(matrix.loc[c, target])}
+             for c in columns for cost in [recipes.cost_column(c)]
+             if cost in frame.columns and frame[cost].notna().any()
+             and (cost == f"{c}_seconds" or not c.startswith("swap"))]  # one point per SWAP pass, not per variant
     if costs:
         table = pd.DataFrame(costs)
         show_chart(lab.cost_scatter(table, target), "lab_cost_vs_correlation", table, key="lab_cost")

@@ -36,7 +36,7 @@ class Proxy:
 # One module per proxy, imported on first lookup.
 _registry: Registry[Proxy] = Registry("proxy", [
     f"{__name__}.{module}" for module in ("swap", "params", "flops", "naswot", "synflow", "snip", "grasp",
-                                          "fisher", "grad_norm", "jacov", "zen", "zico")])
+                                          "fisher", "grad_norm", "jacov", "zen", "zico", "az")])
 
 
 def register(name: str, *, needs_targets: bool = False) -> Callable[[Callable[..., float]], Callable[..., float]]:

@@ -121,6 +121,10 @@ def _score(proxy: str, model: Any, batch: Any, settings: dict[str, Any], device:
             values["swap_reg"] = float(result.score)
         values["swap_neurons"] = float(result.neurons)
         return values
+    if proxy == "az":  # AZ-NAS's three proxies from one pass
+        from swap_engine.proxies import az
+
+        return az.components(model, batch, **_options("az_expressivity", settings, device))
     return {proxy: proxies.score(proxy, model, batch, **_options(proxy, settings, device))}
 
 

@@ -1,0 +1,115 @@
+"""AZ-NAS's expressivity, progressivity and trainability (swap_engine.proxies.az): by hand on blocks without
+weights (the proxy's Kaiming re-initialisation leaves them alone), hygiene, and the atlas's one-pass job."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from swap_engine import atlas, proxies, recipe, spaces
+from swap_engine.proxies import az
+from tests.test_proxies import assert_unchanged, snapshot
+
+NB201_BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|"
+
+
+class Scale(nn.Module):
+    def __init__(self, factor: float) -> None:
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x):
+        return x * self.factor
+
+
+class Chain(nn.Module):
+    """A stem and cells, the shape the proxy reads; `head` turns the last block into class scores."""
+
+    def __init__(self, stem: nn.Module, *cells: nn.Module) -> None:
+        super().__init__()
+        self.stem = stem
+        self.cells = nn.ModuleList(cells)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+
+    def forward(self, x):
+        x = self.stem(x)
+        for cell in self.cells:
+            x = cell(x)
+        return self.head(x)
+
+
+def entropy_by_hand(feature: np.ndarray) -> float:
+    observations = feature.transpose(0, 2, 3, 1).reshape(-1, feature.shape[1])
+    eigenvalues = np.clip(np.linalg.eigvalsh(np.cov(observations, rowvar=False, bias=True)), 0, None)
+    share = eigenvalues / eigenvalues.sum()
+    return float(-(share * np.log(share + 1e-8)).sum())
+
+
+@pytest.fixture
+def images():
+    return torch.randn(4, 3, 6, 6, generator=torch.Generator().manual_seed(0))
+
+
+def test_expressivity_and_progressivity_by_hand(images):
+    # Features x and 3x: the entropy ignores scale, so the two blocks are equally expressive.
+    values = az.components(Chain(Scale(1.0), Scale(3.0)), images, seed=5)
+    expected = entropy_by_hand(images.double().numpy())
+    assert values["az_expressivity"] == pytest.approx(2 * expected, rel=1e-9)
+    assert values["az_progressivity"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_trainability_by_hand(images):
+    # One block, y = 3x: g_in = 3 g, so the cross-covariance is 3 G'G / N for the proxy's random signs G.
+    values = az.components(Chain(Scale(1.0), Scale(3.0)), images, seed=5)
+    with torch.random.fork_rng():
+        torch.manual_seed(5)  # the proxy's first draw (no Conv or Linear weight to re-initialise before it)
+        signs = (torch.randint(0, 2, images.shape) * 2 - 1).double()
+    g = signs.permute(0, 2, 3, 1).reshape(-1, 3).numpy()
+    top = np.linalg.svd(3 * g.T @ g / g.shape[0], compute_uv=False).max()
+    assert values["az_trainability"] == pytest.approx(2 - top - 1 / (top + 1e-6), rel=1e-6)
+
+
+def test_an_identity_block_makes_trainability_minus_inf_and_dead_features_expressivity_minus_inf(images):
+    assert az.components(Chain(Scale(1.0), nn.Identity()), images)["az_trainability"] == -math.inf
+    dead = az.components(Chain(Scale(1.0), Scale(0.0)), images)
+    assert dead["az_expressivity"] == -math.inf and dead["az_progressivity"] == -math.inf
+
+
+def test_a_downsampling_block_is_compared_after_pixel_unshuffle(images):
+    values = az.components(Chain(Scale(1.0), nn.AvgPool2d(2)), images)
+    assert all(math.isfinite(v) for v in values.values())
+
+
+def test_each_component_is_a_proxy_and_the_caller_model_is_untouched(images):
+    space = spaces.get("nb201")
+    torch.manual_seed(0)
+    model = space.build(space.parse(NB201_BEST), C=8, N=1)
+    model.eval()
+    before = snapshot(model)
+    torch.manual_seed(123)
+    expected_next = torch.rand(1)
+    torch.manual_seed(123)
+    together = az.components(model, torch.randn(4, 3, 8, 8, generator=torch.Generator().manual_seed(1)))
+    assert torch.equal(torch.rand(1), expected_next), "the caller's RNG state must be untouched"
+    assert_unchanged(model, before)
+    x = torch.randn(4, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    for name, value in together.items():
+        assert proxies.score(name, model, x) == value
+        assert proxies.get(name).summary.startswith("AZ-NAS")
+    assert all(math.isfinite(v) for v in together.values())
+
+
+def test_a_model_without_cells_is_refused_with_a_reason(images):
+    with pytest.raises(ValueError, match="model.cells"):
+        proxies.score("az_trainability", nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten()), images)
+
+
+def test_the_atlas_stores_all_three_from_one_job():
+    assert atlas.job_of("az_trainability_b64") == ("az", 64)
+    assert recipe.cost_column("az_expressivity_b64") == "az_b64_seconds"
+    assert recipe.cost_column("swap_stage2_b16") == "swap_b16_seconds"
+    jobs = atlas.jobs("nb201", ["az"], cells=[0, 1])
+    assert [(j.proxy, j.settings["batch_size"]) for j in jobs] == [("az", 64), ("az", 64)]
