@@ -102,6 +102,29 @@ def with_targets(frame: pd.DataFrame, benchmark: str = "nb201") -> pd.DataFrame:
 
 
 # --- recipes --------------------------------------------------------------------------------------------
+# AZ-NAS's own combination (CVPR 2024): its three proxies and FLOPs by the sum of log-normalised ranks.
+AZ_NAS = "log_rank:az_expressivity_b64+az_progressivity_b64+az_trainability_b64+flops"
+# The study's choices, written by `recipe --recipes-json`; the lab offers them as starting points.
+CHOICES_FILE = "nb201_recipes.json"
+CHOICE_LABELS = {"ranking": "The study's ranking recipe (chosen on half the cells)",
+                 "whole_space": "The study's ranking recipe among the columns on every cell",
+                 "search": "The study's search recipe (best of 100 random cells)"}
+
+
+def named_recipes(frame: pd.DataFrame) -> dict[str, str]:
+    """Recipes to start from, by what they are: AZ-NAS's (its proxies measured here), SWAP with the
+    parameter count, and the study's choices in sample_data; only those whose columns `frame` has."""
+    import json
+
+    named = {"AZ-NAS (CVPR 2024), its four proxies measured here": AZ_NAS,
+             "SWAP at B = 16 and the parameter count, by log-ranks": "log_rank:swap_b16+params"}
+    path = sample_data_path(CHOICES_FILE, must_exist=False)
+    if path.exists():
+        chosen = json.loads(path.read_text())
+        named.update({label: chosen[key] for key, label in CHOICE_LABELS.items() if chosen.get(key)})
+    return {label: text for label, text in named.items()
+            if all(column in frame.columns for column in Recipe.parse(text).columns())}
+
 
 @dataclass(frozen=True)
 class Term:
@@ -347,8 +370,8 @@ def terms_of(recipes: Iterable[Recipe]) -> list[str]:
     return sorted({c for r in recipes for c in r.columns()})
 
 
-__all__ = ["Choice", "Recipe", "Term", "atlas", "candidate_terms", "choose", "evaluate", "halves",
-           "proxy_columns", "spearman", "with_targets"]
+__all__ = ["AZ_NAS", "Choice", "Recipe", "Term", "atlas", "candidate_terms", "choose", "cost_column", "evaluate",
+           "halves", "named_recipes", "proxy_columns", "spearman", "with_targets"]
 
 
 # --- the honest study -----------------------------------------------------------------------------------

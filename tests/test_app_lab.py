@@ -130,3 +130,13 @@ def test_the_bound_shares_count_cells_at_and_near_min_n_2_to_the_b():
     assert table.loc[8, "within 1 %"] == pytest.approx(2 / 3)  # 254 >= 0.99 x 256
     assert table.loc[64, "at the bound"] == pytest.approx(1 / 4)  # N = 100 < 2^64
     assert table.loc[64, "within 1 %"] == pytest.approx(2 / 4) and table.loc[64, "within 5 %"] == pytest.approx(2 / 4)
+
+
+def test_a_known_recipe_fills_the_recipe_field_and_missing_columns_hide_it():
+    at = open_lab()
+    named = at.selectbox(key="lab_named")
+    assert "SWAP at B = 16 and the parameter count, by log-ranks" in named.options
+    assert not any(option.startswith("AZ-NAS") for option in named.options)  # the fixture has no az_* columns
+    named.set_value("SWAP at B = 16 and the parameter count, by log-ranks").run()
+    assert_clean(at)
+    assert at.text_input(key="lab_text").value == "log_rank:swap_b16+params"

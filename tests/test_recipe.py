@@ -139,3 +139,20 @@ def test_the_study_also_chooses_a_search_recipe_by_the_best_of_100_it_expects():
     chosen = by_name[(f"`{search.choice.recipe.text()}`", "cifar10_test_acc_pct")]
     assert mean_cell["best_of"] < chosen["best_of"] <= oracle["best_of"] and chosen["n"] == 200
     assert "A recipe for search" in report.markdown()
+
+
+def test_named_recipes_offer_az_nas_and_the_studys_choices_where_their_columns_exist(tmp_path, monkeypatch):
+    import json
+
+    from swap_engine import recipe
+
+    (tmp_path / recipe.CHOICES_FILE).write_text(json.dumps({"ranking": "log_rank:swap_b16+noise_b64",
+                                                            "whole_space": None, "search": "log_rank:gone_b8"}))
+    monkeypatch.setattr(recipe, "sample_data_path", lambda name, must_exist=True: tmp_path / name)
+    frame, _ = synthetic()
+    named = recipe.named_recipes(frame)
+    assert named == {"SWAP at B = 16 and the parameter count, by log-ranks": "log_rank:swap_b16+params",
+                     recipe.CHOICE_LABELS["ranking"]: "log_rank:swap_b16+noise_b64"}
+    for column in ("az_expressivity_b64", "az_progressivity_b64", "az_trainability_b64", "flops"):
+        frame[column] = 1.0
+    assert recipe.named_recipes(frame)["AZ-NAS (CVPR 2024), its four proxies measured here"] == recipe.AZ_NAS

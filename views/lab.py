@@ -23,6 +23,7 @@ DATASETS = {"CIFAR-10": "cifar10", "CIFAR-100": "cifar100", "ImageNet16-120": "i
 AGGREGATIONS = {"log_rank": "sum of log ranks (AZ-NAS)", "mean_rank": "mean of normalised ranks",
                 "single": "first proxy alone"}
 DEFAULT_PROXIES = ["swap_b16", "params"]
+MY_CHOICE = "(the choices above)"
 
 
 def open_on_patterns(arch: str) -> None:
@@ -60,8 +61,15 @@ def controls(frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float, int]:
     mu = col_mu.number_input("mu", value=1000.0, key="lab_mu", disabled=not (regularise and rule == "custom"))
     sigma = col_sigma.number_input("sigma", value=1e6, min_value=1e-3, key="lab_sigma",
                                    disabled=not (regularise and rule == "custom"))
-    typed = st.text_input("Or type a recipe (overrides the choices above)", key="lab_text",
-                          placeholder="log_rank:2*swap_b16+params+naswot_b64   or   swap_b16@reg=max")
+    named = recipes.named_recipes(frame)
+    col_named, col_typed = st.columns([2, 3])
+    col_named.selectbox("Or start from a known recipe", [MY_CHOICE, *named], key="lab_named",
+                        on_change=lambda: st.session_state.update(lab_text=named.get(st.session_state.lab_named, "")),
+                        help="AZ-NAS: the field's best published zero-shot ranking of NB201, its proxies measured "
+                             "here under the atlas's settings; the project's recipes come from the study in "
+                             "docs/results.md")
+    typed = col_typed.text_input("Or type a recipe (overrides the choices above)", key="lab_text",
+                                 placeholder="log_rank:2*swap_b16+params+naswot_b64   or   swap_b16@reg=max")
     if typed.strip():
         recipe = recipes.Recipe.parse(typed)
     else:

@@ -38,6 +38,9 @@ def register(subparsers) -> None:
     parser.add_argument("--transfer-store", default=None, metavar="DIR",
                         help="folder of the transfer runs' stores (default: results/transfer)")
     parser.add_argument("--device", default=None, help="for --transfer: cpu, cuda, mps (default: the best available)")
+    parser.add_argument("--recipes-json", type=Path, default=None, metavar="FILE",
+                        help="write the chosen recipes here, for the Proxy lab's starting points (the repository "
+                             "keeps sample_data/nb201_recipes.json)")
     parser.add_argument("--json", action="store_true", help="print the chosen recipe and held-out rows as JSON")
     add_runner_arguments(parser)
     parser.set_defaults(func=_run)
@@ -61,6 +64,8 @@ def _run(args: argparse.Namespace) -> int:
         parts += ["--transfer", args.transfer]
     if args.results_md is not None:
         parts += ["--results-md", str(args.results_md)]
+    if args.recipes_json is not None:
+        parts += ["--recipes-json", str(args.recipes_json)]
     report = recipe.study(seed=args.seed, n_boot=args.n_boot, max_terms=args.max_terms,
                           min_coverage=args.min_coverage, command=shlex.join(parts), subset=args.subset,
                           progress=lambda line: print(line, file=sys.stderr), transfers=transfers,
@@ -81,4 +86,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.results_md is not None:
         recipe.update_results_md(args.results_md, report)
         print(f"updated {args.results_md}", file=sys.stderr)
+    if args.recipes_json is not None:
+        chosen = {"command": report.command, "ranking": report.choice.recipe.text(),
+                  "whole_space": None if report.whole is None else report.whole.choice.recipe.text(),
+                  "search": None if report.search is None else report.search.choice.recipe.text()}
+        args.recipes_json.write_text(json.dumps(chosen, indent=1) + "\n")
+        print(f"wrote {args.recipes_json}", file=sys.stderr)
     return 0
