@@ -156,3 +156,21 @@ def test_named_recipes_offer_az_nas_and_the_studys_choices_where_their_columns_e
     for column in ("az_expressivity_b64", "az_progressivity_b64", "az_trainability_b64", "flops"):
         frame[column] = 1.0
     assert recipe.named_recipes(frame)["AZ-NAS (CVPR 2024), its four proxies measured here"] == recipe.AZ_NAS
+
+
+def test_the_study_reports_az_nas_measured_here_on_the_cells_it_covers():
+    from swap_engine import recipe as recipes
+
+    frame, truth = synthetic()
+    rng = np.random.default_rng(1)
+    for target in recipes.REPORT_TARGETS:
+        frame[target] = truth + rng.normal(scale=0.1, size=len(truth))
+    frame["flops"] = frame["params"] * 10
+    for n, column in enumerate(("az_expressivity_b64", "az_progressivity_b64", "az_trainability_b64")):
+        frame[column] = np.where(np.arange(400) < 300, truth + rng.normal(scale=1.0 + n, size=400), np.nan)
+    frame["az_b64_seconds"] = 0.5
+    report = recipes.study(frame=frame, n_boot=0)
+    row = next(r for r in report.single if r["recipe"] == recipes.AZ_NAS)
+    assert row["n"] == 300 and row["spearman"] > 0.5 and row["published"].startswith("0.913")
+    assert any(r["recipe"] == recipes.AZ_NAS for r in report.held_out)  # beside the chosen recipe, held out
+    assert f"`{recipes.AZ_NAS}`" in report.markdown()
