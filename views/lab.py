@@ -12,12 +12,7 @@ import streamlit as st
 from swap_engine import spaces
 from swap_engine import recipe as recipes
 from ui import lab, messages, state
-
-try:  # the shared chart helper with PNG/SVG/CSV downloads, where it is installed
-    from ui.export import show_chart
-except ImportError:  # pragma: no cover - an older checkout
-    def show_chart(fig, name, data=None, *, key=None, container=None, **kwargs):
-        return (container or st).plotly_chart(fig, key=key or name, **kwargs)
+from ui.export import show_chart
 
 DATASETS = {"CIFAR-10": "cifar10", "CIFAR-100": "cifar100", "ImageNet16-120": "imagenet16"}
 AGGREGATIONS = {"log_rank": "sum of log ranks (AZ-NAS)", "mean_rank": "mean of normalised ranks",
