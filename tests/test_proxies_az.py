@@ -41,6 +41,15 @@ class Chain(nn.Module):
         return self.head(x)
 
 
+class OneCell(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells = nn.ModuleList([nn.Conv2d(3, 4, 1)])
+
+    def forward(self, x):
+        return self.cells[0](x).mean((2, 3))
+
+
 def entropy_by_hand(feature: np.ndarray) -> float:
     observations = feature.transpose(0, 2, 3, 1).reshape(-1, feature.shape[1])
     eigenvalues = np.clip(np.linalg.eigvalsh(np.cov(observations, rowvar=False, bias=True)), 0, None)
@@ -105,6 +114,8 @@ def test_each_component_is_a_proxy_and_the_caller_model_is_untouched(images):
 def test_a_model_without_cells_is_refused_with_a_reason(images):
     with pytest.raises(ValueError, match="model.cells"):
         proxies.score("az_trainability", nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten()), images)
+    with pytest.raises(ValueError, match="has only one"):
+        proxies.score("az_expressivity", OneCell(), images)  # DARTS's 1-cell proxy network: nothing to compare
 
 
 def test_the_atlas_stores_all_three_from_one_job():

@@ -75,7 +75,11 @@ def _blocks(net: nn.Module) -> list[nn.Module]:
         raise ValueError(f"proxy 'az' reads a network as a chain of blocks, `model.cells`; "
                          f"{type(net).__name__} has none")
     stem = getattr(net, "stem", None)
-    return ([stem] if isinstance(stem, nn.Module) else []) + list(cells)
+    blocks = ([stem] if isinstance(stem, nn.Module) else []) + list(cells)
+    if len(blocks) < 2:
+        raise ValueError(f"proxy 'az' compares consecutive blocks, but {type(net).__name__} has only one "
+                         "(a stem and cells, `model.cells`)")
+    return blocks
 
 
 def _reinitialise(net: nn.Module) -> None:
