@@ -712,6 +712,10 @@ def _transfer(recipe: Recipe, benchmark: str, count: int | None, n_boot: int, se
     except data.MissingDataError as err:
         return {"benchmark": benchmark, "recipe": recipe.text(), "skipped": str(err)}
     truth = frame[transfer.TARGET].to_numpy(dtype=float)
+    if np.count_nonzero(np.isfinite(frame["recipe"].to_numpy(dtype=float)) & np.isfinite(truth)) < 3:
+        reasons = "; ".join(f"{proxy}: {error}" for proxy, error in frame.attrs.get("errors", {}).items())
+        return {"benchmark": benchmark, "recipe": recipe.text(),
+                "skipped": "the recipe cannot be computed on these cells" + (f" ({reasons})" if reasons else "")}
     row = _row(recipe.text(), frame["recipe"].to_numpy(dtype=float), truth, transfer.TARGET, n_boot, seed)
     subset = len(frame) < frame.attrs["benchmark_cells"]
     row["benchmark"] = benchmark + (f" ({len(frame)} seeded cells)" if subset else "")

@@ -64,7 +64,7 @@ def jobs(benchmark: str, archs: list[str], columns: list[str]) -> list[Job]:
 def scores(recipe: Recipe, benchmark: str, *, count: int | None = None, seed: int = 0,
            store: str | Path | None = None, **runner_options: Any) -> pd.DataFrame:
     """The benchmark's cells with the recipe's columns (NaN where a job failed) and its score, `recipe`
-    (`attrs["benchmark_cells"]` as `cells` sets it)."""
+    (`attrs["benchmark_cells"]` as `cells` sets it; `attrs["errors"]`: each failing proxy's first error)."""
     from swap_engine import runner
 
     table = cells(benchmark, count, seed)
@@ -76,6 +76,12 @@ def scores(recipe: Recipe, benchmark: str, *, count: int | None = None, seed: in
             frame[column] = np.nan
     frame = frame.assign(recipe=recipe.score(frame))
     frame.attrs["benchmark_cells"] = table.attrs["benchmark_cells"]
+    archs = set(table["arch"])
+    errors: dict[str, str] = {}  # the first failure of each proxy on these cells, for the report
+    for record in store.records():
+        if record.failed and record.space == SPACES[benchmark] and record.arch in archs:
+            errors.setdefault(record.proxy, record.error)
+    frame.attrs["errors"] = errors
     return frame
 
 

@@ -65,3 +65,14 @@ def test_the_study_reports_the_transferred_recipe(tmp_path):
     row = report.transfer[0]
     assert row["benchmark"] == "darts-1k (4 seeded cells)" and row["n"] == 4 and row["target"] == "CIFAR-10 valid"
     assert "darts-1k (4 seeded cells)" in report.markdown()
+
+
+@needs_darts
+def test_a_recipe_that_cannot_be_computed_there_is_reported_as_skipped_with_the_reason(tmp_path):
+    from swap_engine import recipe as recipes
+
+    # DARTS's scored network is the SWAP authors' one-cell proxy: AZ-NAS's proxies find no chain of blocks.
+    row = recipes._transfer(Recipe.parse("log_rank:az_trainability_b64+params"), "darts-1k", 3, 0, 0, tmp_path,
+                            {"progress": False}, lambda _line: None)
+    assert row["skipped"].startswith("the recipe cannot be computed on these cells")
+    assert "az: ValueError: proxy 'az' reads a network as a chain of blocks" in row["skipped"]
