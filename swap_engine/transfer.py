@@ -57,7 +57,7 @@ def cells(benchmark: str, count: int | None = None, seed: int = 0) -> pd.DataFra
 def jobs(benchmark: str, archs: list[str], columns: list[str]) -> list[Job]:
     """One job per (architecture, proxy and batch size) the columns need; SWAP variants share one pass."""
     needs = sorted({atlas.job_of(c) for c in columns})
-    return [Job(SPACES[benchmark], arch, proxy, atlas.settings(batch_size), atlas.SEED)
+    return [Job(SPACES[benchmark], arch, proxy, atlas.proxy_settings(proxy, batch_size), atlas.SEED)
             for arch in archs for proxy, batch_size in needs]
 
 

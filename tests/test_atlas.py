@@ -12,7 +12,7 @@ from swap_engine.runner import Job, Record, Store
 
 
 def _record(arch: str, proxy: str, batch_size: int, values: dict, seconds: float = 0.25) -> Record:
-    return Record("nb201", arch, proxy, Job("nb201", arch, proxy, atlas.settings(batch_size)).settings_key,
+    return Record("nb201", arch, proxy, Job("nb201", arch, proxy, atlas.proxy_settings(proxy, batch_size)).settings_key,
                   values, seconds)
 
 
@@ -43,6 +43,12 @@ def test_jobs_cover_every_proxy_and_batch_size_cell_by_cell():
     assert len({j.arch for j in labelled}) == 10  # the label group's seeded 3,000-cell subset
     with pytest.raises(ValueError, match="unknown atlas group"):
         atlas.jobs("nb201", groups=["nope"])
+
+
+def test_a_group_reads_its_own_input():
+    jobs = atlas.jobs("nb201", groups=["first", "az"], cells=[5])
+    assert {j.settings["input"] for j in jobs if j.proxy != "az"} == {"cifar10"}
+    assert [j.settings["input"] for j in jobs if j.proxy == "az"] == ["gaussian"]  # as AZ-NAS scores NB201
 
 
 def test_only_keeps_the_named_proxies_and_settings():

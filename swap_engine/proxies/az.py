@@ -18,6 +18,9 @@ Where AZ-NAS's code differs only by round-off, this one is steadier: the covaria
 its eigenvalues below zero (a rank-deficient covariance's round-off) count as zero, where AZ-NAS's logarithm
 turns them into NaN and the cell into -inf.
 
+AZ-NAS scores NB201 on a batch of Gaussian noise, as the atlas's `az` group does; on CIFAR-10 images its
+progressivity ranks far worse.
+
 AZ-NAS adds FLOPs as a fourth proxy and combines the four by the sum of log-normalised ranks:
 `log_rank:az_expressivity_b64+az_progressivity_b64+az_trainability_b64+flops` in `swap_engine.recipe`.
 One pass gives all three (`components`); each is also a proxy by itself. Label-free. A value that is not a
