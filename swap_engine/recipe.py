@@ -625,8 +625,8 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
         "involved.",
         "The field's numbers for comparison (Spearman with CIFAR-10 test over all 15,625 cells unless said): "
         "AZ-NAS (CVPR 2024), four proxies combined by log-ranks, 0.913 (Kendall 0.741), with Gaussian-noise "
-        f"inputs; the `{AZ_NAS}` rows are AZ-NAS's proxies measured here under the atlas's settings (first "
-        "CIFAR-10 training images, its own Kaiming re-initialisation; `swap_engine.proxies.az`); the best single proxy "
+        f"inputs; the `{AZ_NAS}` rows are AZ-NAS's proxies measured here as it measures them (a batch of 64 "
+        "Gaussian-noise images, its own Kaiming re-initialisation; `swap_engine.proxies.az`); the best single proxy "
         "of Abdelfattah et al. (ICLR 2021, zero-cost proxies) 0.82 against validation accuracy; SWAP's own "
         "paper 0.90 for regularised SWAP against CIFAR-100 validation accuracy. Per-proxy NAS-Bench-Suite-Zero "
         "values were not looked up (not found with the tools at hand), so those cells stay empty.",
