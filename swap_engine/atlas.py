@@ -70,8 +70,11 @@ def settings(batch_size: int, input: str = "cifar10") -> dict[str, Any]:
 
 def proxy_settings(proxy: str, batch_size: int) -> dict[str, Any]:
     """The runner settings of an atlas job: its batch size and the input of the proxy's group."""
-    batch_input = next((g.input for g in GROUPS.values() if proxy in g.proxies), "cifar10")
-    return settings(batch_size, batch_input)
+    return settings(batch_size, _input_of(proxy))
+
+
+def _input_of(proxy: str) -> str:
+    return next((g.input for g in GROUPS.values() if proxy in g.proxies), "cifar10")
 
 
 def cell_order(space: str, seed: int = SEED) -> np.ndarray:
@@ -176,13 +179,15 @@ def wide(space: str, store: Store | str | Path) -> pd.DataFrame:
     """The store's results with atlas settings, one row per architecture text and one column per atlas
     column (and its `_seconds`); failed jobs are left out (NaN once joined)."""
     store = store if isinstance(store, Store) else Store(store)
-    batch_of = {Job(space, "", "x", settings(b, batch_input)).settings_key: b
-                for b in (1, *SWAP_BATCH_SIZES) for batch_input in _INPUTS}
+    setting_of = {Job(space, "", "x", settings(b, batch_input)).settings_key: (batch_input, b)
+                  for b in (1, *SWAP_BATCH_SIZES) for batch_input in _INPUTS}
     values: dict[str, dict[str, float]] = {}
     for record in store.records():
-        if record.space != space or record.settings not in batch_of or record.failed:
+        if record.space != space or record.settings not in setting_of or record.failed:
             continue
-        batch_size = batch_of[record.settings]
+        batch_input, batch_size = setting_of[record.settings]
+        if batch_input != _input_of(record.proxy):  # e.g. AZ-NAS on images: not the atlas's column
+            continue
         row = values.setdefault(record.arch, {})
         if record.proxy in FAMILIES:
             for name, value in record.values.items():
