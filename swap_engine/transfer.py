@@ -70,7 +70,7 @@ def scores(recipe: Recipe, benchmark: str, *, count: int | None = None, seed: in
     table = cells(benchmark, count, seed)
     store = Store(store or f"results/transfer/{benchmark}.csv")
     runner.run(jobs(benchmark, list(table["arch"]), recipe.columns()), store, **runner_options)
-    frame = table.join(atlas.wide(SPACES[benchmark], store), on="arch")
+    frame = table.join(atlas.wide("nb201", store, space=SPACES[benchmark]), on="arch")
     for column in recipe.columns():  # a column no job produced (every one failed) reads as missing
         if column not in frame:
             frame[column] = np.nan

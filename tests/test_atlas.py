@@ -103,3 +103,41 @@ def test_the_committed_atlas_reads_back_as_one_row_per_cell():
     assert frame["swap_b16"].notna().all() and (frame["params"] > 0).all()
     measured = frame["naswot_b64"].notna()
     assert measured.sum() >= 200 and frame.loc[measured, "swap_layersum_b64"].notna().all()
+
+
+def test_every_benchmark_has_an_atlas_with_its_own_settings():
+    assert set(atlas.SPECS) >= {"nb201", "darts-1k", "darts-1k-proxynet", "nb301-500", "nb101-500",
+                                "flexibert-500", "zoo"}
+    proxynet = atlas.jobs("darts-1k-proxynet", cells=[0], only=["swap_b16"])[0]
+    assert proxynet.space == "darts" and proxynet.settings["repeats"] == 8
+    assert proxynet.settings["model_options"] == {"variant": "swap-proxy"}
+    assert proxynet.settings["proxy_options"] == {"swap": {"reinit": "gaussian", "conv_only": True}}
+    full = atlas.jobs("darts-1k", cells=[0], only=["swap_b16"])[0]
+    assert full.arch == proxynet.arch and full.settings["model_options"] == {"variant": "full"}
+    assert full.settings_key != proxynet.settings_key
+    assert len(atlas.cell_table("darts-1k")) == 1000 and atlas.cell_table("darts-1k")["arch"].is_unique
+    zoo = atlas.jobs("zoo", cells=[0], only=["swap_b32"])[0]
+    assert zoo.settings["resolution"] == 64
+
+
+def test_a_proxy_that_cannot_apply_is_absent_with_its_reason():
+    flexibert = atlas.spec("flexibert-500")
+    proxies = {j.proxy for j in atlas.jobs("flexibert-500", ["first", "label", "az"], cells=[0])}
+    assert proxies == {"swap", "params", "flops", "naswot", "az"}
+    assert {"synflow", "jacov", "zico", "snip"} <= set(flexibert.absent)
+    assert all(flexibert.absent.values())
+    assert [j.settings["input"] for j in atlas.jobs("flexibert-500", ["az"], cells=[0])] == ["text"]
+    assert "one block" in atlas.spec("darts-1k-proxynet").absent["az"]
+    with pytest.raises(ValueError, match="atlases: nb201"):
+        atlas.spec("nb999")
+
+
+def test_a_benchmark_atlas_builds_from_its_store(tmp_path):
+    store = Store(tmp_path / "store.csv")
+    arch = atlas.cell_table("nb101-500")["arch"].iat[7]
+    key = atlas.jobs("nb101-500", cells=[7], only=["params"])[0].settings_key
+    store.append([Record("nb101", arch, "params", key, {"params": 123.0}, 0.5)])
+    frame = atlas.build("nb101-500", store)
+    assert list(frame.columns[:2]) == ["index", "arch"] and len(frame) == 500
+    assert frame["params"].iat[7] == 123.0 and frame["params"].isna().sum() == 499
+    assert len(atlas.records(frame, "nb101-500")) == 1

@@ -1,4 +1,6 @@
-"""`python -m swap_engine atlas --space nb201 [--backend ray]`: every proxy on every cell, into sample_data/.
+"""`python -m swap_engine atlas --space nb201 [--backend ray]`: every proxy on every cell of a benchmark, into
+sample_data/ (`--space` names an atlas: nb201, darts-1k, darts-1k-proxynet, nb301-500, nb101-500,
+flexibert-500, zoo).
 
 Cells are scored in a seeded random order, in rounds; after each round the table is rebuilt from the
 runner's store and written to the atlas file, so a run stopped at any point leaves a usable atlas (a
@@ -20,9 +22,11 @@ def register(subparsers) -> None:
 
     parser = subparsers.add_parser(
         "atlas", help="compute the proxy atlas of a search space (resumable)",
-        description="Score every cell of an enumerable space with every atlas proxy through the job runner. "
+        description="Score every architecture of a benchmark with every atlas proxy through the job runner. "
+                    "Atlases: " + "; ".join(f"{s.name}: {s.title}" for s in atlas.SPECS.values()) + ". "
                     "Groups: " + "; ".join(f"{g.name}: {g.description}" for g in atlas.GROUPS.values()))
-    parser.add_argument("--space", default="nb201", help=f"search space ({', '.join(atlas.FILES)})")
+    parser.add_argument("--space", default="nb201", metavar="ATLAS", choices=list(atlas.SPECS),
+                        help=f"the benchmark's atlas ({', '.join(atlas.SPECS)})")
     parser.add_argument("--groups", default="first", help="comma-separated proxy groups (default: first)")
     parser.add_argument("--only", default=None, metavar="LIST",
                         help="comma-separated proxies or settings of those groups, e.g. swap_b8,flops "
