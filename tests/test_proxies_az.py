@@ -111,9 +111,11 @@ def test_each_component_is_a_proxy_and_the_caller_model_is_untouched(images):
     assert all(math.isfinite(v) for v in together.values())
 
 
-def test_a_model_without_cells_is_refused_with_a_reason(images):
-    with pytest.raises(ValueError, match="model.cells"):
+def test_a_model_without_cells_or_stages_is_refused_with_a_reason(images):
+    with pytest.raises(ValueError, match="one feature map size only"):
         proxies.score("az_trainability", nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten()), images)
+    with pytest.raises(ValueError, match="has none"):
+        proxies.score("az_trainability", nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten()), images, blocks="cells")
     with pytest.raises(ValueError, match="has only one"):
         proxies.score("az_expressivity", OneCell(), images)  # DARTS's 1-cell proxy network: nothing to compare
 
@@ -124,3 +126,38 @@ def test_the_atlas_stores_all_three_from_one_job():
     assert recipe.cost_column("swap_stage2_b16") == "swap_b16_seconds"
     jobs = atlas.jobs("nb201", ["az"], cells=[0, 1])
     assert [(j.proxy, j.settings["batch_size"]) for j in jobs] == [("az", 64), ("az", 64)]
+
+
+def test_a_cnn_without_cells_is_cut_into_stages_by_resolution(images):
+    """The stage cut of a plain chain equals the cell cut of the same blocks: its first map, then the last map
+    of each resolution (the 1x1 global pool is no stage)."""
+    plain = nn.Sequential(Scale(1.0), Scale(3.0), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    as_cells = Chain(Scale(1.0), Scale(3.0), nn.AvgPool2d(2))
+    assert az.components(plain, images, seed=2) == az.components(as_cells, images, seed=2)
+    expected = 2 * entropy_by_hand(images.numpy()) + entropy_by_hand(nn.AvgPool2d(2)(images).numpy())
+    assert az.components(plain, images)["az_expressivity"] == pytest.approx(expected, rel=1e-6)
+
+
+class Tokens(nn.Module):
+    def __init__(self, *layers: nn.Module) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(10, 4)
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, ids):
+        x = self.embed(ids)
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+def test_a_transformer_is_cut_into_its_layers():
+    torch.manual_seed(0)
+    model, ids = Tokens(Scale(1.0), Scale(2.0)), torch.randint(0, 10, (3, 5))
+    values = az.components(model, ids)
+    embedded = model.embed(ids).detach().numpy().reshape(-1, 1, 1, 4).transpose(0, 3, 1, 2)
+    assert values["az_expressivity"] == pytest.approx(3 * entropy_by_hand(embedded), rel=1e-6)
+    assert values["az_progressivity"] == pytest.approx(0.0, abs=1e-6)
+    assert values["az_trainability"] == -math.inf  # Scale(1.0) passes the gradient on unchanged
+    with pytest.raises(ValueError, match="does not apply to token"):
+        az.components(model, ids, blocks="stages")

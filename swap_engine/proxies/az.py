@@ -14,6 +14,13 @@ fan-in, biases 0; norm layers weight 1, bias 0):
   and g; the block scores 2 - s - 1/s, 0 when s = 1; `az_trainability` is the mean over blocks, and a
   block that passes the gradient on unchanged (an identity cell) makes it -inf, as in AZ-NAS.
 
+Networks without `model.cells` (AZ-NAS's code reads only those) are cut the way their family is built
+(`blocks="auto"`): a CNN into stages by feature-map resolution (its first feature map, then the last map of
+each resolution, among the modules it runs in a row: NB101's three stacks, a ResNet's four layers), a
+transformer into its layers (the input of the first layer, then each layer's output; every token one
+observation, hidden units the channels). On NB201 the stage cut is checked against AZ-NAS's cell cut in
+`docs/results.md`.
+
 Where AZ-NAS's code differs only by round-off, this one is steadier: the covariance is taken in float64 and
 its eigenvalues below zero (a rank-deficient covariance's round-off) count as zero, where AZ-NAS's logarithm
 turns them into NaN and the cell into -inf.
@@ -29,14 +36,14 @@ number (features that are all zero) is -inf, as AZ-NAS stores it.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from swap_engine.proxies import register
-from swap_engine.proxies._utils import hooks, prepare, require_images, seeded
+from swap_engine.proxies._utils import Prepared, first_tensor, hooks, prepare, require_images, seeded
 
 COMPONENTS = {
     "az_expressivity": "sum over blocks of the eigenvalue entropy of the block's feature covariance",
@@ -46,23 +53,27 @@ COMPONENTS = {
 }
 
 
-def components(model: nn.Module, inputs: Any, *, seed: int = 0, device: Any = None) -> dict[str, float]:
-    """All three AZ-NAS proxies from one forward pass and one backward pass per block."""
+def components(model: nn.Module, inputs: Any, *, seed: int = 0, device: Any = None,
+               blocks: str = "auto") -> dict[str, float]:
+    """All three AZ-NAS proxies from one forward pass and one backward pass per block.
+
+    `blocks`: how the network is cut into a chain (`BLOCKS`); "auto" takes `cells` where the network has
+    them, a transformer's layers on token inputs, and a CNN's stages by feature-map resolution otherwise.
+    """
+    if blocks not in BLOCKS:
+        raise ValueError(f"az blocks must be one of {', '.join(BLOCKS)}, got {blocks!r}")
     prepared = prepare(model, inputs, device=device, mode="train")
-    require_images("az", prepared, "its blocks are convolutional feature maps")
     net = prepared.net
-    blocks = _blocks(net)
+    if blocks == "auto":
+        blocks = "cells" if _cells(net) is not None else "layers" if prepared.tokens else "stages"
+    if blocks != "layers":
+        require_images("az", prepared, "its blocks are convolutional feature maps (blocks='layers' reads a "
+                                       "transformer's layers)")
     with seeded(seed, prepared.x.device):
         _reinitialise(net)
-        features: list[torch.Tensor] = []
         for p in net.parameters():
-            p.requires_grad_(False)  # only gradients between blocks are read: the graph runs from the input
-        with hooks() as handles:
-            handles += [b.register_forward_hook(lambda _m, _a, out: features.append(out)) for b in blocks]
-            prepared.forward(prepared.x.clone().requires_grad_(True))
-        if len(features) != len(blocks) or any(f.dim() != 4 for f in features):
-            raise ValueError("proxy 'az' needs each block (the stem and every cell) to return one 4-d feature map "
-                             "once per forward")
+            p.requires_grad_(False)  # only gradients between blocks are read: the graph runs from the chain's start
+        features = _CHAINS[blocks](net, prepared)
         entropies = [_entropy(f.detach()) for f in features]
         trainability = [_trainability(features[i], features[i - 1]) for i in reversed(range(1, len(features)))]
     return {
@@ -72,17 +83,92 @@ def components(model: nn.Module, inputs: Any, *, seed: int = 0, device: Any = No
     }
 
 
-def _blocks(net: nn.Module) -> list[nn.Module]:
+def _cells(net: nn.Module) -> list[nn.Module] | None:
     cells = getattr(net, "cells", None)
     if not isinstance(cells, (nn.ModuleList, nn.Sequential)) or len(cells) == 0:
-        raise ValueError(f"proxy 'az' reads a network as a chain of blocks, `model.cells`; "
-                         f"{type(net).__name__} has none")
+        return None
     stem = getattr(net, "stem", None)
-    blocks = ([stem] if isinstance(stem, nn.Module) else []) + list(cells)
+    return ([stem] if isinstance(stem, nn.Module) else []) + list(cells)
+
+
+def _by_cells(net: nn.Module, prepared: Prepared) -> list[torch.Tensor]:
+    """AZ-NAS's own cut: the stem and every element of `model.cells` (NB201's cells and reductions)."""
+    blocks = _cells(net)
+    if blocks is None:
+        raise ValueError(f"proxy 'az' with blocks='cells' reads `model.cells`; {type(net).__name__} has none")
     if len(blocks) < 2:
         raise ValueError(f"proxy 'az' compares consecutive blocks, but {type(net).__name__} has only one "
                          "(a stem and cells, `model.cells`)")
-    return blocks
+    features: list[torch.Tensor] = []
+    with hooks() as handles:
+        handles += [b.register_forward_hook(lambda _m, _a, out: features.append(out)) for b in blocks]
+        prepared.forward(prepared.x.clone().requires_grad_(True))
+    if len(features) != len(blocks) or any(f.dim() != 4 for f in features):
+        raise ValueError("proxy 'az' needs each block (the stem and every cell) to return one 4-d feature map "
+                         "once per forward")
+    return features
+
+
+def _chain(module: nn.Module) -> Iterator[nn.Module]:
+    """The modules a network runs in a row: its children, looking inside Sequential and ModuleList."""
+    for child in module.children():
+        if isinstance(child, (nn.Sequential, nn.ModuleList)):
+            yield from _chain(child)
+        else:
+            yield child
+
+
+def _by_stages(net: nn.Module, prepared: Prepared) -> list[torch.Tensor]:
+    """A CNN without `cells`: its first feature map, then the last feature map of each resolution (a stage),
+    among the modules it runs in a row. Global pooling (1x1 maps) is no stage."""
+    fired: dict[nn.Module, list[torch.Tensor]] = {}
+    order: list[nn.Module] = []
+
+    def record(module: nn.Module, _args: Any, out: Any) -> None:
+        if isinstance(out, torch.Tensor) and out.dim() == 4 and out.shape[-1] * out.shape[-2] > 1:
+            if module not in fired:
+                order.append(module)
+            fired.setdefault(module, []).append(out)
+
+    with hooks() as handles:
+        handles += [m.register_forward_hook(record) for m in _chain(net)]
+        prepared.forward(prepared.x.clone().requires_grad_(True))
+    outputs = [fired[m][0] for m in order if len(fired[m]) == 1]  # a module run twice is no link of a chain
+    chain = outputs[:1] + [out for out, after in zip(outputs, [*outputs[1:], None])
+                           if after is None or after.shape[-2:] != out.shape[-2:]]
+    chain = [f for i, f in enumerate(chain) if all(f is not g for g in chain[:i])]
+    if len(chain) < 2:
+        raise ValueError(f"proxy 'az' compares consecutive stages, but {type(net).__name__} runs one feature "
+                         "map size only (no `model.cells` either)")
+    return chain
+
+
+def _by_layers(net: nn.Module, prepared: Prepared) -> list[torch.Tensor]:
+    """A transformer: the input of its first layer, then every layer's output (the longest ModuleList)."""
+    lists = [m for m in net.modules() if isinstance(m, nn.ModuleList) and len(m) > 0]
+    if not lists:
+        raise ValueError(f"proxy 'az' with blocks='layers' needs a list of layers; {type(net).__name__} has none")
+    layers = max(lists, key=len)
+    features: list[torch.Tensor] = []
+
+    def start(_module: nn.Module, args: tuple) -> tuple:
+        first = args[0].detach().requires_grad_(True)  # the chain starts here: embeddings are no block
+        features.append(first)
+        return (first, *args[1:])
+
+    with hooks() as handles:
+        handles.append(layers[0].register_forward_pre_hook(start))
+        handles += [m.register_forward_hook(lambda _m, _a, out: features.append(first_tensor(out)))
+                    for m in layers]
+        prepared.forward()
+    if len(features) != len(layers) + 1:
+        raise ValueError("proxy 'az' needs each layer to run once per forward")
+    return features
+
+
+_CHAINS: dict[str, Callable[[nn.Module, Prepared], list[torch.Tensor]]] = {
+    "cells": _by_cells, "stages": _by_stages, "layers": _by_layers}
+BLOCKS = ("auto", *_CHAINS)
 
 
 def _reinitialise(net: nn.Module) -> None:
@@ -91,13 +177,17 @@ def _reinitialise(net: nn.Module) -> None:
             nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
-        elif isinstance(module, (nn.BatchNorm2d, nn.GroupNorm)) and module.affine:
+        elif isinstance(module, (nn.BatchNorm2d, nn.GroupNorm, nn.LayerNorm)) and getattr(
+                module, "affine", getattr(module, "elementwise_affine", False)):
             nn.init.ones_(module.weight)
             nn.init.zeros_(module.bias)
 
 
 def _channels_last(tensor: torch.Tensor) -> torch.Tensor:
-    """(B, C, H, W) -> (B*H*W, C): every pixel of every sample one observation of C channels."""
+    """(B, C, H, W) -> (B*H*W, C): every pixel of every sample one observation of C channels; (B, T, C) ->
+    (B*T, C): every token one observation."""
+    if tensor.dim() == 3:
+        return tensor.reshape(-1, tensor.shape[-1])
     return tensor.permute(0, 2, 3, 1).reshape(-1, tensor.shape[1])
 
 
@@ -115,9 +205,14 @@ def _trainability(f_out: torch.Tensor, f_in: torch.Tensor) -> float:
     (g_in,) = torch.autograd.grad(f_out, f_in, grad_outputs=signs, retain_graph=True)
     if g_in.shape == signs.shape and torch.equal(g_in, signs):
         return -math.inf  # the block passes the gradient on unchanged
-    if g_in.shape[-2:] != signs.shape[-2:]:
-        g_in = F.pixel_unshuffle(g_in, g_in.shape[-1] // signs.shape[-1])
-    cross = _channels_last(g_in).T @ _channels_last(signs) / (signs.numel() // signs.shape[1])
+    if signs.dim() == 4 and g_in.shape[-2:] != signs.shape[-2:]:
+        factor = g_in.shape[-1] // signs.shape[-1]
+        if g_in.shape[-1] != factor * signs.shape[-1] or g_in.shape[-2] != factor * signs.shape[-2]:
+            raise ValueError(f"proxy 'az': a block maps {tuple(g_in.shape[-2:])} to {tuple(signs.shape[-2:])}, "
+                             "not a whole-number downsampling")
+        g_in = F.pixel_unshuffle(g_in, factor)
+    observed = _channels_last(signs)
+    cross = _channels_last(g_in).T @ observed / observed.shape[0]
     top = float(torch.linalg.matrix_norm(cross, ord=2))
     return 2.0 - top - 1.0 / (top + 1e-6)
 
@@ -127,8 +222,9 @@ def _number(value: float) -> float:
 
 
 def _component_proxy(name: str):
-    def proxy(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0, device: Any = None) -> float:
-        return components(model, inputs, seed=seed, device=device)[name]
+    def proxy(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0, device: Any = None,
+              blocks: str = "auto") -> float:
+        return components(model, inputs, seed=seed, device=device, blocks=blocks)[name]
 
     proxy.__doc__ = f"AZ-NAS {name.removeprefix('az_')}: {COMPONENTS[name]}; label-free."
     return proxy
