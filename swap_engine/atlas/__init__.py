@@ -17,6 +17,7 @@ from swap_engine.atlas.specs import FAMILIES, GROUPS, PROXY_BATCH_SIZE, SEED, SP
 from swap_engine.atlas.table import available, build, coverage, load, load_file, path, records, save, wide
 
 SWAP_BATCH_SIZES = SPECS["nb201"].swap_batch_sizes
+FILES = {name: chosen.file for name, chosen in SPECS.items()}  # atlas name -> its file in sample_data/
 
 
 def proxy_settings(proxy: str, batch_size: int, name: str = "nb201") -> dict:
@@ -24,6 +25,6 @@ def proxy_settings(proxy: str, batch_size: int, name: str = "nb201") -> dict:
     return spec(name).settings(proxy, batch_size)
 
 
-__all__ = ["FAMILIES", "GROUPS", "PROXY_BATCH_SIZE", "SEED", "SPECS", "SWAP_BATCH_SIZES", "Group", "Spec",
+__all__ = ["FAMILIES", "FILES", "GROUPS", "PROXY_BATCH_SIZE", "SEED", "SPECS", "SWAP_BATCH_SIZES", "Group", "Spec",
            "available", "build", "cell_order", "cell_table", "column", "coverage", "job_of", "jobs", "load",
            "load_file", "path", "proxy_settings", "records", "save", "settings", "spec", "wide"]
