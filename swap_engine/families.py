@@ -1,0 +1,393 @@
+"""Proxies and recipes across families, honestly: every proxy alone on every atlas, each benchmark's recipe
+chosen on a seeded half and reported unchanged on the other, one recipe per benchmark chosen
+leave-one-benchmark-out (fitted on the other benchmarks' labels only), and the transfer matrix (a recipe
+chosen on X read unchanged on Y's reporting half).
+
+A *task* is an atlas with the target it is chosen on (validation accuracy where the benchmark has it, else its
+only one) and the target it is reported on. An atlas only partly computed is studied on the cells it has
+measured, and every row says how many.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from swap_engine import analysis
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    atlas: str
+    select: str  # the target a recipe is chosen on (fitting half)
+    report: str  # the target it is reported on (reporting half)
+    label: str
+    goal: float | None = None  # this round's target Spearman on the reporting half
+    best_published: str = ""  # the best published ranking on this benchmark, from its paper
+
+
+TASKS = (
+    Task("nb201-cifar10", "nb201", "cifar10_valid_acc_pct", "cifar10_test_acc_pct", "NB201 CIFAR-10", 0.93,
+         "0.919 (VKDNW, CVPR 2025)"),
+    Task("nb201-cifar100", "nb201", "cifar100_valid_acc_pct", "cifar100_test_acc_pct", "NB201 CIFAR-100", 0.93,
+         "0.919 (VKDNW)"),
+    Task("nb201-imagenet16", "nb201", "imagenet16_valid_acc_pct", "imagenet16_test_acc_pct",
+         "NB201 ImageNet16-120", 0.91, "0.906 (VKDNW)"),
+    Task("darts-1k-proxynet", "darts-1k-proxynet", "cifar10_valid_acc_pct", "cifar10_valid_acc_pct",
+         "DARTS-1k, 1-cell proxy network", 0.93, "0.93 (SWAP paper)"),
+    Task("darts-1k", "darts-1k", "cifar10_valid_acc_pct", "cifar10_valid_acc_pct", "DARTS-1k, full network", 0.93,
+         "0.93 (SWAP paper, proxy network)"),
+    Task("nb301-500", "nb301-500", "cifar10_valid_acc_pct", "cifar10_valid_acc_pct", "NB301-500", 0.75,
+         "0.74 (LIBRA), 0.70 (AZ-NAS)"),
+    Task("nb101-500", "nb101-500", "cifar10_valid_acc_pct", "cifar10_valid_acc_pct", "NB101-500", 0.78,
+         "0.77 (LIBRA, L-SWAG), 0.73 (APD)"),
+    Task("flexibert-500", "flexibert-500", "glue_avg_score", "glue_avg_score", "FlexiBERT-500 (GLUE)", 0.75,
+         "0.71 (SWAP paper)"),
+    Task("zoo", "zoo", "imagenet_top1_acc_pct", "imagenet_top1_acc_pct", "torchvision zoo (ImageNet top-1)"),
+)
+LOO_GOAL = 0.70
+# Leave-one-benchmark-out fits on one task per benchmark: NB201's CIFAR-10 (its other datasets share its cells)
+# and DARTS-1k's full network (the proxy network shares its labels).
+LOO_TASKS = ("nb201-cifar10", "darts-1k", "nb301-500", "nb101-500", "flexibert-500", "zoo")
+
+
+def task(name: str) -> Task:
+    found = {t.name: t for t in TASKS}
+    if name not in found:
+        raise ValueError(f"unknown task {name!r}; known: {', '.join(found)}")
+    return found[name]
+
+
+def benchmark_of(chosen: Task) -> str:
+    from swap_engine import atlas
+
+    return atlas.spec(chosen.atlas).benchmark
+
+
+def frame(atlas_name: str) -> pd.DataFrame:
+    """The atlas joined with its benchmark's targets (several runs of one architecture averaged), restricted to
+    the cells with at least one measured proxy; `attrs["cells"]`: the atlas's cells in all."""
+    from swap_engine import atlas, data
+
+    spec = atlas.spec(atlas_name)
+    table = atlas.load(atlas_name)
+    truth = data.benchmark(spec.benchmark)
+    targets = [t for t in data.targets(spec.benchmark) if t in truth.columns]
+    published = [c for c in truth.columns if c.startswith("zc_")]
+    if spec.name == "nb201":
+        joined = table.merge(truth[["nb201_index", *targets]], on="nb201_index", how="left")
+    else:
+        space = _space(spec.space)
+        truth = truth.assign(arch=[space.format(space.parse(a)) for a in truth["arch"]])
+        means = truth.groupby("arch", sort=False)[[*targets, *published]].mean()
+        joined = table.join(means, on="arch")
+    scores = proxy_columns(joined)
+    measured = joined[scores].notna().any(axis=1) if scores else pd.Series(False, index=joined.index)
+    out = joined[measured].reset_index(drop=True)
+    out.attrs = {"targets": [*targets, *published], "cells": len(table), "atlas": atlas_name}
+    return out
+
+
+def _space(name: str):
+    from swap_engine import spaces
+
+    return spaces.get(name)
+
+
+def proxy_columns(frame: pd.DataFrame) -> list[str]:
+    from swap_engine.recipe import proxy_columns as columns
+
+    return [c for c in columns(frame) if not c.startswith("zc_")]
+
+
+# --- choosing -------------------------------------------------------------------------------------------
+
+@dataclass
+class Fitted:
+    """A task's frame with its fitting and reporting halves."""
+
+    task: Task
+    frame: pd.DataFrame
+    fit_rows: np.ndarray
+    report_rows: np.ndarray
+
+    def truth(self, target: str) -> np.ndarray:
+        return self.frame[target].to_numpy(dtype=np.float64)
+
+
+def fitted(chosen: Task, seed: int = 0, frames: dict[str, pd.DataFrame] | None = None) -> Fitted:
+    from swap_engine.recipe import halves
+
+    table = frames[chosen.atlas] if frames is not None and chosen.atlas in frames else frame(chosen.atlas)
+    fit_rows, report_rows = halves(len(table), seed)
+    return Fitted(chosen, table, fit_rows, report_rows)
+
+
+def common_terms(parts: Sequence[Fitted], *, also: Sequence[pd.DataFrame] = (), min_coverage: float = 0.95):
+    """Candidate terms measured on at least `min_coverage` of the fitting rows of every part (and of every row
+    of each frame in `also`: where the recipe will be read, label-free)."""
+    from swap_engine.recipe import candidate_terms
+
+    sets = [candidate_terms(p.frame, p.fit_rows, min_coverage=min_coverage) for p in parts]
+    sets += [candidate_terms(f, np.arange(len(f)), min_coverage=min_coverage) for f in also]
+    shared = set(sets[0]).intersection(*sets[1:]) if sets else set()
+    return [t for t in sets[0] if t in shared and not t.column.startswith("zc_")]
+
+
+def choose_across(parts: Sequence[Fitted], terms: Sequence, *, max_terms: int = 5):
+    """The recipe that maximises the mean Spearman with each part's selection target on its fitting half
+    (ranks taken per benchmark); returns (recipe, mean fit)."""
+    from swap_engine.recipe import Recipe, spearman
+
+    if not terms:
+        raise ValueError("no proxy column is measured on every benchmark of the fit")
+    values = [{t: t.values(p.frame) for t in terms} for p in parts]
+    truths = [p.truth(p.task.select)[p.fit_rows] for p in parts]
+    cache: dict = {}
+
+    def fit(recipe: Recipe) -> float:
+        if recipe not in cache:
+            fits = []
+            for part, table, truth in zip(parts, values, truths):
+                columns = [table[replace(t, weight=1.0)] for t in recipe.terms]
+                combined = columns[0] if len(columns) == 1 else analysis.aggregate(
+                    columns, method=recipe.method, weights=[t.weight for t in recipe.terms])
+                fits.append(spearman(combined[part.fit_rows], truth))
+            cache[recipe] = float(np.mean(fits)) if all(np.isfinite(fits)) else -np.inf
+        return cache[recipe]
+
+    best = greedy(list(terms), fit, max_terms=max_terms)
+    return best, fit(best)
+
+
+def greedy(terms: list, fit: Callable, *, max_terms: int = 5, methods: Sequence[str] = analysis.AGGREGATIONS,
+           weights: Sequence[float] = (0.5, 1.0, 1.5, 2.0, 3.0)):
+    """Greedy forward selection of terms, then two passes of coordinate ascent on their weights."""
+    from swap_engine.recipe import Recipe
+
+    best = max((Recipe((t,)) for t in terms), key=fit)
+    for method in methods:
+        current = Recipe(best.terms, method)
+        while len(current.terms) < max_terms:
+            used = {t.column for t in current.terms}
+            options = [Recipe((*current.terms, t), method) for t in terms if t.column not in used]
+            if not options:
+                break
+            step = max(options, key=fit)
+            if fit(step) <= fit(current) + 1e-4:
+                break
+            current = step
+        for _ in range(2):
+            for i in range(len(current.terms)):
+                variants = [Recipe(tuple(replace(t, weight=w) if j == i else t for j, t in enumerate(current.terms)),
+                                   method) for w in weights]
+                current = max([current, *variants], key=fit)
+        if fit(current) > fit(best):
+            best = current
+    return best
+
+
+# --- the study ------------------------------------------------------------------------------------------
+
+@dataclass
+class Row:
+    task: str
+    recipe: str
+    fit: float
+    held_out: analysis.Correlation | None
+    cells: int
+    note: str = ""
+
+
+@dataclass
+class FamiliesReport:
+    seed: int
+    alone: pd.DataFrame  # task, proxy, source (ours / published), cells, spearman
+    own: list[Row]
+    loo: list[Row]
+    transfer: pd.DataFrame  # rows: chosen on; columns: read on; Spearman on the reporting half
+    skipped: dict[str, str] = field(default_factory=dict)  # task -> why it was left out
+
+    def recipes(self) -> dict[str, str]:
+        """`recipes.json`: each task's chosen recipe, and `<task>:loo` its leave-one-out recipe."""
+        chosen = {row.task: row.recipe for row in self.own}
+        chosen.update({f"{row.task}:loo": row.recipe for row in self.loo})
+        return chosen
+
+
+def _held_out(recipe, part: Fitted, n_boot: int, seed: int) -> analysis.Correlation | None:
+    try:
+        scores = recipe.score(part.frame)
+    except ValueError:
+        return None  # a column the recipe reads is not on this atlas
+    truth = part.truth(part.task.report)
+    return analysis.correlate(scores[part.report_rows], truth[part.report_rows], n_boot=n_boot, seed=seed)
+
+
+def study(tasks: Sequence[str] | None = None, *, seed: int = 0, n_boot: int = 500, max_terms: int = 5,
+          min_coverage: float = 0.95, progress: Callable[[str], None] | None = None) -> FamiliesReport:
+    """Every proxy alone, each task's own recipe, its leave-one-out recipe and the transfer matrix."""
+    from swap_engine import atlas
+    from swap_engine.recipe import choose
+
+    say = progress or (lambda _line: None)
+    chosen_tasks = [task(n) for n in (tasks or [t.name for t in TASKS])]
+    frames: dict[str, pd.DataFrame] = {}
+    skipped: dict[str, str] = {}
+    parts: dict[str, Fitted] = {}
+    for t in chosen_tasks:
+        try:
+            if t.atlas not in frames:
+                frames[t.atlas] = frame(t.atlas)
+            part = fitted(t, seed, frames)
+        except (FileNotFoundError, ValueError, OSError) as err:
+            skipped[t.name] = f"{type(err).__name__}: {err}"
+            continue
+        if len(part.frame) < 20:
+            skipped[t.name] = (f"only {len(part.frame)} of {atlas.spec(t.atlas).name}'s cells are measured yet: "
+                               "too few for halves")
+            continue
+        parts[t.name] = part
+    alone = _alone(parts)
+    own: list[Row] = []
+    for name, part in parts.items():
+        say(f"choosing on {name} ({len(part.fit_rows)} cells)")
+        try:
+            choice = choose(part.frame, part.truth(part.task.select), part.fit_rows, max_terms=max_terms,
+                            min_coverage=min_coverage)
+        except ValueError as err:
+            skipped[name] = str(err)
+            continue
+        own.append(Row(name, choice.recipe.text(), choice.fit, _held_out(choice.recipe, part, n_boot, seed),
+                       len(part.frame)))
+    loo = _leave_one_out(parts, seed, n_boot, max_terms, min_coverage, say)
+    recipes = {row.task: row.recipe for row in own}
+    transfer = pd.DataFrame(index=list(recipes), columns=list(parts), dtype=float)
+    from swap_engine.recipe import Recipe
+
+    for source, text in recipes.items():
+        for target, part in parts.items():
+            result = _held_out(Recipe.parse(text), part, 0, seed)
+            transfer.loc[source, target] = result.spearman if result is not None else math.nan
+    return FamiliesReport(seed, alone, own, loo, transfer, skipped)
+
+
+def _alone(parts: dict[str, Fitted]) -> pd.DataFrame:
+    """Every proxy column alone (and Suite-Zero's published values, where the benchmark ships them) against the
+    reporting target, over every measured cell."""
+    from swap_engine.recipe import spearman
+
+    rows = []
+    for name, part in parts.items():
+        truth = part.truth(part.task.report)
+        published = [c for c in part.frame.columns if c.startswith("zc_")]
+        for column in [*proxy_columns(part.frame), *published]:
+            values = part.frame[column].to_numpy(dtype=np.float64)
+            finite = np.isfinite(values) & np.isfinite(truth)
+            rows.append({"task": name, "proxy": column.removeprefix("zc_"),
+                         "source": "published" if column.startswith("zc_") else "ours",
+                         "cells": int(finite.sum()), "spearman": spearman(np.where(finite, values, np.nan), truth)})
+    return pd.DataFrame(rows, columns=["task", "proxy", "source", "cells", "spearman"])
+
+
+def _leave_one_out(parts: dict[str, Fitted], seed: int, n_boot: int, max_terms: int, min_coverage: float,
+                   say: Callable[[str], None]) -> list[Row]:
+    from swap_engine import atlas
+
+    rows = []
+    for name, part in parts.items():
+        held_benchmark = atlas.spec(part.task.atlas).benchmark
+        training = [parts[n] for n in LOO_TASKS if n in parts and
+                    atlas.spec(parts[n].task.atlas).benchmark != held_benchmark]
+        if not training:
+            continue
+        say(f"leave-one-out for {name}: fitted on {', '.join(p.task.name for p in training)}")
+        terms = common_terms(training, also=[part.frame], min_coverage=min_coverage)
+        try:
+            recipe, fit = choose_across(training, terms, max_terms=max_terms)
+        except ValueError as err:
+            rows.append(Row(name, "", math.nan, None, len(part.frame), str(err)))
+            continue
+        rows.append(Row(name, recipe.text(), fit, _held_out(recipe, part, n_boot, seed), len(part.frame),
+                        "fitted on " + ", ".join(p.task.name for p in training)))
+    return rows
+
+
+# --- writing --------------------------------------------------------------------------------------------
+
+RESULTS_BEGIN = ("<!-- families-results:begin (generated by `python -m swap_engine families --results-md "
+                 "docs/results.md`) -->")
+RESULTS_END = "<!-- families-results:end -->"
+
+
+def _ci(result: analysis.Correlation | None) -> str:
+    if result is None or not np.isfinite(result.spearman):
+        return "not computable"
+    lo, hi = result.spearman_ci
+    return f"{result.spearman:.3f} [{lo:.3f}, {hi:.3f}] (n = {result.n})"
+
+
+def markdown(report: FamiliesReport, command: str) -> str:
+    """The families section of docs/results.md."""
+    by_name = {t.name: t for t in TASKS}
+    lines = [RESULTS_BEGIN, "", "### Across families: each benchmark's recipe, leave-one-benchmark-out, transfer",
+             "", f"Command: `{command}` (seed {report.seed}). Halves of the measured cells; 250-cell halves have "
+             "intervals about ±0.1 wide, so a row there is a rough reading.", "",
+             "| task | chosen on its fitting half | held out (Spearman, 95 % CI) | goal | met | best published |",
+             "|---|---|---|---|---|---|"]
+    for row in report.own:
+        t = by_name[row.task]
+        met = "" if t.goal is None or row.held_out is None else ("yes" if row.held_out.spearman >= t.goal else "no")
+        lines.append(f"| {t.label} | `{row.recipe}` | {_ci(row.held_out)} | {t.goal or ''} | {met} | "
+                     f"{t.best_published} |")
+    lines += ["", f"Leave-one-benchmark-out (fitted on the other benchmarks' labels only; goal >= {LOO_GOAL}):", "",
+              "| held-out task | recipe | held out (Spearman, 95 % CI) | met | fitted on |", "|---|---|---|---|---|"]
+    for row in report.loo:
+        t = by_name[row.task]
+        met = "" if row.held_out is None else ("yes" if row.held_out.spearman >= LOO_GOAL else "no")
+        lines.append(f"| {t.label} | `{row.recipe}` | {_ci(row.held_out)} | {met} | {row.note} |")
+    lines += ["", "Transfer (row: recipe chosen on; column: Spearman on that task's reporting half):", ""]
+    lines.append(_table(report.transfer) if len(report.transfer) else "(none)")
+    lines += ["", "Every proxy alone (all measured cells; `published`: NAS-Bench-Suite-Zero's own values):", ""]
+    if len(report.alone):
+        pivot = report.alone.assign(name=lambda f: f["proxy"] + np.where(f["source"] == "published",
+                                                                          " (published)", ""))
+        table = pivot.pivot_table(index="name", columns="task", values="spearman", aggfunc="first")
+        lines.append(_table(table))
+    if report.skipped:
+        lines += ["", "Left out: " + "; ".join(f"{k}: {v}" for k, v in report.skipped.items())]
+    lines += ["", RESULTS_END]
+    return "\n".join(lines)
+
+
+def _table(values: pd.DataFrame) -> str:
+    """A float table as markdown, three decimals, blank where not computable."""
+    head = ["", *map(str, values.columns)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, row in values.iterrows():
+        cells = ["" if not np.isfinite(float(v)) else f"{float(v):.3f}" for v in row]
+        lines.append("| " + " | ".join([str(name), *cells]) + " |")
+    return "\n".join(lines)
+
+
+def update_results_md(path: str | Path, report: FamiliesReport, command: str) -> None:
+    """Replace (or append) the families section of a results file."""
+    target = Path(path)
+    text = target.read_text() if target.exists() else ""
+    block = markdown(report, command)
+    if RESULTS_BEGIN in text and RESULTS_END in text:
+        head, rest = text.split(RESULTS_BEGIN, 1)
+        text = head + block + rest.split(RESULTS_END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    target.write_text(text)
+
+
+def write_recipes(path: str | Path, report: FamiliesReport) -> None:
+    Path(path).write_text(json.dumps(report.recipes(), indent=2) + "\n")

@@ -1,0 +1,65 @@
+"""The study across families: each benchmark's own recipe on held-out halves, leave-one-benchmark-out fitted
+without the held-out labels, the transfer matrix and recipes.json, on synthetic atlases."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from swap_engine import families
+
+
+def _synthetic(seed: int, n: int = 200, noise: float = 0.3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    truth = rng.normal(size=n)
+    frame = pd.DataFrame({"index": np.arange(n), "arch": [f"a{i}" for i in range(n)],
+                          "swap_b16": truth + noise * rng.normal(size=n), "params": rng.normal(size=n),
+                          "naswot_b64": -truth + rng.normal(size=n), "cifar10_valid_acc_pct": truth,
+                          "zc_nwot": truth + rng.normal(size=n)})
+    frame.attrs = {"targets": ["cifar10_valid_acc_pct", "zc_nwot"], "cells": n}
+    return frame
+
+
+@pytest.fixture
+def synthetic(monkeypatch):
+    frames = {"darts-1k": _synthetic(1), "nb301-500": _synthetic(2), "nb101-500": _synthetic(3, noise=0.5)}
+    def frame(name: str) -> pd.DataFrame:
+        if name not in frames:
+            raise FileNotFoundError(f"no atlas for {name}")
+        return frames[name].copy()
+
+    monkeypatch.setattr(families, "frame", frame)
+    return frames
+
+
+def test_each_benchmark_its_recipe_leave_one_out_and_transfer(synthetic):
+    report = families.study(["darts-1k", "nb301-500", "nb101-500"], n_boot=50, max_terms=2)
+    own = {row.task: row for row in report.own}
+    assert set(own) == {"darts-1k", "nb301-500", "nb101-500"}
+    assert all("swap_b16" in row.recipe for row in own.values())
+    assert all(row.held_out.spearman > 0.8 and row.held_out.n == 100 for row in own.values())
+    loo = {row.task: row for row in report.loo}
+    assert "darts-1k" not in loo["darts-1k"].note and "nb301-500" in loo["darts-1k"].note
+    assert loo["nb101-500"].held_out.spearman > 0.7
+    assert report.transfer.shape == (3, 3) and np.all(np.diag(report.transfer.to_numpy(dtype=float)) > 0.8)
+    published = report.alone[report.alone["source"] == "published"]
+    assert set(published["proxy"]) == {"nwot"}
+    recipes = report.recipes()
+    assert set(recipes) == {"darts-1k", "nb301-500", "nb101-500", "darts-1k:loo", "nb301-500:loo", "nb101-500:loo"}
+
+
+def test_a_missing_atlas_is_left_out_with_its_reason_and_the_files_are_written(synthetic, tmp_path):
+    report = families.study(["darts-1k", "zoo"], n_boot=0, max_terms=1)
+    assert "zoo" in report.skipped and [row.task for row in report.own] == ["darts-1k"]
+    results = tmp_path / "results.md"
+    results.write_text("# Results\n\nbefore\n")
+    families.update_results_md(results, report, "python -m swap_engine families")
+    families.update_results_md(results, report, "python -m swap_engine families")  # replaced, not appended
+    text = results.read_text()
+    assert text.count(families.RESULTS_BEGIN) == 1 and "before" in text and "Left out: zoo" in text
+    families.write_recipes(tmp_path / "recipes.json", report)
+    assert json.loads((tmp_path / "recipes.json").read_text()) == {"darts-1k": report.own[0].recipe}
+    with pytest.raises(ValueError, match="unknown task"):
+        families.task("nb999")
