@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One prepared GPU check (issue 14): CUDA tests, the engine benchmark, SWAP B = 16 over all 15,625 NB201
-# cells compared with sample_data/nb201_swap_b16.csv, and the proxy atlas if time is left. Everything it
+# One prepared GPU check (issues 14, 23, 25): CUDA tests, the engine benchmark, SWAP B = 16 over all 15,625 NB201
+# cells compared with sample_data/nb201_swap_b16.csv, and the other benchmarks' atlases with the time left. Everything it
 # writes lands under $OUT: logs, JSON/CSV results and summary.md (also printed at the end).
 #
 # On the device machine (torch, numpy, pandas, scipy, pyarrow installed; no package registry):
@@ -175,12 +175,28 @@ else
     --naive-max-batch 256 --json "$OUT/bench_engine.json"
 fi
 
-# --- 4. the proxy atlas's first group, if the command exists and time is left ---
+# --- 4. the atlases still incomplete on the CPU: one process per benchmark, all on the device at once ---
+# Each resumes from its committed sample_data/ file (copied to $OUT first), so only the missing columns run;
+# the filled tables come back under $OUT with the same names, to be copied into sample_data/ and committed.
+ATLASES=${ATLASES:-"darts-1k nb301-500 nb101-500 flexibert-500 zoo darts-1k-proxynet"}
+atlas_one() {  # atlas_one NAME: every group of that benchmark's atlas into $OUT
+  local file; file=$("$PY" -c "from swap_engine import atlas; print(atlas.spec('$1').file)")
+  [ -f "sample_data/$file" ] && cp "sample_data/$file" "$OUT/$file"
+  local cells=(); [ "$DRY" = 1 ] && cells=(--cells 2)
+  "$PY" -m swap_engine atlas --space "$1" --groups first,label,az --device "$DEVICE" --round 50 "${cells[@]}" \
+    --store "$OUT/atlas_store_$1.csv" --out "$OUT/$file" > "$OUT/atlas_$1.log" 2>&1
+}
+run_atlases() {
+  local pids=() rc=0
+  for name in $ATLASES; do OMP_NUM_THREADS=1 atlas_one "$name" & pids+=($!); done
+  trap 'kill -TERM "${pids[@]}" 2>/dev/null' TERM
+  for pid in "${pids[@]}"; do wait "$pid" || rc=$?; done
+  return $rc
+}
+export -f atlas_one run_atlases
+export ATLASES DRY
 if "$PY" -m swap_engine atlas --help > "$OUT/atlas_help.txt" 2>&1; then
-  atlas=("$PY" -m swap_engine atlas --space nb201 --device "$DEVICE" --store "$OUT/atlas_store.csv"
-         --out "$OUT/atlas_nb201.csv")
-  [ "$DRY" = 1 ] && atlas+=(--cells 2)
-  step atlas "$BUDGET" 5 "${atlas[@]}"
+  step atlas "$BUDGET" 5 bash -c run_atlases
 else
   printf 'atlas\tskipped\t0\tno atlas command\n' >> "$OUT/steps.tsv"
 fi
@@ -199,7 +215,9 @@ fi
   if [ -f "$OUT/bench.log" ]; then echo; echo "## Engine benchmark"; echo; echo '```'; cat "$OUT/bench.log"; echo '```'; fi
   echo; echo "## NB201, SWAP B = 16 ($SHARDS processes in parallel, shards i/$STRIDE for i < $SHARDS)"; echo
   if [ -f "$OUT/nb201_compare.md" ]; then cat "$OUT/nb201_compare.md"; else echo "no comparison (see nb201.log)"; fi
-  if [ -f "$OUT/atlas.log" ]; then echo; echo "## Atlas"; echo; echo '```'; tail -n 5 "$OUT/atlas.log"; echo '```'; fi
+  for log in "$OUT"/atlas_*.log; do
+    [ -f "$log" ] && { echo; echo "## $(basename "$log" .log)"; echo; echo '```'; tail -n 3 "$log"; echo '```'; }
+  done
   echo; echo "total: $((SECONDS - START)) s of a ${BUDGET} s budget"
 } > "$OUT/summary.md"
 echo; cat "$OUT/summary.md"

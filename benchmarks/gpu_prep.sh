@@ -32,8 +32,10 @@ if [ "${TORCHVISION:-1}" = 1 ]; then
 fi
 printf '%s\n' "${PURE[@]}" > "$WHEELS/names.txt"
 
-rm -rf "$DATA" && mkdir -p "$DATA/cifar10" "$DATA/nb201"
-for file in cifar10/train_first10000.npz nb201/nats_bench.csv nb201/nb201_zen.zip; do
+rm -rf "$DATA" && mkdir -p "$DATA/cifar10" "$DATA/nb201" "$DATA/darts" "$DATA/flexibert" "$DATA/suite_zero"
+# the atlases' benchmarks too (their architectures are read from these tables): about 1.4 MB
+for file in cifar10/train_first10000.npz nb201/nats_bench.csv nb201/nb201_zen.zip darts/DARTS_archs_CIFAR10.csv \
+    flexibert/BERT_benchmark.json suite_zero/zc_nasbench101.json suite_zero/zc_nasbench301.json; do
   cp "$DATA_SRC/$file" "$DATA/$file"
 done
 chmod -R u+w .gpu
