@@ -13,6 +13,7 @@ from typing import Any, Callable
 from torch import nn
 
 from swap_engine.registry import Registry
+from swap_engine.threads import scoring_threads
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ def score(name: str, model: nn.Module, inputs: Any, targets: Any = None, **optio
     if unknown:
         raise ValueError(f"proxy {name!r} got unknown option(s) {', '.join(unknown)}; "
                          f"accepted: {', '.join(accepted) or 'none'}")
-    return float(proxy.fn(model, inputs, targets, **options))
+    with scoring_threads():  # the thread policy of every score (swap_engine.threads)
+        return float(proxy.fn(model, inputs, targets, **options))
 
 
 __all__ = ["Proxy", "get", "names", "register", "score"]
