@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import pkgutil
 import signal
 import sys
@@ -29,6 +30,10 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         if info.name.startswith("_"):  # shared helpers, not commands
             continue
         importlib.import_module(f"{commands.__name__}.{info.name}").register(sub)
+    for command in sub.choices.values():  # every command builds models (the app through its server)
+        command.add_argument("--memory-limit", default=None, metavar="SIZE",
+                             help="the most memory one model may take, e.g. 8GB or 50%% (default: a quarter of "
+                                  "this machine's RAM, or of the GPU's memory on CUDA); sets SWAP_MEMORY_LIMIT")
     return parser
 
 
@@ -39,6 +44,8 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
     try:
+        if args.memory_limit is not None:
+            _set_memory_limit(args.memory_limit)
         with _terminate_as_interrupt():
             return int(args.func(args) or 0)
     except ValueError as err:  # bad input: one clear line, no traceback
@@ -49,6 +56,14 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
                 if getattr(args, "resumable", False) else "")
         print(f"interrupted{hint}", file=sys.stderr)
         return 130
+
+
+def _set_memory_limit(text: str) -> None:
+    """Checked now, and passed on by the environment: to this process, the app's server and Ray's workers."""
+    from swap_engine import models
+
+    models.parse_size(text, 1)
+    os.environ[models.MEMORY_ENV] = text
 
 
 @contextlib.contextmanager

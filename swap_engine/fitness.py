@@ -20,7 +20,6 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
-import torch
 
 from swap_engine.recipe import Recipe, atlas
 
@@ -87,11 +86,9 @@ class RecipeFitness:
 
     def measure(self, arch: Any) -> dict[str, float]:
         """Every column the recipe reads, computed live for one architecture."""
-        from swap_engine import count_params, data, proxies
+        from swap_engine import count_params, data, models, proxies
 
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(LIVE_SEED)
-            model = self.space.build(arch)
+        model = models.build(self.space, arch, seed=LIVE_SEED)
         out: dict[str, float] = {}
         for column in self.recipe.columns():
             name, batch_size = column_proxy(column)

@@ -302,8 +302,9 @@ class SwapFitness:
     def __init__(self, space: SearchSpace, batch: Any, *, regularize: tuple[float, float] | None = None,
                  **swap_options: Any) -> None:
         from swap_engine import swap_score  # the engine is imported only when a SWAP fitness is built
+        from swap_engine.models import build
 
-        self._swap_score = swap_score
+        self._swap_score, self._build = swap_score, build
         self.space = space
         self.batch = batch
         self.regularize = tuple(regularize) if regularize is not None else None
@@ -313,9 +314,7 @@ class SwapFitness:
                                    **described})
 
     def __call__(self, arch: Any) -> Score:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.swap_options.get("seed", 0))
-            model = self.space.build(arch)
+        model = self._build(self.space, arch, seed=self.swap_options.get("seed", 0))  # as the CLI and runner do
         result = self._swap_score(model, self.batch, regularize=self.regularize, **self.swap_options)
         return Score(float(result.score), raw=result.raw_score, params=result.params)
 

@@ -17,7 +17,7 @@ import streamlit as st
 
 import swap_engine
 from ui.labels import words as column_label
-from swap_engine import data, resources, search, spaces
+from swap_engine import data, models, resources, search, spaces
 from ui import messages
 from ui.state import Regularization, Settings
 
@@ -43,17 +43,12 @@ def _scoring_key(settings: Settings) -> Settings:
 
 @st.cache_data(show_spinner=False, max_entries=50_000)
 def _score(settings: Settings, arch_text: str, keep_patterns: int) -> swap_engine.SwapResult:
-    import torch
-
     space = spaces.get(settings.space)
-    arch = space.parse(arch_text)
-    with torch.random.fork_rng(devices=[]):  # initial weights follow the sidebar's seed; global RNG untouched
-        torch.manual_seed(settings.seed)
-        model = space.build(arch, **settings.build_kwargs())
     batch = inputs(settings.input, settings.batch_size, settings.resolution, settings.device)
-    return swap_engine.swap_score(
-        model, batch, repeats=settings.repeats, reinit="gaussian" if settings.reinit else None,
-        seed=settings.seed, keep_patterns=keep_patterns, device=settings.device)
+    # the CLI's and the runner's path: the same weights (the sidebar's seed) and threads, so the same count
+    return models.score_cell(space, space.parse(arch_text), batch, options=settings.build_kwargs(),
+                             seed=settings.seed, device=settings.device, repeats=settings.repeats,
+                             reinit="gaussian" if settings.reinit else None, keep_patterns=keep_patterns)
 
 
 def score(settings: Settings, arch_text: str, keep_patterns: int = 0) -> swap_engine.SwapResult:
@@ -108,15 +103,10 @@ def regularization_defaults(space_name: str, build_options: str, n: int = 16) ->
     """
     params = _known_params(space_name) if not build_options else None
     if params is None or len(params) < 2:
-        import torch
-
         space = spaces.get(space_name)
         kwargs = Settings(space_name, 1, "", None, "cpu", 0, 1, False, build_options, 0).build_kwargs()
-        counted = []
-        for arch in space.sample(min(n, space_size(space_name) or n), 0):
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(0)
-                counted.append(swap_engine.count_params(space.build(arch, **kwargs)))
+        counted = [swap_engine.count_params(models.build(space, arch, kwargs, seed=0))
+                   for arch in space.sample(min(n, space_size(space_name) or n), 0)]
         params = pd.Series(counted, dtype=float)
     thousands = params.astype(float) / 1000
     mu = float(thousands.median())

@@ -10,9 +10,7 @@ import sys
 from contextlib import nullcontext
 from typing import Any
 
-import torch
-
-from swap_engine import data, spaces, swap_score
+from swap_engine import data, models, spaces
 from swap_engine.commands._args import add_runner_arguments, mu_sigma, parse_pairs, runner_options
 
 
@@ -77,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("nothing to score: give --arch TEXT, --sample N or --all")
     batch = data.inputs(args.input or space.input_spec.default_input, args.batch_size, split=args.split,
                         resolution=args.resolution)
-    build_options = parse_pairs(args.model_option, "--model-option")
+    build_options = models.check(space, archs[0], parse_pairs(args.model_option, "--model-option"), inputs=batch,
+                                 device=args.device)  # one message now rather than a failed record per cell
     if args.all or args.backend != "local" or args.store:
         return _run_jobs(args, space, archs, build_options)
     done = _already_scored(args.csv)
@@ -89,12 +88,9 @@ def run(args: argparse.Namespace) -> int:
             text = space.format(arch)
             if text in done:
                 continue
-            with torch.random.fork_rng(devices=[]):  # every model starts from the same seeded RNG state
-                torch.manual_seed(args.seed)
-                model = space.build(arch, **build_options)
-            result = swap_score(model, batch, pattern=args.pattern, conv_only=args.conv_only, mode=args.mode,
-                                repeats=args.repeats, reinit=args.reinit, seed=args.seed,
-                                regularize=args.regularize, device=args.device)
+            result = models.score_cell(space, arch, batch, options=build_options, seed=args.seed, device=args.device,
+                                       pattern=args.pattern, conv_only=args.conv_only, mode=args.mode,
+                                       repeats=args.repeats, reinit=args.reinit, regularize=args.regularize)
             row = {"arch": text, **result.summary()}
             if args.json:
                 print(json.dumps(row), flush=True)

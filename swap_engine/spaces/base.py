@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -45,6 +46,11 @@ class SearchSpace(ABC):
     @abstractmethod
     def build(self, arch: Any, **options: Any) -> nn.Module:
         """A freshly initialised PyTorch model of the architecture."""
+
+    def ignored_options(self, options: Mapping[str, Any]) -> str:
+        """Why some of these build options would have no effect (a variant that does not use them), in words;
+        empty when all apply. A user who sets an option expects it to change the model."""
+        return ""
 
     @abstractmethod
     def mutate(self, arch: Any, rng: random.Random) -> Any:

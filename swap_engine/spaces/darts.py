@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import ast
 import random
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -399,6 +400,14 @@ class DartsSpace(SearchSpace):
         if variant == "full":
             return NetworkCIFAR(arch, C=C, layers=layers, num_classes=num_classes)
         raise ValueError(f"darts build variant {variant!r} unknown; use 'swap-proxy' or 'full'")
+
+    def ignored_options(self, options: Mapping[str, Any]) -> str:
+        unused = [name for name in ("C", "layers") if name in options]
+        if options.get("variant", "swap-proxy") != "swap-proxy" or not unused:
+            return ""
+        return (f"darts: the variant 'swap-proxy' (the default) ignores {' and '.join(unused)}: it is the SWAP "
+                "authors' fixed 1-cell network of 3 channels; add \"variant\": \"full\" to build DARTS' CIFAR "
+                "network with them")
 
     def mutate(self, arch: Genotype, rng: random.Random) -> Genotype:
         """Change one op, or one input, of one pair in one cell (never leaving a node dangling)."""

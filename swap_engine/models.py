@@ -1,0 +1,327 @@
+"""The one place a model is built from options a user can set, and the one way a cell is scored.
+
+    model = models.build(space, arch, {"C": 8, "N": 1}, seed=0, inputs=batch)
+    result = models.score_cell(space, arch, batch, options={"C": 8}, seed=0)
+
+`build` answers bad options in words (unknown names with the space's own, wrong types, options the chosen
+variant ignores), then estimates the model's memory on torch's `meta` device, where nothing is allocated:
+its weights, and the peak of one scoring pass on `inputs`. A model above the budget is refused before one
+byte of it exists: `{"C": 2000, "N": 5}` for NB201 needs tens of GB. The budget follows the machine: a
+quarter of its RAM (or of the GPU's memory when scoring on CUDA), or `SWAP_MEMORY_LIMIT` (e.g. `8GB`,
+`50%`), which the CLI's `--memory-limit` sets. Then the model is built from `torch.manual_seed(seed)` under
+the scoring thread policy, so the CLI, the runner, the app and search get the same weights and counts.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+import os
+import re
+import threading
+import weakref
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator
+
+import torch
+from torch import nn
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves, tree_map
+
+from swap_engine.device import resolve_device
+from swap_engine.spaces import SearchSpace
+from swap_engine.threads import scoring_threads
+from swap_engine.words import quote
+
+if TYPE_CHECKING:
+    from swap_engine.swap import SwapResult
+
+MEMORY_ENV = "SWAP_MEMORY_LIMIT"
+MEMORY_FRACTION = 0.25  # of the machine's RAM (or the GPU's memory): what a model may take by default
+MAX_MODULES = 20_000  # a model with more layers is refused while its meta copy is built (it would take minutes)
+_KEY_BYTES = 8  # SWAP keeps, per neuron and sign plane, one 64-bit word per 64 samples
+
+
+class ResourceError(ValueError):
+    """A model that would not fit in the memory budget; the message says how much, the limit, how to raise it."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a model would take: its parameters, and bytes of weights and of one scoring pass's peak."""
+
+    params: int
+    weight_bytes: int
+    pass_bytes: int
+    batch_size: int | None
+
+    @property
+    def total(self) -> int:
+        return self.weight_bytes + self.pass_bytes
+
+
+def build(space: SearchSpace, arch: Any, options: Mapping[str, Any] | None = None, *, seed: int = 0,
+          inputs: Any = None, device: str | torch.device | None = None) -> nn.Module:
+    """`space.build(arch, **options)` from `torch.manual_seed(seed)`, after checking options and memory.
+
+    With options set and `inputs` given (a batch as `swap_score` takes it), the estimate includes one scoring
+    pass on it (a space's own defaults are the models its atlas scores, so they skip that ~0.1 s); `device`
+    is where the model will run, whose memory sets the budget. A `ValueError` in words for bad options, a
+    `ResourceError` for a model over budget; the caller's RNG state is untouched.
+    """
+    chosen = check(space, arch, options, inputs=inputs, device=device)
+    with torch.random.fork_rng(devices=[]), scoring_threads():
+        torch.manual_seed(seed)
+        return space.build(arch, **chosen)
+
+
+def check(space: SearchSpace, arch: Any, options: Mapping[str, Any] | None = None, *, inputs: Any = None,
+          device: str | torch.device | None = None) -> dict[str, Any]:
+    """What `build` checks, without building: the options (returned as a dict), and the memory budget.
+
+    A command that hands jobs to the runner calls it first, so a bad option or an oversized model is one
+    message before the run instead of a failed record per job.
+    """
+    chosen = check_options(space, options)
+    limit, source = memory_budget(device)
+    needed = estimate(space, arch, chosen, inputs if chosen else None, limit=limit)
+    if needed.total > limit:
+        raise ResourceError(_refusal(space, chosen, needed, limit, source))
+    return chosen
+
+
+def score_cell(space: SearchSpace, arch: Any, inputs: Any, *, options: Mapping[str, Any] | None = None,
+               seed: int = 0, device: str | torch.device | None = None, **swap_options: Any) -> SwapResult:
+    """SWAP-Score of one cell: `build` from `seed`, then `swap_score` with the same seed on `device`.
+
+    Every path that scores a cell with SWAP alone (the CLI, the app, search fitness) calls this; the runner,
+    which shares one model among several proxies, calls `build` and `swap_score` the same way.
+    """
+    from swap_engine.swap import swap_score
+
+    model = build(space, arch, options, seed=seed, inputs=inputs, device=device)
+    return swap_score(model, inputs, seed=seed, device=device, **swap_options)
+
+
+def known_options(space: SearchSpace) -> dict[str, Any]:
+    """The keyword options of `space.build` with their defaults, read from its signature."""
+    parameters = list(inspect.signature(space.build).parameters.values())[1:]  # after the architecture
+    return {p.name: p.default for p in parameters
+            if p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)}
+
+
+def check_options(space: SearchSpace, options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The options as a plain dict, or a `ValueError` naming what is wrong in words.
+
+    Names must be the space's own (the message lists them with their defaults); a value must have its
+    default's type (a whole number where the default is one, true/false for a switch, text for a name);
+    options the chosen variant does not use are refused rather than silently ignored.
+    """
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise ValueError(f"{space.name} model options must be a mapping of names to values, such as "
+                         f'{{"C": 8}}; got {type(options).__name__} {quote(options)}')
+    known = known_options(space)
+    described = ", ".join(f"{name} (default {default!r})" for name, default in known.items()) or "none"
+    unknown = [name for name in options if name not in known]
+    if unknown:
+        names = ", ".join(quote(name, 40) for name in unknown[:5]) + (f" and {len(unknown) - 5} more"
+                                                                       if len(unknown) > 5 else "")
+        raise ValueError(f"{space.name} has no model option {names}; its options are: {described}")
+    for name, value in options.items():
+        _check_type(space.name, name, value, known[name])
+    ignored = space.ignored_options(options)
+    if ignored:
+        raise ValueError(ignored)
+    return dict(options)
+
+
+def _check_type(space: str, name: str, value: Any, default: Any) -> None:
+    if isinstance(default, bool) or default is None:
+        wanted, ok = "true or false", isinstance(value, bool) or (default is None and value is None)
+    elif isinstance(default, int):
+        wanted, ok = "a whole number", isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        wanted = "a number"
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    elif isinstance(default, str):
+        wanted, ok = "text", isinstance(value, str)
+    else:
+        return
+    if not ok:
+        raise ValueError(f"{space} model option {name} must be {wanted} (default {default!r}), "
+                         f"got {type(value).__name__} {quote(value, 40)}")
+
+
+def estimate(space: SearchSpace, arch: Any, options: Mapping[str, Any], inputs: Any = None, *,
+             limit: int | None = None) -> Estimate:
+    """Parameters and memory of the model, from a copy built on torch's `meta` device (no storage at all).
+
+    With `inputs`, the peak of one forward pass without gradients (every tensor alive at once, tracked as
+    it is made and freed), a copy of the largest weight (a convolution may copy its weights into another
+    layout) and the packed patterns SWAP keeps (two 64-bit words per neuron and 64 samples). The pass is
+    skipped when the weights alone exceed `limit`: the answer is already no.
+    """
+    try:
+        with _module_limit(space.name), torch.device("meta"):
+            model = space.build(arch, **options)
+        tensors = [*model.parameters(), *model.buffers()]
+        params = sum(p.numel() for p in model.parameters())
+        weight_bytes = sum(t.numel() * t.element_size() for t in tensors)
+        pass_bytes, batch_size = 0, None
+        if inputs is not None and (limit is None or weight_bytes <= limit):
+            pass_bytes, batch_size = _pass_bytes(model, inputs)
+            pass_bytes += max((t.numel() * t.element_size() for t in tensors), default=0)
+    except ValueError:
+        raise
+    except Exception as err:  # e.g. a size torch cannot represent: the options cannot make a model
+        raise ValueError(f"{space.name} cannot build a model with options {quote(dict(options))}: "
+                         f"{quote(str(err), 200)}") from None
+    return Estimate(params, weight_bytes, pass_bytes, batch_size)
+
+
+@contextmanager
+def _module_limit(space: str) -> Iterator[None]:
+    """Stop a build (in this thread) once it has made `MAX_MODULES` layers: the depth options were huge."""
+    me, made = threading.get_ident(), [0]
+
+    def count(module: nn.Module, name: str, submodule: nn.Module | None) -> None:
+        if threading.get_ident() == me and submodule is not None:
+            made[0] += 1
+            if made[0] > MAX_MODULES:
+                raise ValueError(f"{space}: these model options make more than {MAX_MODULES:,} layers; "
+                                 "use smaller depth options")
+
+    handle = nn.modules.module.register_module_module_registration_hook(count)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+def _pass_bytes(model: nn.Module, inputs: Any) -> tuple[int, int]:
+    """Peak bytes of one no-grad forward on meta copies of the inputs, plus SWAP's packed patterns."""
+    from swap_engine.swap.capture import DEFAULT_ACTIVATIONS
+
+    args, kwargs = _meta_arguments(inputs)
+    batch = next(t for t in tree_leaves((args, kwargs)) if isinstance(t, torch.Tensor))
+    batch_size = int(batch.shape[0]) if batch.dim() else 1
+    neurons = [0]
+
+    def activation(module: nn.Module, args: Any, output: Any) -> None:
+        for t in tree_leaves(output):
+            if isinstance(t, torch.Tensor):
+                neurons[0] += t.numel() // max(1, batch_size)
+
+    handles = [m.register_forward_hook(activation) for m in model.modules() if isinstance(m, DEFAULT_ACTIVATIONS)]
+    try:
+        with torch.no_grad(), _PeakMemory() as peak:
+            model(*args, **kwargs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    words = 2 * math.ceil(batch_size / 64)  # two sign planes
+    input_bytes = sum(t.numel() * t.element_size() for t in tree_leaves((args, kwargs)) if isinstance(t, torch.Tensor))
+    return input_bytes + peak.bytes + neurons[0] * words * _KEY_BYTES, batch_size
+
+
+def _meta_arguments(inputs: Any) -> tuple[tuple, dict]:
+    to_meta = lambda t: torch.empty_like(t, device="meta") if isinstance(t, torch.Tensor) else t  # noqa: E731
+    if isinstance(inputs, torch.Tensor):
+        return (to_meta(inputs),), {}
+    if isinstance(inputs, Mapping):
+        return (), tree_map(to_meta, dict(inputs))
+    mask = getattr(inputs, "attention_mask", None)
+    return (to_meta(inputs.x),), ({"attention_mask": to_meta(mask)} if mask is not None else {})
+
+
+class _PeakMemory(TorchDispatchMode):
+    """Counts the bytes of every new tensor an op makes (views and in-place results share storage and are
+    skipped) until its last reference goes, and keeps the peak."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.live = 0
+        self.bytes = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        out = func(*args, **(kwargs or {}))
+        returns = func._schema.returns
+        for position, tensor in enumerate(tree_leaves(out)):
+            ret = returns[min(position, len(returns) - 1)] if returns else None
+            if not isinstance(tensor, torch.Tensor) or (ret is not None and ret.alias_info is not None):
+                continue
+            size = tensor.numel() * tensor.element_size()
+            self.live += size
+            self.bytes = max(self.bytes, self.live)
+            weakref.finalize(tensor, self._free, size)
+        return out
+
+    def _free(self, size: int) -> None:
+        self.live -= size
+
+
+def memory_budget(device: str | torch.device | None = None) -> tuple[int, str]:
+    """(bytes a model may take, where that number comes from in words): `SWAP_MEMORY_LIMIT` when set, else a
+    quarter of the memory of the device it runs on (the GPU's on CUDA, else the machine's RAM)."""
+    target = resolve_device(device) if device is not None else torch.device("cpu")
+    total, what = _device_memory(target)
+    text = os.environ.get(MEMORY_ENV, "").strip()
+    if text:
+        return parse_size(text, total), f"{MEMORY_ENV}={text}"
+    return int(total * MEMORY_FRACTION), f"a quarter of {what.format(_size(total))}"
+
+
+def _device_memory(device: torch.device) -> tuple[int, str]:
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device.index or 0).total_memory, "the GPU's {} of memory"
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:  # a container's own limit, when lower than the machine's (cgroup v2)
+        with open("/sys/fs/cgroup/memory.max") as handle:
+            limit = handle.read().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return total, "this machine's {} of RAM"
+
+
+_UNITS = {"": 1, "B": 1, "K": 2**10, "KB": 2**10, "M": 2**20, "MB": 2**20, "G": 2**30, "GB": 2**30,
+          "T": 2**40, "TB": 2**40}
+
+
+def parse_size(text: str, total: int | None = None) -> int:
+    """'8GB', '512M', '1.5G', '123456' (bytes) or '50%' (of `total`) -> bytes; a `ValueError` in words."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(%|[KMGT]?B?)\s*", text.upper())
+    if match is None or (match.group(2) == "%" and total is None):
+        raise ValueError(f"a memory limit looks like 8GB, 512MB or 50% (of this machine's memory), got {quote(text)}")
+    number = float(match.group(1))
+    unit = match.group(2)
+    value = int(number / 100 * total) if unit == "%" and total is not None else int(number * _UNITS[unit])
+    if value <= 0:
+        raise ValueError(f"a memory limit must be above zero, got {quote(text)}")
+    return value
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{int(n)} bytes"
+
+
+def _refusal(space: SearchSpace, options: Mapping[str, Any], needed: Estimate, limit: int, source: str) -> str:
+    parts = f"{_size(needed.weight_bytes)} for {needed.params:,} parameters"
+    if needed.batch_size is not None:
+        parts += f" and {_size(needed.pass_bytes)} for one scoring pass of {needed.batch_size} samples"
+    raise_to = _size(needed.total * 1.25).replace(" ", "").replace(",", "")
+    return (f"{space.name} with options {quote(dict(options))} would need about {_size(needed.total)} of memory "
+            f"({parts}); the limit is {_size(limit)} ({source}). Use smaller options (or a smaller batch), or raise "
+            f"the limit: set the environment variable {MEMORY_ENV}={raise_to} (before starting the app), or pass "
+            f"--memory-limit {raise_to} to swap-explorer.")
+
+
+__all__ = ["MEMORY_ENV", "MEMORY_FRACTION", "Estimate", "ResourceError", "build", "check", "check_options", "estimate",
+           "known_options", "memory_budget", "parse_size", "score_cell"]
