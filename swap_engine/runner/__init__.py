@@ -3,7 +3,9 @@
     summary = runner.run(jobs, "results/nb201.csv", backend="ray")
 
 Backends: `local` (this process, no extra dependency) and `ray` (a local Ray started with this machine's
-CPUs and GPUs, or an existing cluster at `address`). Jobs already in the store are skipped, so an
+CPUs and GPUs, or an existing cluster at `address`, joined by `cluster.join`). On Ray the driver builds each
+input batch once and hands it to the tasks through the object store, so a cluster's nodes need the package
+and Ray but no data files. Jobs already in the store are skipped, so an
 interrupted run continues where it stopped; results stream into the store chunk by chunk as they
 arrive. A job that raises is stored with its message and counted in the summary; it does not stop the
 others. An input batch that cannot be built (missing data, a bad input name) stops the run with that
@@ -22,7 +24,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from swap_engine.runner.jobs import _BATCHES, INPUT_ERROR, Chunk, Job, auto_chunk_size, cells, chunks, run_chunk
+from swap_engine.runner.jobs import (_BATCHES, INPUT_ERROR, Chunk, Job, auto_chunk_size, build_input, cells, chunks,
+                                     input_key, needs_input, run_chunk)
 from swap_engine.runner.store import Record, Store, read_values, settings_hash
 
 BACKENDS = ("local", "ray")
@@ -80,40 +83,33 @@ def run(jobs: Sequence[Job], store: Store | str | os.PathLike, *, backend: str =
     if todo:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), disable=not progress, unit="job", desc=f"{backend} run", file=sys.stderr,
-                   dynamic_ncols=True)
-        try:
-            if backend == "local":
-                stream = _local(todo, chunk_size or auto_chunk_size(cells(todo), 1), device, threads)
-            else:
-                stream = _ray(todo, address=address, workers=workers, chunk_size=chunk_size,
-                              gpus_per_task=gpus_per_task, device=device, threads=threads,
-                              max_retries=max_retries)
-            for records in _closing(stream):
-                broken = next((r for r in records if r.error.startswith(INPUT_ERROR)), None)
-                if broken is not None:  # every job would fail alike: stop, and store none of them
-                    raise RunnerError(f"the input batch could not be built, so no job can run: "
-                                      f"{broken.error[len(INPUT_ERROR):]}")
-                store.append(records)
-                done += len(records)
-                failed += sum(r.failed for r in records)
-                bar.update(len(records))
-                bar.set_postfix(failed=failed, refresh=False)
-        finally:
-            bar.close()
+        with session(backend, address=address, workers=workers):  # Ray is up (or refused) before the bar shows
+            bar = tqdm(total=len(todo), disable=not progress, unit="job", desc=f"{backend} run", file=sys.stderr,
+                       dynamic_ncols=True)
+            try:
+                if backend == "local":
+                    stream = _local(todo, chunk_size or auto_chunk_size(cells(todo), 1), device, threads)
+                else:
+                    stream = _ray(todo, workers=workers, chunk_size=chunk_size, gpus_per_task=gpus_per_task,
+                                  device=device, threads=threads, max_retries=max_retries)
+                for records in stream:
+                    broken = next((r for r in records if r.error.startswith(INPUT_ERROR)), None)
+                    if broken is not None:  # every job would fail alike: stop, and store none of them
+                        raise RunnerError(_input_failure(broken.error[len(INPUT_ERROR):]))
+                    store.append(records)
+                    done += len(records)
+                    failed += sum(r.failed for r in records)
+                    bar.update(len(records))
+                    bar.set_postfix(failed=failed, refresh=False)
+            finally:
+                bar.close()
     summary = Summary(total=len(jobs), skipped=skipped, done=done, failed=failed, cells=cells(todo),
                       seconds=time.perf_counter() - started, backend=backend)
     return summary
 
 
-def _closing(stream: Iterator[list[Record]]) -> Iterator[list[Record]]:
-    """Iterate, and close the backend's generator however the loop ends (so Ray is shut down at once)."""
-    try:
-        yield from stream
-    finally:
-        close = getattr(stream, "close", None)
-        if close is not None:
-            close()
+def _input_failure(reason: str) -> str:
+    return f"the input batch could not be built, so no job can run: {reason}"
 
 
 def _unique(jobs: Sequence[Job]) -> list[Job]:
@@ -182,14 +178,16 @@ def _start_ray(address: str | None, workers: int | None) -> bool:
     """Connect to the cluster at `address`, or start a local Ray; False when one is already up."""
     ray = _import_ray()
     if address is not None:
-        check_address(address)
+        check_address(address)  # also when Ray is up already: a wrong address is an error, not ignored
     if ray.is_initialized():
         return False
     # ray.init replaces the driver's SIGTERM handler with one that exits at once; keep the caller's (the CLI
     # turns SIGTERM into KeyboardInterrupt, to stop as Ctrl-C does and say how to resume).
     own_handler = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
     if address is not None:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        from swap_engine.runner import cluster
+
+        cluster.join(ray, address)
     else:
         import torch
 
@@ -201,25 +199,35 @@ def _start_ray(address: str | None, workers: int | None) -> bool:
     return True
 
 
-def _ray(jobs: list[Job], *, address: str | None, workers: int | None, chunk_size: int | None,
-         gpus_per_task: float, device: str | None, threads: int | None,
-         max_retries: int) -> Iterator[list[Record]]:
+def _ray(jobs: list[Job], *, workers: int | None, chunk_size: int | None, gpus_per_task: float,
+         device: str | None, threads: int | None, max_retries: int) -> Iterator[list[Record]]:
+    """The jobs as Ray tasks on the Ray this process is connected to (`session`), results as they finish."""
     ray = _import_ray()
-    started_here = _start_ray(address, workers)
-    try:
-        slots = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-        size = chunk_size or auto_chunk_size(cells(jobs), slots)
-        task = ray.remote(run_chunk).options(num_cpus=1, num_gpus=gpus_per_task, max_retries=max_retries,
-                                             retry_exceptions=False)
-        pending = iter(chunks(jobs, size))
-        in_flight = [task.remote(chunk, device, threads) for _, chunk in zip(range(slots), pending)]
-        while in_flight:  # one task per worker in flight: progress flows, memory stays flat
-            ready, in_flight = ray.wait(in_flight, num_returns=1)
-            yield ray.get(ready[0])
-            in_flight += [task.remote(chunk, device, threads) for _, chunk in zip(range(1), pending)]
-    finally:
-        if started_here:
-            ray.shutdown()
+    slots = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    size = chunk_size or auto_chunk_size(cells(jobs), slots)
+    task = ray.remote(run_chunk).options(num_cpus=1, num_gpus=gpus_per_task, max_retries=max_retries,
+                                         retry_exceptions=False)
+    inputs: dict[tuple[str, ...], Any] = {}
+
+    def submit(chunk: Chunk) -> Any:
+        """The chunk as a task, with its input batch from the object store: workers need no data files."""
+        batch = None
+        if needs_input(chunk):
+            key = input_key(chunk.settings)
+            if key not in inputs:  # built and stored once per input, shared by every task that reads it
+                try:
+                    inputs[key] = ray.put(build_input(chunk.settings))
+                except Exception as err:
+                    raise RunnerError(_input_failure(f"{type(err).__name__}: {err}")) from None
+            batch = inputs[key]
+        return task.remote(chunk, device, threads, batch)
+
+    pending = iter(chunks(jobs, size))
+    in_flight = [submit(chunk) for _, chunk in zip(range(slots), pending)]
+    while in_flight:  # one task per worker in flight: progress flows, memory stays flat
+        ready, in_flight = ray.wait(in_flight, num_returns=1)
+        yield ray.get(ready[0])
+        in_flight += [submit(chunk) for _, chunk in zip(range(1), pending)]
 
 
 __all__ = ["BACKENDS", "Chunk", "Job", "Record", "RunnerError", "Store", "Summary", "check_address",

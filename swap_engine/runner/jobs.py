@@ -6,6 +6,7 @@ seed, so a score depends on nothing but its job (not on the backend, the worker,
 """
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import time
@@ -80,17 +81,37 @@ def auto_chunk_size(n_archs: int, workers: int) -> int:
 _BATCHES: OrderedDict[tuple, Any] = OrderedDict()  # a worker process keeps the last few input batches
 
 
-def _batch(settings: dict[str, Any], device: Any) -> Any:
+def needs_input(chunk: Chunk) -> bool:
+    """Whether a chunk reads its input batch (`params` only counts weights)."""
+    return any(job.proxy != "params" for job in chunk.jobs)
+
+
+def input_key(settings: dict[str, Any]) -> tuple[str, ...]:
+    """What the input batch of a settings mapping depends on: chunks with equal keys share one batch."""
+    return tuple(repr(settings.get(k)) for k in INPUT_SETTINGS)
+
+
+def build_input(settings: dict[str, Any], device: Any = None) -> Any:
+    """The input batch of a settings mapping (on the CPU unless `device`); raises what `data.inputs` raises."""
     from swap_engine import data
 
-    key = (*(repr(settings.get(k)) for k in INPUT_SETTINGS), str(device))
+    return data.inputs(settings["input"], int(settings["batch_size"]), split=settings.get("split", "train"),
+                       seed=settings.get("input_seed"), resolution=settings.get("resolution"), device=device)
+
+
+def _batch(settings: dict[str, Any], device: Any) -> Any:
+    key = (*input_key(settings), str(device))
     if key not in _BATCHES:
-        _BATCHES[key] = data.inputs(settings["input"], int(settings["batch_size"]),
-                                    split=settings.get("split", "train"), seed=settings.get("input_seed"),
-                                    resolution=settings.get("resolution"), device=device)
+        _BATCHES[key] = build_input(settings, device)
         while len(_BATCHES) > 2:
             _BATCHES.popitem(last=False)
     return _BATCHES[key]
+
+
+def _moved(batch: Any, device: Any) -> Any:
+    """A batch built on the CPU, on `device`: the same tensors `data.inputs(..., device=device)` gives."""
+    move = lambda tensor: None if tensor is None else tensor.to(device)
+    return dataclasses.replace(batch, x=move(batch.x), y=move(batch.y), attention_mask=move(batch.attention_mask))
 
 
 def _options(proxy: str, settings: dict[str, Any], device: Any) -> dict[str, Any]:
@@ -128,15 +149,17 @@ def _score(proxy: str, model: Any, batch: Any, settings: dict[str, Any], device:
     return {proxy: proxies.score(proxy, model, batch, **_options(proxy, settings, device))}
 
 
-def run_chunk(chunk: Chunk, device: str | None = None, threads: int | None = 1) -> list[Record]:
+def run_chunk(chunk: Chunk, device: str | None = None, threads: int | None = 1, batch: Any = None) -> list[Record]:
     """Score every job of a chunk; a job that raises becomes a failed record, the others go on.
 
     `threads` caps torch's intra-op threads for the chunk (one per task, so that concurrent tasks do not
     stall each other and every backend computes the same floats); None leaves torch's setting alone.
+    `batch`: the chunk's input, built on the CPU by the caller (`build_input`), so that a cluster's workers
+    need no data files; None builds it here.
     """
     import torch
 
-    from swap_engine import spaces
+    from swap_engine import models, spaces
     from swap_engine.device import resolve_device
 
     previous = torch.get_num_threads()
@@ -149,11 +172,9 @@ def run_chunk(chunk: Chunk, device: str | None = None, threads: int | None = 1) 
         settings = chunk.settings
         key = settings_hash(settings)
         batch_error = None
-        needs_batch = any(job.proxy != "params" for job in chunk.jobs)
-        batch = None
-        if needs_batch:
+        if needs_input(chunk):
             try:
-                batch = _batch(settings, target)
+                batch = _batch(settings, target) if batch is None else _moved(batch, target)
             except Exception as err:  # a bad input setting fails every job of the chunk, with its reason
                 batch_error = f"{INPUT_ERROR}{type(err).__name__}: {err}"
         by_arch: OrderedDict[tuple[str, int], list[Job]] = OrderedDict()
@@ -163,10 +184,8 @@ def run_chunk(chunk: Chunk, device: str | None = None, threads: int | None = 1) 
             model, build_error = None, batch_error
             if build_error is None:
                 try:
-                    with torch.random.fork_rng(devices=[]):
-                        torch.manual_seed(seed)
-                        model = space.build(space.parse(arch), **(settings.get("model_options") or {}))
-                    model = model.to(target)
+                    model = models.build(space, space.parse(arch), settings.get("model_options"), seed=seed,
+                                         inputs=batch, device=target).to(target)
                 except Exception as err:
                     build_error = f"build: {type(err).__name__}: {err}"
             for job in jobs:
@@ -194,4 +213,5 @@ def cells(jobs: Iterable[Job]) -> int:
     return len({(job.space, job.arch) for job in jobs})
 
 
-__all__ = ["Chunk", "Job", "auto_chunk_size", "cells", "chunks", "run_chunk"]
+__all__ = ["Chunk", "Job", "auto_chunk_size", "build_input", "cells", "chunks", "input_key", "needs_input",
+           "run_chunk"]
