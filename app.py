@@ -18,6 +18,7 @@ PAGES = [
     st.Page("views/batch_sweep.py", title="Batch-size sweep", icon=":material/stacked_line_chart:"),
     st.Page("views/search.py", title="Search", icon=":material/travel_explore:"),
     st.Page("views/lab.py", title="Proxy lab", icon=":material/science:"),
+    st.Page("views/families.py", title="Across families", icon=":material/hub:"),
     st.Page("views/about.py", title="About / data", icon=":material/info:"),
 ]
 

@@ -230,18 +230,14 @@ def _held_out(recipe, part: Fitted, n_boot: int, seed: int) -> analysis.Correlat
     return analysis.correlate(scores[part.report_rows], truth[part.report_rows], n_boot=n_boot, seed=seed)
 
 
-def study(tasks: Sequence[str] | None = None, *, seed: int = 0, n_boot: int = 500, max_terms: int = 5,
-          min_coverage: float = 0.95, progress: Callable[[str], None] | None = None) -> FamiliesReport:
-    """Every proxy alone, each task's own recipe, its leave-one-out recipe and the transfer matrix."""
+def parts(tasks: Sequence[str] | None = None, *, seed: int = 0) -> tuple[dict[str, Fitted], dict[str, str]]:
+    """Each task whose atlas is here with enough measured cells, split into halves; and why the others are not."""
     from swap_engine import atlas
-    from swap_engine.recipe import choose
 
-    say = progress or (lambda _line: None)
-    chosen_tasks = [task(n) for n in (tasks or [t.name for t in TASKS])]
     frames: dict[str, pd.DataFrame] = {}
+    found: dict[str, Fitted] = {}
     skipped: dict[str, str] = {}
-    parts: dict[str, Fitted] = {}
-    for t in chosen_tasks:
+    for t in [task(n) for n in (tasks or [t.name for t in TASKS])]:
         try:
             if t.atlas not in frames:
                 frames[t.atlas] = frame(t.atlas)
@@ -249,14 +245,26 @@ def study(tasks: Sequence[str] | None = None, *, seed: int = 0, n_boot: int = 50
         except (FileNotFoundError, ValueError, OSError) as err:
             skipped[t.name] = f"{type(err).__name__}: {err}"
             continue
-        if len(part.frame) < 20:
+        if len(part.frame) < MIN_CELLS:
             skipped[t.name] = (f"only {len(part.frame)} of {atlas.spec(t.atlas).name}'s cells are measured yet: "
-                               "too few for halves")
+                               f"too few for halves (at least {MIN_CELLS})")
             continue
-        parts[t.name] = part
-    alone = _alone(parts)
+        found[t.name] = part
+    return found, skipped
+
+
+MIN_CELLS = 20
+
+
+def study(tasks: Sequence[str] | None = None, *, seed: int = 0, n_boot: int = 500, max_terms: int = 5,
+          min_coverage: float = 0.95, progress: Callable[[str], None] | None = None) -> FamiliesReport:
+    """Every proxy alone, each task's own recipe, its leave-one-out recipe and the transfer matrix."""
+    from swap_engine.recipe import choose
+
+    say = progress or (lambda _line: None)
+    found, skipped = parts(tasks, seed=seed)
     own: list[Row] = []
-    for name, part in parts.items():
+    for name, part in found.items():
         say(f"choosing on {name} ({len(part.fit_rows)} cells)")
         try:
             choice = choose(part.frame, part.truth(part.task.select), part.fit_rows, max_terms=max_terms,
@@ -266,25 +274,31 @@ def study(tasks: Sequence[str] | None = None, *, seed: int = 0, n_boot: int = 50
             continue
         own.append(Row(name, choice.recipe.text(), choice.fit, _held_out(choice.recipe, part, n_boot, seed),
                        len(part.frame)))
-    loo = _leave_one_out(parts, seed, n_boot, max_terms, min_coverage, say)
-    recipes = {row.task: row.recipe for row in own}
-    transfer = pd.DataFrame(index=list(recipes), columns=list(parts), dtype=float)
+    loo = _leave_one_out(found, seed, n_boot, max_terms, min_coverage, say)
+    transfer = transfer_matrix({row.task: row.recipe for row in own}, found, seed=seed)
+    return FamiliesReport(seed, alone(found), own, loo, transfer, skipped)
+
+
+def transfer_matrix(recipes: dict[str, str], found: dict[str, Fitted], *, seed: int = 0) -> pd.DataFrame:
+    """Spearman of each recipe (rows: the task it was chosen on) on each task's reporting half (columns); NaN
+    where the recipe reads a column that task's atlas lacks."""
     from swap_engine.recipe import Recipe
 
+    out = pd.DataFrame(index=list(recipes), columns=list(found), dtype=float)
     for source, text in recipes.items():
-        for target, part in parts.items():
+        for target, part in found.items():
             result = _held_out(Recipe.parse(text), part, 0, seed)
-            transfer.loc[source, target] = result.spearman if result is not None else math.nan
-    return FamiliesReport(seed, alone, own, loo, transfer, skipped)
+            out.loc[source, target] = result.spearman if result is not None else math.nan
+    return out
 
 
-def _alone(parts: dict[str, Fitted]) -> pd.DataFrame:
+def alone(found: dict[str, Fitted]) -> pd.DataFrame:
     """Every proxy column alone (and Suite-Zero's published values, where the benchmark ships them) against the
     reporting target, over every measured cell."""
     from swap_engine.recipe import spearman
 
     rows = []
-    for name, part in parts.items():
+    for name, part in found.items():
         truth = part.truth(part.task.report)
         published = [c for c in part.frame.columns if c.startswith("zc_")]
         for column in [*proxy_columns(part.frame), *published]:

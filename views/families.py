@@ -1,0 +1,101 @@
+"""Across families: does a training-free proxy rank every kind of network? Every benchmark's atlas side by side.
+
+Each proxy alone on each benchmark (with NAS-Bench-Suite-Zero's published values for NB101 and NB301, labelled
+published), and the transfer matrix: the recipe the families study chose on one benchmark, read unchanged on
+every other. A click on a cell opens that recipe on that benchmark in the Proxy lab. Nothing is scored here.
+"""
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from swap_engine import atlas, families
+from ui import families as data
+from ui import messages
+from ui.export import show_chart
+
+LAB_ATLAS = "lab_atlas"  # the Proxy lab's benchmark selector
+LAB_RECIPE = "lab_text"  # the Proxy lab's typed recipe
+
+
+def open_in_lab(task: str, recipe: str) -> None:
+    st.session_state[LAB_ATLAS] = families.task(task).atlas
+    st.session_state[LAB_RECIPE] = recipe
+    st.switch_page("views/lab.py")
+
+
+def benchmarks_here(found: dict, skipped: dict[str, str]) -> None:
+    rows = []
+    for t in families.TASKS:
+        spec = atlas.spec(t.atlas)
+        if t.name in found:
+            part = found[t.name]
+            state = f"{len(part.frame):,} of {part.frame.attrs.get('cells', len(part.frame)):,} cells measured"
+        else:
+            state = skipped.get(t.name, "not studied")
+        absent = "; ".join(f"{p}: {why}" for p, why in spec.absent.items()) or "none"
+        rows.append({"benchmark": t.label, "atlas": t.atlas, "ground truth": t.report, "here": state,
+                     "SWAP batch sizes": ", ".join(map(str, spec.swap_batch_sizes)), "proxies that do not apply":
+                     absent})
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def overview() -> None:
+    table = data.overview()
+    ours = table[table["source"] == "ours"]["proxy"].unique().tolist()
+    main = [p for p in ours if not p.startswith("swap_") or p.split("_b")[0] == "swap"]
+    chosen = st.multiselect("Proxies (atlas columns)", sorted(ours), default=sorted(main), key="families_proxies",
+                            help="SWAP's variants (layersum, stage1, ...) are left out by default; add any.")
+    matrix = data.overview_matrix(table, chosen)
+    if matrix.empty:
+        st.info("Choose at least one proxy.")
+        return
+    show_chart(data.overview_heatmap(matrix), "families_overview", matrix.reset_index(names="proxy"),
+               key="families_overview_chart")
+    st.caption("Spearman of each proxy with the benchmark's accuracy over every measured architecture (GLUE "
+               "average for FlexiBERT, ImageNet top-1 for the zoo). Batch sizes differ by family (see the table "
+               "above), so a column at one B may be missing on another benchmark.")
+
+
+def transfer() -> None:
+    recipes = data.study_recipes()
+    matrix = data.transfer()
+    if matrix.empty:
+        st.info("The families study has not written sample_data/recipes.json yet: run "
+                "`python -m swap_engine families --recipes-json sample_data/recipes.json`.")
+        return
+    event = show_chart(data.transfer_heatmap(matrix), "families_transfer", matrix.reset_index(names="chosen on"),
+                       key="families_transfer_chart", on_select="rerun", selection_mode="points")
+    st.caption("Each row's recipe was chosen on that benchmark's fitting half; each cell is its Spearman on the "
+               "column benchmark's reporting half. n/a: the recipe reads a proxy that benchmark's atlas lacks.")
+    points = event.selection.points if event and event.selection else []
+    custom = points[0].get("customdata") if points else None
+    if custom:
+        open_in_lab(custom[1], recipes[custom[0]])
+    col_from, col_to, col_go = st.columns([2, 2, 1])
+    source = col_from.selectbox("Recipe chosen on", list(matrix.index), format_func=data.LABELS.get,
+                                key="families_from")
+    target = col_to.selectbox("Read on", list(matrix.columns), format_func=data.LABELS.get, key="families_to")
+    value = matrix.loc[source, target]
+    col_go.metric("Spearman", "n/a" if not np.isfinite(value) else f"{value:.3f}")
+    st.code(recipes[source], language=None)
+    if st.button("Open in the Proxy lab", key="families_open"):
+        open_in_lab(target, recipes[source])
+
+
+def main() -> None:
+    st.title("Across families")
+    st.caption("The SWAP paper claims its score works across architecture families (CNN cells, DARTS, NB101, "
+               "transformers). Here every benchmark's atlas is read side by side; nothing is scored on this page.")
+    found, skipped = data.found()
+    with st.expander("Benchmarks on this machine", expanded=not found):
+        benchmarks_here(found, skipped)
+    if not found:
+        st.warning("No benchmark atlas with its ground truth is here yet: fetch the data on the About / data page.")
+        return
+    st.subheader("Every proxy on every benchmark")
+    overview()
+    st.subheader("Does a recipe transfer?")
+    transfer()
+
+
+messages.guard(main)
