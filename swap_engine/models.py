@@ -4,7 +4,7 @@
     result = models.score_cell(space, arch, batch, options={"C": 8}, seed=0)
 
 `build` answers bad options in words (unknown names with the space's own, wrong types, options the chosen
-variant ignores), then estimates the model's memory on torch's `meta` device, where nothing is allocated:
+variant ignores), then estimates the model's memory on torch's `meta` device, where nothing large is allocated:
 its weights, and the peak of one scoring pass on `inputs`. A model above the budget is refused before one
 byte of it exists: `{"C": 2000, "N": 5}` for NB201 needs tens of GB. The budget follows the machine: a
 quarter of its RAM (or of the GPU's memory when scoring on CUDA), or `SWAP_MEMORY_LIMIT` (e.g. `8GB`,
@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import torch
 from torch import nn
+from torch.overrides import TorchFunctionMode
+from torch.utils._device import _device_constructors
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves, tree_map
 
@@ -39,7 +41,9 @@ if TYPE_CHECKING:
 
 MEMORY_ENV = "SWAP_MEMORY_LIMIT"
 MEMORY_FRACTION = 0.25  # of the machine's RAM (or the GPU's memory): what a model may take by default
-MAX_MODULES = 20_000  # a model with more layers is refused while its meta copy is built (it would take minutes)
+MAX_MODULES = 10_000  # a model with more layers is refused while its meta copy is built (it would take minutes)
+SMALL_TENSOR = 4096  # elements: a tensor this small is made for real while a model's size is estimated
+_CONSTRUCTORS = _device_constructors()
 _KEY_BYTES = 8  # SWAP keeps, per neuron and sign plane, one 64-bit word per 64 samples
 
 
@@ -165,8 +169,8 @@ def estimate(space: SearchSpace, arch: Any, options: Mapping[str, Any], inputs: 
     skipped when the weights alone exceed `limit`: the answer is already no.
     """
     try:
-        with _module_limit(space.name), torch.device("meta"):
-            model = space.build(arch, **options)
+        with _module_limit(space.name), torch.random.fork_rng(devices=[]), _LargeOnMeta():
+            model = space.build(arch, **options).to("meta")
         tensors = [*model.parameters(), *model.buffers()]
         params = sum(p.numel() for p in model.parameters())
         weight_bytes = sum(t.numel() * t.element_size() for t in tensors)
@@ -180,6 +184,23 @@ def estimate(space: SearchSpace, arch: Any, options: Mapping[str, Any], inputs: 
         raise ValueError(f"{space.name} cannot build a model with options {quote(dict(options))}: "
                          f"{quote(str(err), 200)}") from None
     return Estimate(params, weight_bytes, pass_bytes, batch_size)
+
+
+class _LargeOnMeta(TorchFunctionMode):
+    """Tensor factories make large tensors on torch's `meta` device (a shape, no storage) and small ones for
+    real: a builder that computes its layer widths with tensors (torchvision's RegNet calls `.tolist()`) still
+    works, and the small ones cost at most `SMALL_TENSOR` elements per tensor of at most `MAX_MODULES` layers."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        kwargs = kwargs or {}
+        if func in _CONSTRUCTORS and kwargs.get("device") is None:
+            try:
+                shaped = func(*args, **{**kwargs, "device": "meta"})
+            except Exception:  # e.g. a generator tied to the CPU: make it for real, it is checked below
+                shaped = None
+            if isinstance(shaped, torch.Tensor) and shaped.numel() > SMALL_TENSOR:
+                return shaped
+        return func(*args, **kwargs)
 
 
 @contextmanager

@@ -144,6 +144,8 @@ class ZooSpace(SearchSpace):
         GoogLeNet: without its auxiliary heads, so train mode returns a tensor, and with its own truncated-normal
         initialisation (torchvision's current default; ~2 s)."""
         name = self.parse(arch)
+        if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 1:
+            raise ValueError(f"zoo model option num_classes must be a positive whole number, got {num_classes!r}")
         options: dict[str, object] = {"weights": None, "num_classes": num_classes}
         if name == "googlenet":
             options.update(aux_logits=False, init_weights=True)
