@@ -60,12 +60,17 @@ def overview_heatmap(matrix: pd.DataFrame) -> go.Figure:
     z = matrix.to_numpy(dtype=float)
     fig = go.Figure(go.Heatmap(
         z=z[::-1], x=[LABELS.get(c, c) for c in matrix.columns], y=list(matrix.index)[::-1], colorscale="RdBu",
-        zmid=0, zmin=-1, zmax=1, text=np.round(z[::-1], 2), texttemplate="%{text}", colorbar=dict(title="Spearman"),
+        zmid=0, zmin=-1, zmax=1, text=_labels(z[::-1]), texttemplate="%{text}", colorbar=dict(title="Spearman"),
         hovertemplate="%{y} on %{x}: Spearman %{z:.3f}<extra></extra>"))
     fig.update_layout(title="Each proxy alone on each benchmark (blank: not measured or does not apply)",
-                      height=max(360, 26 * len(matrix) + 180), margin=dict(t=70, l=60, r=20, b=120),
-                      font=dict(size=13), xaxis=dict(tickangle=-30))
+                      height=max(360, 26 * len(matrix) + 200), margin=dict(t=150, l=60, r=20, b=20),
+                      font=dict(size=13), xaxis=dict(side="top", tickangle=-30))
     return fig
+
+
+def _labels(z: np.ndarray, missing: str = "") -> np.ndarray:
+    """Two decimals per cell, `missing` where there is no number (Plotly would print NaN)."""
+    return np.where(np.isfinite(z), np.char.mod("%.2f", np.nan_to_num(z)), missing)
 
 
 def transfer_heatmap(matrix: pd.DataFrame) -> go.Figure:
@@ -75,7 +80,7 @@ def transfer_heatmap(matrix: pd.DataFrame) -> go.Figure:
     x = [LABELS.get(c, c) for c in matrix.columns]
     y = [LABELS.get(r, r) for r in matrix.index]
     fig = go.Figure(go.Heatmap(z=z, x=x, y=y, colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
-                               text=np.where(np.isfinite(z), np.round(z, 2).astype(str), "n/a"),
+                               text=_labels(z, missing="n/a"),
                                texttemplate="%{text}", colorbar=dict(title="Spearman"), hoverinfo="skip"))
     cells = [(r, c, rl, cl) for r, rl in zip(matrix.index, y) for c, cl in zip(matrix.columns, x)]
     fig.add_trace(go.Scatter(
