@@ -33,7 +33,8 @@ def character(char: str) -> str:
 
 
 def check_text(text: Any, what: str) -> str:
-    """`text` when it is a string a parser can read; else a `ValueError` in words, quoting it short.
+    """`text` without surrounding white space when it is a string a parser can read; else a `ValueError` in
+    words, quoting it short.
 
     Refuses non-strings, text over `MAX_TEXT` characters and any character outside printable ASCII (the first
     one named with its code point, and the ASCII character it looks like where there is one); `what` names
@@ -42,7 +43,8 @@ def check_text(text: Any, what: str) -> str:
     if not isinstance(text, str):
         raise ValueError(f"{what}: expected text, got {type(text).__name__} {quote(text)}")
     if len(text) > MAX_TEXT:
-        raise ValueError(f"{what}: the text is {len(text):,} characters long (at most {MAX_TEXT:,}): {quote(text)}")
+        raise ValueError(f"{what}: {quote(text)} is longer than any architecture (at most {MAX_TEXT:,} characters)")
+    text = text.strip()
     for position, char in enumerate(text):
         if " " <= char <= "~" or char in "\t\n\r":
             continue

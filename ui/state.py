@@ -209,8 +209,8 @@ def parse_build_options(text: str) -> str:
         return ""
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"model options are not valid JSON: {err}") from None
+    except (ValueError, RecursionError) as err:  # RecursionError: brackets nested deeper than Python goes
+        raise ValueError(f"model options are not valid JSON: {str(err)[:200]}") from None
     if not isinstance(value, dict):
         raise ValueError("model options must be a JSON object such as {\"C\": 8, \"N\": 1}")
     return json.dumps(value, sort_keys=True)

@@ -22,6 +22,7 @@ from torch import nn
 from swap_engine import spaces
 from swap_engine.spaces._ops import FactorizedReduce, ReLUConvBN, Zero
 from swap_engine.spaces.base import InputSpec, SearchSpace
+from swap_engine.words import check_text, quote
 
 # DARTS' PRIMITIVES, in its order.
 OPS = (
@@ -77,12 +78,12 @@ def validate(genotype: Genotype) -> Genotype:
         for position, pair in enumerate(pairs):
             node = 2 + position // 2
             if not (isinstance(pair, tuple) and len(pair) == 2):
-                raise ValueError(f"darts {cell} cell, node {node}: {pair!r} is not an (op, input) pair")
+                raise ValueError(f"darts {cell} cell, node {node}: {quote(pair)} is not an (op, input) pair")
             op, source = pair
             if op not in OPS:
-                raise ValueError(f"darts {cell} cell, node {node}: unknown op {op!r}; known: {', '.join(OPS)}")
+                raise ValueError(f"darts {cell} cell, node {node}: unknown op {quote(op)}; known: {', '.join(OPS)}")
             if not isinstance(source, int) or isinstance(source, bool) or source < 0:
-                raise ValueError(f"darts {cell} cell, node {node}: input {source!r} is not a node index >= 0")
+                raise ValueError(f"darts {cell} cell, node {node}: input {quote(source)} is not a node index >= 0")
             if source >= node:
                 raise ValueError(
                     f"darts {cell} cell, node {node}: input node {source} is not an earlier node (0..{node - 1}); "
@@ -93,9 +94,10 @@ def validate(genotype: Genotype) -> Genotype:
             raise ValueError(f"darts {cell}_concat is empty")
         for node in concat:
             if not isinstance(node, int) or isinstance(node, bool) or not 2 <= node < 2 + steps:
-                raise ValueError(f"darts {cell}_concat names node {node!r}, but the cell's nodes are 2..{1 + steps}")
+                raise ValueError(f"darts {cell}_concat names node {quote(node)}, "
+                                 f"but the cell's nodes are 2..{1 + steps}")
         if len(set(concat)) != len(concat):
-            raise ValueError(f"darts {cell}_concat {list(concat)} lists a node twice")
+            raise ValueError(f"darts {cell}_concat {quote(list(concat))} lists a node twice")
         for node in range(2, 2 + steps):
             if node not in concat and node not in used:
                 raise ValueError(f"darts {cell} cell: node {node} is dangling (neither concatenated nor read later)")
@@ -116,12 +118,12 @@ def _is_valid(genotype: Genotype) -> bool:
 def _literal_int(node: ast.AST, where: str) -> int:
     if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
         return node.value
-    raise ValueError(f"darts {where}: expected an integer, got {ast.unparse(node)!r}")
+    raise ValueError(f"darts {where}: expected an integer, got {quote(ast.unparse(node))}")
 
 
 def _cell_from_ast(node: ast.AST, cell: str) -> tuple[Pair, ...]:
     if not isinstance(node, (ast.List, ast.Tuple)):
-        raise ValueError(f"darts {cell}: expected a list of (op, input) pairs, got {ast.unparse(node)!r}")
+        raise ValueError(f"darts {cell}: expected a list of (op, input) pairs, got {quote(ast.unparse(node))}")
     pairs = []
     for item in node.elts:
         if not (
@@ -130,7 +132,7 @@ def _cell_from_ast(node: ast.AST, cell: str) -> tuple[Pair, ...]:
             and isinstance(item.elts[0], ast.Constant)
             and isinstance(item.elts[0].value, str)
         ):
-            raise ValueError(f"darts {cell}: {ast.unparse(item)!r} is not an ('op', input) pair")
+            raise ValueError(f"darts {cell}: {quote(ast.unparse(item))} is not an ('op', input) pair")
         pairs.append((item.elts[0].value, _literal_int(item.elts[1], cell)))
     return tuple(pairs)
 
@@ -140,16 +142,19 @@ def _concat_from_ast(node: ast.AST, field: str) -> tuple[int, ...]:
         return tuple(_literal_int(item, field) for item in node.elts)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" and not node.keywords:
         bounds = [_literal_int(arg, field) for arg in node.args]
-        if 1 <= len(bounds) <= 2:
+        if 1 <= len(bounds) <= 2 and len(range(*bounds)) <= 2 + STEPS:  # never more nodes than a cell has
             return tuple(range(*bounds))
-    raise ValueError(f"darts {field}: expected a list of node indices or range(a, b), got {ast.unparse(node)!r}")
+    raise ValueError(f"darts {field}: expected a list of node indices or range(a, b) within 2..{1 + STEPS}, "
+                     f"got {quote(ast.unparse(node))}")
 
 
 def _parse_genotype_string(text: str) -> Genotype:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as err:
-        raise ValueError(f"darts: malformed Genotype string near column {err.offset}: {text[:60]!r}...") from None
+        raise ValueError(f"darts: malformed Genotype string near column {err.offset}: {quote(text)}") from None
+    except (MemoryError, RecursionError):  # nesting deeper than Python's parser goes
+        raise ValueError(f"darts: the Genotype string nests too deeply: {quote(text)}") from None
     call = tree.body
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "Genotype"):
         raise ValueError("darts: expected a single Genotype(...) expression")
@@ -158,7 +163,7 @@ def _parse_genotype_string(text: str) -> Genotype:
     fields: dict[str, ast.AST] = dict(zip(_FIELDS, call.args))
     for keyword in call.keywords:
         if keyword.arg not in _FIELDS:
-            raise ValueError(f"darts: unknown Genotype field {keyword.arg!r}; expected {', '.join(_FIELDS)}")
+            raise ValueError(f"darts: unknown Genotype field {quote(keyword.arg)}; expected {', '.join(_FIELDS)}")
         if keyword.arg in fields:
             raise ValueError(f"darts: Genotype field {keyword.arg!r} given twice")
         fields[keyword.arg] = keyword.value
@@ -176,8 +181,8 @@ def _parse_genotype_string(text: str) -> Genotype:
 def _parse_compact(text: str) -> Genotype:
     try:
         value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        raise ValueError(f"darts: compact form {text[:60]!r} is not a nested list of integers") from None
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):  # literal_eval's ways to fail
+        raise ValueError(f"darts: compact form {quote(text)} is not a nested list of integers") from None
     if not (isinstance(value, (list, tuple)) and len(value) == 2):
         raise ValueError("darts: compact form needs two cells [[normal pairs], [reduce pairs]]")
     cells = []
@@ -187,10 +192,11 @@ def _parse_compact(text: str) -> Genotype:
         converted = []
         for pair in pairs:
             if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(type(v) is int for v in pair)):
-                raise ValueError(f"darts: compact {cell} cell entry {pair!r} is not an (input, op_index) pair")
+                raise ValueError(f"darts: compact {cell} cell entry {quote(pair)} is not an (input, op_index) pair")
             source, op_index = pair
             if not 0 <= op_index < len(NASLIB_OPS):
-                raise ValueError(f"darts: compact {cell} cell op index {op_index} is not in 0..{len(NASLIB_OPS) - 1}")
+                raise ValueError(f"darts: compact {cell} cell op index {quote(op_index)} "
+                                 f"is not in 0..{len(NASLIB_OPS) - 1}")
             converted.append((NASLIB_OPS[op_index], source))
         cells.append(tuple(converted))
     concat = tuple(range(2, 2 + STEPS))
@@ -331,14 +337,13 @@ class DartsSpace(SearchSpace):
     def parse(self, text: str) -> Genotype:
         """A `Genotype(...)` string (concat as a list or `range(2, 6)`), or NASLib's compact
         `[[(input, op_index), ...8], [...8]]` with op indices into `NASLIB_OPS`."""
-        if not isinstance(text, str):
-            raise ValueError(f"darts: expected a string, got {type(text).__name__}")
-        text = text.strip()
+        text = check_text(text, "darts architecture")
         if text.startswith("Genotype"):
             return validate(_parse_genotype_string(text))
         if text.startswith(("[", "(")):
             return validate(_parse_compact(text))
-        raise ValueError(f"darts: {text[:40]!r} is neither 'Genotype(...)' nor a compact '[[(input, op), ...], ...]'")
+        raise ValueError(f"darts: {quote(text, 40)} is neither 'Genotype(...)' "
+                         "nor a compact '[[(input, op), ...], ...]'")
 
     def format(self, arch: Genotype) -> str:
         validate(arch)
@@ -394,12 +399,12 @@ class DartsSpace(SearchSpace):
         validate(arch)
         for option, value in (("C", C), ("layers", layers), ("num_classes", num_classes)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"darts build option {option}={value!r} must be a positive integer")
+                raise ValueError(f"darts build option {option}={quote(value)} must be a positive integer")
         if variant == "swap-proxy":
             return SwapProxyNetwork(arch, num_classes=num_classes)
         if variant == "full":
             return NetworkCIFAR(arch, C=C, layers=layers, num_classes=num_classes)
-        raise ValueError(f"darts build variant {variant!r} unknown; use 'swap-proxy' or 'full'")
+        raise ValueError(f"darts build variant {quote(variant)} unknown; use 'swap-proxy' or 'full'")
 
     def ignored_options(self, options: Mapping[str, Any]) -> str:
         unused = [name for name in ("C", "layers") if name in options]

@@ -27,6 +27,7 @@ from torch import nn
 
 from swap_engine.spaces import register
 from swap_engine.spaces.base import InputSpec, SearchSpace
+from swap_engine.words import check_text, quote
 
 VOCAB_SIZE, MAX_POSITIONS, TYPE_VOCAB, EMBEDDING_SIZE = 30522, 512, 2, 128
 SEQ_LEN = 128
@@ -57,16 +58,17 @@ class Encoder(NamedTuple):
 
 def _check(arch: Encoder) -> Encoder:
     if arch.hidden_size not in HIDDEN_SIZES:
-        raise ValueError(f"FlexiBERT hidden_size {arch.hidden_size} is not one of {HIDDEN_SIZES}")
+        raise ValueError(f"FlexiBERT hidden_size {quote(arch.hidden_size)} is not one of {HIDDEN_SIZES}")
     if not arch.layers:
         raise ValueError("FlexiBERT encoder needs at least one layer")
     for k, layer in enumerate(arch.layers):
         if (layer.operation, layer.parameter) not in OPERATIONS:
             raise ValueError(
-                f"FlexiBERT layer {k}: operation {layer.operation}-{layer.parameter} is not one of {OPERATIONS}"
+                f"FlexiBERT layer {k}: operation {quote(f'{layer.operation}-{layer.parameter}')} is not one of "
+                f"{', '.join(f'{op}-{parameter}' for op, parameter in OPERATIONS)}"
             )
         if layer.heads not in HEADS:
-            raise ValueError(f"FlexiBERT layer {k}: num_operation_heads {layer.heads} is not one of {HEADS}")
+            raise ValueError(f"FlexiBERT layer {k}: num_operation_heads {quote(layer.heads)} is not one of {HEADS}")
         if layer.ffn_size < 1 or layer.ffn_count < 1:
             raise ValueError(f"FlexiBERT layer {k}: feed-forward size and count must be positive")
     return arch
@@ -83,7 +85,7 @@ def _layer_from_json(k: int, entry: Any) -> Layer:
         raise ValueError(f"FlexiBERT encoder_layers[{k}] lacks {', '.join(missing)}")
     for key in keys[2:]:
         if not isinstance(entry[key], int):
-            raise ValueError(f"FlexiBERT encoder_layers[{k}].{key} must be an integer, got {entry[key]!r}")
+            raise ValueError(f"FlexiBERT encoder_layers[{k}].{key} must be an integer, got {quote(entry[key])}")
     return Layer(entry["operation_type"], entry["operation_parameter"], *(entry[key] for key in keys[2:]))
 
 
@@ -328,18 +330,18 @@ class FlexiBERTSpace(SearchSpace):
     benchmark = "flexibert-500"
 
     def parse(self, text: str) -> Encoder:
-        body = text.strip()
+        body = check_text(text, "FlexiBERT architecture")
         if body.startswith("{"):
             return self._parse_json(body)
         parts = body.split("|")
-        head = re.fullmatch(r"h(\d+)", parts[0])
+        head = re.fullmatch(r"h(\d{1,6})", parts[0])
         if head is None:
-            raise ValueError(f"FlexiBERT text must start with 'h<hidden size>|', got {parts[0]!r}")
+            raise ValueError(f"FlexiBERT text must start with 'h<hidden size>|', got {quote(parts[0])}")
         layers = []
         for k, part in enumerate(parts[1:]):
             match = _LAYER_TEXT.fullmatch(part)
             if match is None:
-                raise ValueError(f"FlexiBERT layer {k} {part!r} is not like 'SA-SDP-h4-ff1024x3'")
+                raise ValueError(f"FlexiBERT layer {k} {quote(part)} is not like 'SA-SDP-h4-ff1024x3'")
             operation, parameter = match.group(1), match.group(2)
             layers.append(
                 Layer(operation, int(parameter) if parameter.isdigit() else parameter, *map(int, match.groups()[2:]))
@@ -352,13 +354,15 @@ class FlexiBERTSpace(SearchSpace):
             data = json.loads(body)
         except json.JSONDecodeError as err:
             raise ValueError(f"FlexiBERT JSON is malformed: {err}") from None
+        except (ValueError, RecursionError):  # integers of thousands of digits, nesting deeper than Python goes
+            raise ValueError(f"FlexiBERT JSON is not readable: {quote(body)}") from None
         if not isinstance(data, dict) or "hidden_size" not in data or "nas_config" not in data:
             raise ValueError("FlexiBERT JSON needs 'hidden_size' and 'nas_config'")
         entries = data["nas_config"].get("encoder_layers") if isinstance(data["nas_config"], dict) else None
         if not isinstance(entries, list):
             raise ValueError("FlexiBERT JSON needs 'nas_config': {'encoder_layers': [...]}")
         if not isinstance(data["hidden_size"], int):
-            raise ValueError(f"FlexiBERT hidden_size must be an integer, got {data['hidden_size']!r}")
+            raise ValueError(f"FlexiBERT hidden_size must be an integer, got {quote(data['hidden_size'])}")
         return _check(Encoder(data["hidden_size"], tuple(_layer_from_json(k, e) for k, e in enumerate(entries))))
 
     def format(self, arch: Encoder) -> str:

@@ -22,6 +22,7 @@ from torch import nn
 
 from swap_engine.spaces import register
 from swap_engine.spaces.base import InputSpec, SearchSpace
+from swap_engine.words import check_text, quote
 
 INPUT, OUTPUT = "input", "output"
 CONV3X3, CONV1X1, MAXPOOL3X3 = "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"
@@ -246,13 +247,14 @@ class NB101Space(SearchSpace):
     benchmark = "nb101-500"
 
     def parse(self, text: str) -> Cell:
-        body = text.strip()
+        body = check_text(text, "NB101 architecture")
         if not (body.startswith("(") and body.endswith(")")) and not (body.startswith("[") and body.endswith("]")):
-            raise ValueError(f"NB101 encoding must be a tuple of integers in parentheses, got {text[:40]!r}")
+            raise ValueError(f"NB101 encoding must be a tuple of integers in parentheses, got {quote(text, 40)}")
         items = [item.strip() for item in body[1:-1].split(",") if item.strip()]
         for item in items:
-            if not re.fullmatch(r"-?\d+", item):
-                raise ValueError(f"NB101 encoding has a non-integer item {item!r}")
+            if not re.fullmatch(r"-?\d{1,9}", item):
+                raise ValueError(f"NB101 encoding has an item that is not an integer of at most 9 digits: "
+                                 f"{quote(item)}")
         values = [int(item) for item in items]
         sizes = {n * n + n: n for n in range(2, MAX_NODES + 1)}
         if len(values) not in sizes:

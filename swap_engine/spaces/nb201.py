@@ -18,6 +18,7 @@ from torch import nn
 from swap_engine import spaces
 from swap_engine.spaces._ops import ReLUConvBN, Zero
 from swap_engine.spaces.base import InputSpec, SearchSpace
+from swap_engine.words import check_text, quote
 
 Arch = tuple[str, str, str, str, str, str]
 
@@ -63,36 +64,37 @@ def _ordinal(arch: Arch) -> int:
 
 def _check(arch: object) -> Arch:
     if not isinstance(arch, tuple) or len(arch) != len(EDGES):
-        raise ValueError(f"nb201 architecture must be a tuple of {len(EDGES)} op names, got {arch!r}")
+        raise ValueError(f"nb201 architecture must be a tuple of {len(EDGES)} op names, got {quote(arch)}")
     for position, op in enumerate(arch):
         if op not in OPS:
             src, dst = EDGES[position]
-            raise ValueError(f"nb201: unknown op {op!r} on edge {src}->{dst}; known: {', '.join(OPS)}")
+            raise ValueError(f"nb201: unknown op {quote(op)} on edge {src}->{dst}; known: {', '.join(OPS)}")
     return arch  # type: ignore[return-value]
 
 
 def _parse_nb201_string(text: str) -> Arch:
     nodes = text.split("+")
     if len(nodes) != N_NODES - 1:
-        raise ValueError(f"nb201 string needs {N_NODES - 1} '+'-separated nodes, got {len(nodes)}: {text!r}")
+        raise ValueError(f"nb201 string needs {N_NODES - 1} '+'-separated nodes, got {len(nodes)}: {quote(text)}")
     ops: dict[tuple[int, int], str] = {}
     for dst, node in enumerate(nodes, start=1):
         if len(node) < 2 or not (node.startswith("|") and node.endswith("|")):
-            raise ValueError(f"nb201: node {dst} {node!r} must look like '|op~input|...|'")
+            raise ValueError(f"nb201: node {dst} {quote(node)} must look like '|op~input|...|'")
         tokens = node[1:-1].split("|")
         if len(tokens) != dst:
-            raise ValueError(f"nb201: node {dst} {node!r} needs {dst} inputs (nodes 0..{dst - 1}), got {len(tokens)}")
+            raise ValueError(f"nb201: node {dst} {quote(node)} needs {dst} inputs (nodes 0..{dst - 1}), "
+                             f"got {len(tokens)}")
         for token in tokens:
             op, sep, source = token.partition("~")
             if not sep or not source.isdigit():
-                raise ValueError(f"nb201: node {dst} entry {token!r} must be 'op~input_node'")
+                raise ValueError(f"nb201: node {dst} entry {quote(token)} must be 'op~input_node'")
             src = int(source)
             if src >= dst:
-                raise ValueError(f"nb201: node {dst} entry {token!r}: input node {src} is not before node {dst}")
+                raise ValueError(f"nb201: node {dst} entry {quote(token)}: input node {src} is not before node {dst}")
             if (src, dst) in ops:
                 raise ValueError(f"nb201: node {dst} lists input node {src} twice")
             if op not in OPS:
-                raise ValueError(f"nb201: unknown op {op!r} in node {dst}; known: {', '.join(OPS)}")
+                raise ValueError(f"nb201: unknown op {quote(op)} in node {dst}; known: {', '.join(OPS)}")
             ops[(src, dst)] = op
     return tuple(ops[edge] for edge in EDGES)  # type: ignore[return-value]
 
@@ -100,15 +102,15 @@ def _parse_nb201_string(text: str) -> Arch:
 def _parse_naslib(text: str) -> Arch:
     try:
         indices = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        raise ValueError(f"nb201: NASLib op-index tuple {text!r} is not a list of integers") from None
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):  # literal_eval's ways to fail
+        raise ValueError(f"nb201: NASLib op-index tuple {quote(text)} is not a list of integers") from None
     if not isinstance(indices, (tuple, list)) or len(indices) != len(EDGES):
-        raise ValueError(f"nb201: NASLib op-index tuple {text!r} needs {len(EDGES)} integers")
+        raise ValueError(f"nb201: NASLib op-index tuple {quote(text)} needs {len(EDGES)} integers")
     ops = [""] * len(EDGES)
     for position, index in enumerate(indices):
         if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(NASLIB_OPS):
             raise ValueError(
-                f"nb201: NASLib op index {index!r} at position {position} is not in 0..{len(NASLIB_OPS) - 1}"
+                f"nb201: NASLib op index {quote(index)} at position {position} is not in 0..{len(NASLIB_OPS) - 1}"
             )
         ops[_NASLIB_TO_NB201[position]] = NASLIB_OPS[index]
     return tuple(ops)  # type: ignore[return-value]
@@ -228,16 +230,16 @@ class NB201Space(SearchSpace):
     def parse(self, text: str) -> Arch:
         """An NB201 string `|op~0|+|op~0|op~1|+|...|`, NASLib's op-index tuple such as `(4, 0, 3, 1, 4, 3)`, or
         the benchmark index `0`..`15624` (digits only)."""
-        if not isinstance(text, str):
-            raise ValueError(f"nb201: expected a string, got {type(text).__name__}")
-        text = text.strip()
+        text = check_text(text, "nb201 architecture")
         if text.startswith("|"):
             return _parse_nb201_string(text)
         if text.startswith(("(", "[")):
             return _parse_naslib(text)
         if text.isdigit():
+            if len(text) > len(str(SIZE)):  # int() of thousands of digits is itself an error
+                raise ValueError(f"nb201 index {quote(text)} out of range 0..{SIZE - 1}")
             return self.from_index(int(text))
-        raise ValueError(f"nb201: {text!r} is neither an NB201 string '|op~0|+...', a NASLib tuple '(4, 0, ...)' "
+        raise ValueError(f"nb201: {quote(text)} is neither an NB201 string '|op~0|+...', a NASLib tuple '(4, 0, ...)' "
                          f"nor a benchmark index 0..{SIZE - 1}")
 
     def format(self, arch: Arch) -> str:
@@ -254,7 +256,7 @@ class NB201Space(SearchSpace):
 
     def from_index(self, index: int) -> Arch:
         if not isinstance(index, int) or not 0 <= index < SIZE:
-            raise ValueError(f"nb201 index {index!r} out of range 0..{SIZE - 1}")
+            raise ValueError(f"nb201 index {quote(index)} out of range 0..{SIZE - 1}")
         ordinal = _index_tables()[0][index]
         ops = []
         for _ in EDGES:

@@ -20,6 +20,7 @@ from torch import nn
 from swap_engine.spaces import register
 from swap_engine.spaces.base import InputSpec, SearchSpace
 from swap_engine.swap.capture import FUNCTIONAL_ATTRIBUTE
+from swap_engine.words import check_text, quote
 
 if TYPE_CHECKING:
     from torchvision import models
@@ -128,12 +129,12 @@ class ZooSpace(SearchSpace):
     benchmark = "zoo"
 
     def parse(self, text: str) -> str:
-        name = text.strip()
+        name = check_text(text, "zoo model name")
         if name not in MODELS:
             reason = EXCLUDED.get(name)
             if reason:
                 raise ValueError(f"zoo model {name!r} is left out of the space: {reason}")
-            raise ValueError(f"unknown zoo model {name!r}; known: {', '.join(MODELS)}")
+            raise ValueError(f"unknown zoo model {quote(name)}; known: {', '.join(MODELS)}")
         return name
 
     def format(self, arch: str) -> str:
