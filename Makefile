@@ -17,8 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt pyproject.t
 
 venv: $(STAMP)
 
+# This machine only by default; `make app HOST=0.0.0.0` shares it on the network (see the README first).
+HOST ?= 127.0.0.1
 app: $(STAMP)
-	$(VENV)/bin/streamlit run app.py
+	$(VENV)/bin/streamlit run app.py --server.address $(HOST)
 
 test: $(STAMP) browser-deps lint
 	$(PY) -m pytest -q

@@ -9,12 +9,17 @@ from pathlib import Path
 
 from swap_engine import resources
 
+LOCAL_ONLY, EVERY_INTERFACE = "127.0.0.1", "0.0.0.0"
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "app", help="start the Streamlit app (needs the 'app' extra: pip install 'swap-explorer[app]')",
-        description="Run `streamlit run` on the app shipped with this package. Other options go to Streamlit, "
-                    "e.g. `swap-explorer app --server.port 8600`.")
+        description="Run `streamlit run` on the app shipped with this package, for this machine only (127.0.0.1). "
+                    "Other options go to Streamlit, e.g. `swap-explorer app --server.port 8600`.")
+    parser.add_argument("--share", action="store_true",
+                        help="listen on every network interface, so other machines can open the app: anyone who "
+                             "reaches the port can run scoring on this machine (see the README)")
     parser.add_argument("--print-command", action="store_true",
                         help="print the streamlit command line instead of running it")
     parser.set_defaults(func=run, pass_through=True)  # every other option goes to `streamlit run`
@@ -38,16 +43,21 @@ def config_flags(path: Path | None) -> list[str]:
     return flags
 
 
-def command(extra: list[str]) -> list[str]:
+def command(extra: list[str], share: bool = False) -> list[str]:
+    """The `streamlit run` line: the app's settings, then where it listens (this machine only unless `share`:
+    Streamlit's own default is every interface), then the caller's options, which win."""
     script = resources.app_dir() / "app.py"
-    return [sys.executable, "-m", "streamlit", "run", str(script), *config_flags(resources.streamlit_config()),
-            *extra]
+    flags = config_flags(resources.streamlit_config())
+    if "--server.address" in flags:
+        del flags[flags.index("--server.address"):flags.index("--server.address") + 2]
+    address = EVERY_INTERFACE if share else LOCAL_ONLY
+    return [sys.executable, "-m", "streamlit", "run", str(script), *flags, "--server.address", address, *extra]
 
 
 def run(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("streamlit") is None:
         raise ValueError("the app needs Streamlit and Plotly: pip install 'swap-explorer[app]'")
-    argv = command(list(getattr(args, "extra", [])))
+    argv = command(list(getattr(args, "extra", [])), share=args.share)
     if args.print_command:
         print(" ".join(argv))
         return 0
