@@ -122,3 +122,13 @@ def test_options_are_answered_in_words(space_name, options, words: str):
     with pytest.raises(ValueError) as err:
         models.build(space, space.example(), options)
     assert words in str(err.value)
+
+
+def test_the_app_refuses_a_bomb_in_words(low_budget):
+    from tests.app_helpers import open_app
+
+    at = open_app("patterns", space="nb201", input="gaussian", resolution=32, batch_size=16,
+                  build_options='{"C": 2000, "N": 5}')
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(e.value for e in at.error)
+    assert "would need about" in shown.replace("\\", "") and "SWAP\\_MEMORY\\_LIMIT" in shown

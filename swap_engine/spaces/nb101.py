@@ -253,7 +253,7 @@ class NB101Space(SearchSpace):
         items = [item.strip() for item in body[1:-1].split(",") if item.strip()]
         for item in items:
             if not re.fullmatch(r"-?\d{1,9}", item):
-                raise ValueError(f"NB101 encoding has an item that is not an integer of at most 9 digits: "
+                raise ValueError(f"NB101 encoding has a non-integer item (or one of more than 9 digits): "
                                  f"{quote(item)}")
         values = [int(item) for item in items]
         sizes = {n * n + n: n for n in range(2, MAX_NODES + 1)}
