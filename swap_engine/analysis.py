@@ -273,3 +273,9 @@ def regularized(swap: Sequence[float] | np.ndarray, params: Sequence[float] | np
         raise ValueError(f"swap ({s.size}) and params ({p.size}) differ in length")
     factor = np.array([regularization_factor(v, mu, sigma) if np.isfinite(v) else np.nan for v in p])
     return s * factor
+
+
+def split_halves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two disjoint random halves of range(n): fit on the first, report on the second."""
+    order = np.random.default_rng([seed, 1]).permutation(n)
+    return np.sort(order[: n // 2]), np.sort(order[n // 2:])

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not (DATA / "nb201" / "nats_bench.csv").exists()
 
 @pytest.fixture(autouse=True)
 def small_atlas(monkeypatch):
-    from swap_engine import recipe
+    from swap_engine.studies import recipe_study as recipe
 
     frame = recipe._sample_data_atlas().iloc[:600].reset_index(drop=True)
     frame["swap_b16_seconds"] = 0.05
@@ -43,7 +43,8 @@ def open_lab(**state) -> AppTest:
 def test_lab_shows_the_default_recipe_on_every_cell_of_the_atlas():
     at = open_lab()
     assert_clean(at)
-    from swap_engine import data, recipe
+    from swap_engine import data
+    from swap_engine.studies import recipe_study as recipe
     from swap_engine.analysis import correlate
 
     frame = recipe.with_targets(recipe._sample_data_atlas().iloc[:600].reset_index(drop=True))
@@ -88,7 +89,7 @@ def test_bootstrap_intervals_appear_when_asked():
 
 
 def test_a_cell_in_the_atlas_is_looked_up():
-    from swap_engine import recipe
+    from swap_engine.studies import recipe_study as recipe
 
     arch = recipe._sample_data_atlas()["arch"].iloc[3]
     at = open_lab(lab_cell=arch)

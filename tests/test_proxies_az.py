@@ -9,8 +9,9 @@ import pytest
 import torch
 from torch import nn
 
-from swap_engine import atlas, proxies, recipe, spaces
+from swap_engine import atlas, proxies, spaces
 from swap_engine.proxies import az
+from swap_engine.studies import recipe_study as recipe
 from tests.test_proxies import assert_unchanged, snapshot
 
 NB201_BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|nor_conv_3x3~2|"

@@ -252,16 +252,6 @@ def test_cli_json_on_a_tiny_nb201_search(capsys, tmp_path):
     assert History.loads(history.read_text()).records[:3] == History.loads("\n".join(lines)).records
 
 
-def test_evidence_report_on_a_tiny_budget():
-    _real_nb201()
-    from swap_engine.search import search_evidence
-
-    text = search_evidence(seeds=1, budget=3, population=2, sample_size=1, batch_size=4, regularize=(1000, 1e6))
-    assert "| space optimum | 94.37 | 73.51 | 47.31 |" in text
-    assert "SWAP-NAS, regularised SWAP (mu=1000, sigma=1000000) fitness" in text
-    assert text.count("\n| SWAP | 0 | `\\|") == 1  # per-seed rows, pipes escaped for Markdown
-
-
 def test_cli_darts_prints_a_full_genotype(capsys):
     _real_nb201()
     from swap_engine import spaces

@@ -1,4 +1,4 @@
-"""swap_engine.transfer: an NB201 recipe applied unchanged to DARTS-1k (real cells, scored through the runner)."""
+"""swap_engine.studies.transfer: an NB201 recipe applied unchanged to DARTS-1k (real cells, through the runner)."""
 from __future__ import annotations
 
 import os
@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from swap_engine import atlas, transfer
+from swap_engine import atlas
 from swap_engine.recipe import Recipe
 from swap_engine.runner import Store
+from swap_engine.studies import transfer
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SWAP_DATA", ROOT.parent / "shared" / "data"))
@@ -54,7 +55,7 @@ def test_a_recipe_on_seeded_darts_cells_resumes_from_its_store(tmp_path):
 
 @needs_darts
 def test_the_study_reports_the_transferred_recipe(tmp_path):
-    from swap_engine import recipe as recipes
+    from swap_engine.studies import recipe_study as recipes
     from tests.test_recipe import synthetic
 
     frame, truth = synthetic(200)
@@ -69,7 +70,7 @@ def test_the_study_reports_the_transferred_recipe(tmp_path):
 
 @needs_darts
 def test_a_recipe_that_cannot_be_computed_there_is_reported_as_skipped_with_the_reason(tmp_path):
-    from swap_engine import recipe as recipes
+    from swap_engine.studies import recipe_study as recipes
 
     # DARTS's scored network is the SWAP authors' one-cell proxy: AZ-NAS's proxies find no chain of blocks.
     row = recipes._transfer(Recipe.parse("log_rank:az_trainability_b64+params"), "darts-1k", 3, 0, 0, tmp_path,

@@ -14,21 +14,22 @@ from scipy import stats
 
 from swap_engine import analysis, data
 from swap_engine import recipe as recipes
+from swap_engine.studies import recipe_study
+from swap_engine.studies.recipe_report import TARGET_LABELS
 
 NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 OP_LABELS = {"none": "none (zero)", "skip_connect": "skip", "nor_conv_1x1": "conv 1x1", "nor_conv_3x3": "conv 3x3",
              "avg_pool_3x3": "avg pool 3x3"}
 # NB201 string order: |a~0|+|b~0|c~1|+|d~0|e~1|f~2|  -> edges into node 1, 2, 2, 3, 3, 3
 NB201_EDGES = ["0→1", "0→2", "1→2", "0→3", "1→3", "2→3"]
-TARGET_LABELS = recipes.TARGET_LABELS
 
 
 @st.cache_resource(show_spinner="Reading the atlas ...")
 def atlas() -> pd.DataFrame:
     """The NB201 atlas joined with ground truth where the table is here (shared: never modify it)."""
-    frame = recipes.atlas("nb201")
+    frame = recipe_study.atlas("nb201")
     try:
-        return recipes.with_targets(frame)
+        return recipe_study.with_targets(frame)
     except data.MissingDataError:
         frame.attrs["targets"] = []
         return frame

@@ -11,6 +11,7 @@ import streamlit as st
 
 from swap_engine import spaces
 from swap_engine import recipe as recipes
+from swap_engine.studies import recipe_study
 from ui import lab, messages, state
 from ui.export import show_chart
 
@@ -125,7 +126,7 @@ def heatmap_and_cost(frame: pd.DataFrame, target: str) -> None:
     show_chart(lab.correlation_heatmap(matrix, cells), "lab_proxy_dataset_heatmap",
                matrix.assign(cells=cells).reset_index(names="proxy"), key="lab_heatmap")
     costs = [{"proxy": c, "seconds per cell": float(np.nanmean(frame[cost])), "spearman": float(matrix.loc[c, target])}
-             for c in columns for cost in [recipes.cost_column(c)]
+             for c in columns for cost in [recipe_study.cost_column(c)]
              if cost in frame.columns and frame[cost].notna().any()
              and (cost == f"{c}_seconds" or not c.startswith("swap"))]  # one point per SWAP pass, not per variant
     if costs:
@@ -162,7 +163,7 @@ def bounds(frame: pd.DataFrame) -> None:
 
 
 def live_cell(recipe: recipes.Recipe, frame: pd.DataFrame) -> None:
-    from swap_engine.fitness import RecipeFitness
+    from swap_engine.studies.recipe_fitness import RecipeFitness
 
     st.subheader("One cell, looked up or scored live")
     space = spaces.get("nb201")
@@ -195,7 +196,7 @@ def live_cell(recipe: recipes.Recipe, frame: pd.DataFrame) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _fitness(text: str):
-    from swap_engine.fitness import RecipeFitness
+    from swap_engine.studies.recipe_fitness import RecipeFitness
 
     return RecipeFitness(spaces.get("nb201"), text, lab.atlas())
 

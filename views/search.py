@@ -68,8 +68,8 @@ def start(settings: state.Settings, reg: state.Regularization, options: dict,
           history: search.History | None = None) -> None:
     """A new search (or one that replays a saved `history` and continues it) becomes the page's job."""
     space = spaces.get(settings.space)
-    if options.get("fitness"):  # a proxy or recipe over the atlas (swap_engine.fitness), else live SWAP
-        from swap_engine.fitness import RecipeFitness
+    if options.get("fitness"):  # a proxy or recipe over the atlas (swap_engine.studies.recipe_fitness), else live SWAP
+        from swap_engine.studies.recipe_fitness import RecipeFitness
 
         fitness = RecipeFitness(space, options["fitness"], device=settings.device)
     else:

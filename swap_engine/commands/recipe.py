@@ -47,7 +47,7 @@ def register(subparsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from swap_engine import recipe, transfer
+    from swap_engine.studies import recipe_study, transfer
 
     transfers = transfer.parse(args.transfer)
     options = runner_options(args)
@@ -66,10 +66,11 @@ def _run(args: argparse.Namespace) -> int:
         parts += ["--results-md", str(args.results_md)]
     if args.recipes_json is not None:
         parts += ["--recipes-json", str(args.recipes_json)]
-    report = recipe.study(seed=args.seed, n_boot=args.n_boot, max_terms=args.max_terms,
-                          min_coverage=args.min_coverage, command=shlex.join(parts), subset=args.subset,
-                          progress=lambda line: print(line, file=sys.stderr), transfers=transfers,
-                          transfer_store=args.transfer_store, runner_options={**options, "device": args.device})
+    report = recipe_study.study(seed=args.seed, n_boot=args.n_boot, max_terms=args.max_terms,
+                                min_coverage=args.min_coverage, command=shlex.join(parts), subset=args.subset,
+                                progress=lambda line: print(line, file=sys.stderr), transfers=transfers,
+                                transfer_store=args.transfer_store,
+                                runner_options={**options, "device": args.device})
     if args.json:
         print(json.dumps({"recipe": report.choice.recipe.text(), "fit_spearman": report.choice.fit,
                           "source": report.source, "held_out": report.held_out, "single": report.single,
@@ -84,7 +85,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         print(report.markdown())
     if args.results_md is not None:
-        recipe.update_results_md(args.results_md, report)
+        recipe_study.update_results_md(args.results_md, report)
         print(f"updated {args.results_md}", file=sys.stderr)
     if args.recipes_json is not None:
         chosen = {"command": report.command, "ranking": report.choice.recipe.text(),

@@ -14,6 +14,7 @@ from pathlib import Path
 from swap_engine import search as evolution
 from swap_engine import spaces
 from swap_engine.commands._args import mu_sigma
+from swap_engine.studies import search_evidence
 
 DEFAULT_BUDGET = 500
 
@@ -38,7 +39,7 @@ def register(subparsers) -> None:
     parser.add_argument("--regularize", type=mu_sigma, default=None, metavar="MU,SIGMA",
                         help="multiply SWAP by exp(-(params/1000 - MU)^2 / SIGMA); one number sets both "
                              "(--evidence compares plain SWAP with regularised, default "
-                             f"{evolution.NB201_REGULARIZE[0]:.10g},{evolution.NB201_REGULARIZE[1]:.10g})")
+                             "{:.10g},{:.10g})".format(*search_evidence.NB201_REGULARIZE))
     parser.add_argument("--target", default=None,
                         help="ground-truth column or shorthand (cifar10-test, cifar100-test, imagenet16-test)")
     parser.add_argument("--history", type=Path, default=None, metavar="FILE",
@@ -62,7 +63,7 @@ def _run(args: argparse.Namespace) -> int:
 
     space = spaces.get(args.space)
     if args.fitness is not None:
-        from swap_engine import fitness as recipes
+        from swap_engine.studies import recipe_fitness as recipes
 
         fitness = recipes.resolve(space, args.fitness, device=args.device)
     else:
@@ -162,11 +163,11 @@ def _evidence(args: argparse.Namespace) -> int:
     if args.space != "nb201":
         raise ValueError(f"--evidence compares against NB201's ground truth; got --space {args.space}")
     budget = args.budget or 100
-    text = evolution.search_evidence(seeds=args.seeds, budget=budget, population=args.population,
-                                     sample_size=args.sample_size, mutations=args.mutations,
-                                     batch_size=args.batch_size,
-                                     regularize=args.regularize or evolution.NB201_REGULARIZE,
-                                     progress=lambda line: print(line, file=sys.stderr))
+    text = search_evidence.search_evidence(seeds=args.seeds, budget=budget, population=args.population,
+                                           sample_size=args.sample_size, mutations=args.mutations,
+                                           batch_size=args.batch_size,
+                                           regularize=args.regularize or search_evidence.NB201_REGULARIZE,
+                                           progress=lambda line: print(line, file=sys.stderr))
     args.evidence.parent.mkdir(parents=True, exist_ok=True)
     args.evidence.write_text(text, encoding="utf-8")
     print(f"wrote {args.evidence}", file=sys.stderr)
@@ -177,8 +178,6 @@ def _recipe_evidence(args: argparse.Namespace) -> int:
     """`--evidence FILE --fitness A,B,...`: each recipe (atlas lookups) against random search, same budget."""
     import shlex
 
-    from swap_engine import fitness as recipes
-
     if args.space != "nb201":
         raise ValueError(f"--evidence compares against NB201's ground truth; got --space {args.space}")
     budget = args.budget or 100
@@ -187,9 +186,9 @@ def _recipe_evidence(args: argparse.Namespace) -> int:
                           "--fitness", ",".join(names), "--seeds", str(args.seeds), "--budget", str(budget),
                           "--population", str(args.population), "--sample-size", str(args.sample_size),
                           "--mutations", str(args.mutations)])
-    text = recipes.evidence(names, seeds=args.seeds, budget=budget, population=args.population,
-                            sample_size=args.sample_size, mutations=args.mutations, command=command,
-                            progress=lambda line: print(line, file=sys.stderr))
+    text = search_evidence.evidence(names, seeds=args.seeds, budget=budget, population=args.population,
+                                    sample_size=args.sample_size, mutations=args.mutations, command=command,
+                                    progress=lambda line: print(line, file=sys.stderr))
     args.evidence.parent.mkdir(parents=True, exist_ok=True)
     args.evidence.write_text(text, encoding="utf-8")
     print(f"wrote {args.evidence}", file=sys.stderr)

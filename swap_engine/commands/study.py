@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from swap_engine import study
+from swap_engine.studies import correlation as study
 from swap_engine.data import suite_zero
 from swap_engine.commands._args import add_runner_arguments, parse_pairs, runner_options
 

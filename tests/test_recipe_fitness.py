@@ -1,12 +1,13 @@
-"""swap_engine.fitness: recipes as search fitnesses, looked up in the atlas or computed live on the same scale."""
+"""swap_engine.studies.recipe_fitness: recipes as search fitnesses, looked up in the atlas or computed live alike."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from swap_engine import spaces
-from swap_engine.fitness import RecipeFitness, column_proxy
-from swap_engine.recipe import Recipe, atlas
+from swap_engine.recipe import Recipe
+from swap_engine.studies.recipe_fitness import RecipeFitness, column_proxy
+from swap_engine.studies.recipe_study import atlas
 
 
 @pytest.fixture(scope="module")

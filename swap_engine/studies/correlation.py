@@ -263,12 +263,6 @@ def extra_targets(scores: pd.DataFrame, benchmark: pd.DataFrame, columns: list[s
     return {c: benchmark.loc[scores["row"].to_numpy(), c].to_numpy(dtype=float) for c in columns}
 
 
-def split_halves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Two disjoint random halves of range(n): fit on the first, report on the second."""
-    order = np.random.default_rng([seed, 1]).permutation(n)
-    return np.sort(order[: n // 2]), np.sort(order[n // 2:])
-
-
 def fit_regularization(swap: np.ndarray, params: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     """(mu, sigma) maximising Spearman of swap * exp(-(params/1000 - mu)^2 / sigma) on these rows.
 
@@ -326,7 +320,7 @@ def correlations(scores: pd.DataFrame, proxy_names: tuple[str, ...] | list[str],
             continue
         swap = scores["swap"].to_numpy(dtype=float)
         if regularize == "auto":
-            fit, report = split_halves(len(scores), seed)
+            fit, report = analysis.split_halves(len(scores), seed)
             mu, sigma = fit_regularization(swap[fit], params[fit], truth[fit])
             add(target, "swap_half", swap[report], truth[report])
         else:
@@ -419,5 +413,5 @@ def _row_key(line: str) -> tuple[str, str, str]:
 
 
 __all__ = ["StudySettings", "arch_seed", "benchmark_of", "correlations", "extra_targets", "fit_regularization",
-           "format_table", "read_scores", "resolve_target", "run", "sample_rows", "split_halves",
-           "update_results_md", "write_plots"]
+           "format_table", "read_scores", "resolve_target", "run", "sample_rows", "update_results_md",
+           "write_plots"]

@@ -10,9 +10,10 @@ import pytest
 import torch
 from scipy import stats
 
-from swap_engine import cli, data, spaces, study
+from swap_engine import cli, data, spaces
 from swap_engine.commands._args import parse_pairs, parse_value
 from swap_engine.commands.study import parse_proxy_options
+from swap_engine.studies import correlation as study
 
 
 @pytest.fixture

@@ -1,0 +1,21 @@
+"""Proxy recipes: a language for combining atlas columns into one ranking, and an honest way to choose one.
+
+    Recipe.parse("log_rank:swap_b16+params").score(frame)   # one score per row of any atlas frame
+    choose(frame, truth, fit_rows)                           # the best recipe on those rows' truth only
+
+- `language`: `Term`, `Recipe` (text form, columns, score), `proxy_columns`, `spearman`, AZ-NAS's own
+  recipe `AZ_NAS` and the `named_recipes` the Proxy lab starts from;
+- `choosing`: `choose` (forward selection and weights, by Spearman or `expected_best_of` a search budget),
+  `candidate_terms`, `halves` (the seeded fitting and reporting halves).
+
+Pure: numpy, pandas, scipy and `swap_engine.analysis`, no atlas files and no scoring. The studies that use
+recipes (the recipe study, transfer, search evidence) are in `swap_engine.studies`.
+"""
+from swap_engine.recipe.choosing import (OBJECTIVES, SEARCH_BUDGET, WEIGHTS, Choice, candidate_terms, choose,
+                                         expected_best_of, halves)
+from swap_engine.recipe.language import (AZ_NAS, CHOICE_LABELS, CHOICES_FILE, NOT_PROXIES, Recipe, Term,
+                                         named_recipes, proxy_columns, spearman)
+
+__all__ = ["AZ_NAS", "CHOICES_FILE", "CHOICE_LABELS", "NOT_PROXIES", "OBJECTIVES", "SEARCH_BUDGET", "WEIGHTS",
+           "Choice", "Recipe", "Term", "candidate_terms", "choose", "expected_best_of", "halves", "named_recipes",
+           "proxy_columns", "spearman"]

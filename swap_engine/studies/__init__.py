@@ -1,0 +1,13 @@
+"""The studies: proxies and recipes measured against trained accuracy, each with the report it writes.
+
+- `correlation`: score a benchmark's architectures with proxies through the runner, Spearman/Kendall with
+  bootstrap intervals per proxy and target (`python -m swap_engine study`);
+- `recipe_study`: a recipe chosen on one half of NB201's atlas and reported on the other, the atlas as the
+  studies read it (`atlas`, `with_targets`) (`python -m swap_engine recipe`); `recipe_report` lays it out;
+- `transfer`: a chosen recipe applied unchanged to another benchmark's cells;
+- `recipe_fitness`: any atlas column or recipe as a search fitness (looked up, or computed live);
+- `search_evidence`: evolution against random search with those fitnesses, and SWAP-NAS's own.
+
+They sit above everything they measure: the recipe language (`swap_engine.recipe`), the search
+(`swap_engine.search`), the atlas, the runner and the data; nothing below imports them.
+"""
