@@ -19,6 +19,7 @@ import os
 import re
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ MAX_MODULES = 10_000  # a model with more layers is refused while its meta copy 
 SMALL_TENSOR = 4096  # elements: a tensor this small is made for real while a model's size is estimated
 _CONSTRUCTORS = _device_constructors()
 _KEY_BYTES = 8  # SWAP keeps, per neuron and sign plane, one 64-bit word per 64 samples
+_PASSES: OrderedDict[tuple, tuple[int, int]] = OrderedDict()  # one scoring pass's bytes, by space, options, batch
+_PASSES_LOCK = threading.Lock()
 
 
 class ResourceError(ValueError):
@@ -166,7 +169,9 @@ def estimate(space: SearchSpace, arch: Any, options: Mapping[str, Any], inputs: 
     With `inputs`, the peak of one forward pass without gradients (every tensor alive at once, tracked as
     it is made and freed), a copy of the largest weight (a convolution may copy its weights into another
     layout) and the packed patterns SWAP keeps (two 64-bit words per neuron and 64 samples). The pass is
-    skipped when the weights alone exceed `limit`: the answer is already no.
+    skipped when the weights alone exceed `limit` (the answer is already no), and measured once per space,
+    options and batch shape: the cells of a space share their tensor shapes, so it differs little between
+    them, while a meta forward of DARTS's full network takes longer than its real one on a GPU.
     """
     try:
         with _module_limit(space.name), torch.random.fork_rng(devices=[]), _LargeOnMeta():
@@ -176,7 +181,15 @@ def estimate(space: SearchSpace, arch: Any, options: Mapping[str, Any], inputs: 
         weight_bytes = sum(t.numel() * t.element_size() for t in tensors)
         pass_bytes, batch_size = 0, None
         if inputs is not None and (limit is None or weight_bytes <= limit):
-            pass_bytes, batch_size = _pass_bytes(model, inputs)
+            key = (space.name, repr(sorted(options.items())), _signature(inputs))
+            known = _PASSES.get(key)
+            if known is None:
+                known = _pass_bytes(model, inputs)
+                with _PASSES_LOCK:  # the app estimates in several threads
+                    _PASSES[key] = known
+                    while len(_PASSES) > 64:
+                        _PASSES.popitem(last=False)
+            pass_bytes, batch_size = known
             pass_bytes += max((t.numel() * t.element_size() for t in tensors), default=0)
     except ValueError:
         raise
@@ -246,6 +259,12 @@ def _pass_bytes(model: nn.Module, inputs: Any) -> tuple[int, int]:
     words = 2 * math.ceil(batch_size / 64)  # two sign planes
     input_bytes = sum(t.numel() * t.element_size() for t in tree_leaves((args, kwargs)) if isinstance(t, torch.Tensor))
     return input_bytes + peak.bytes + neurons[0] * words * _KEY_BYTES, batch_size
+
+
+def _signature(inputs: Any) -> tuple:
+    """Shapes and types of the input tensors: what one scoring pass's memory depends on besides the model."""
+    args, kwargs = _meta_arguments(inputs)
+    return tuple((tuple(t.shape), str(t.dtype)) for t in tree_leaves((args, kwargs)) if isinstance(t, torch.Tensor))
 
 
 def _meta_arguments(inputs: Any) -> tuple[tuple, dict]:
