@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from swap_engine import families
+from swap_engine.studies import families
 
 
 def _synthetic(seed: int, n: int = 200, noise: float = 0.3) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from swap_engine import families
+from swap_engine.studies import families
 from swap_engine.resources import sample_data_path
 
 RECIPES_FILE = "recipes.json"

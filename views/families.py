@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from swap_engine import atlas, families
+from swap_engine import atlas
+from swap_engine.studies import families
 from ui import families as data
 from ui import messages
 from ui.export import show_chart

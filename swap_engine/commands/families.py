@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    from swap_engine import families
+    from swap_engine.studies import families
 
     parser = subparsers.add_parser(
         "families", help="each benchmark's recipe, leave-one-benchmark-out and transfer, from the atlases",
@@ -35,7 +35,7 @@ def register(subparsers) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from swap_engine import families
+    from swap_engine.studies import families
 
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else None
     for name in tasks or []:

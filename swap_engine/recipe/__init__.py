@@ -6,16 +6,17 @@
 - `language`: `Term`, `Recipe` (text form, columns, score), `proxy_columns`, `spearman`, AZ-NAS's own
   recipe `AZ_NAS` and the `named_recipes` the Proxy lab starts from;
 - `choosing`: `choose` (forward selection and weights, by Spearman or `expected_best_of` a search budget),
-  `candidate_terms`, `halves` (the seeded fitting and reporting halves).
+  `greedy` (the same search for any objective), `candidate_terms`, `halves` (the seeded fitting and reporting
+  halves).
 
 Pure: numpy, pandas, scipy and `swap_engine.analysis`, no atlas files and no scoring. The studies that use
 recipes (the recipe study, transfer, search evidence) are in `swap_engine.studies`.
 """
 from swap_engine.recipe.choosing import (OBJECTIVES, SEARCH_BUDGET, WEIGHTS, Choice, candidate_terms, choose,
-                                         expected_best_of, halves)
+                                         expected_best_of, greedy, halves)
 from swap_engine.recipe.language import (AZ_NAS, CHOICE_LABELS, CHOICES_FILE, NOT_PROXIES, Recipe, Term,
                                          named_recipes, proxy_columns, spearman)
 
 __all__ = ["AZ_NAS", "CHOICES_FILE", "CHOICE_LABELS", "NOT_PROXIES", "OBJECTIVES", "SEARCH_BUDGET", "WEIGHTS",
-           "Choice", "Recipe", "Term", "candidate_terms", "choose", "expected_best_of", "halves", "named_recipes",
-           "proxy_columns", "spearman"]
+           "Choice", "Recipe", "Term", "candidate_terms", "choose", "expected_best_of", "greedy", "halves",
+           "named_recipes", "proxy_columns", "spearman"]

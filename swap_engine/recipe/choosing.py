@@ -7,7 +7,7 @@ exactly by `expected_best_of`). `halves` draws the seeded fitting and reporting 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -106,6 +106,14 @@ def choose(frame: pd.DataFrame, truth: np.ndarray, rows: np.ndarray, *, max_term
         value = cache[recipe]
         return value if np.isfinite(value) else -np.inf
 
+    best = greedy(terms, fit, max_terms=max_terms, methods=methods)
+    return Choice(best, fit(best), tried, [t.text() for t in terms], objective)
+
+
+def greedy(terms: Sequence[Term], fit: Callable[[Recipe], float], *, max_terms: int = 5,
+           methods: Sequence[str] = analysis.AGGREGATIONS) -> Recipe:
+    """Greedy forward selection of terms for each aggregation, then two passes of coordinate ascent on their
+    weights (`WEIGHTS`); `fit` is whatever the caller maximises (one benchmark's half, or several at once)."""
     best = max((Recipe((t,)) for t in terms), key=fit)
     for method in methods:
         current = Recipe(best.terms, method)
@@ -125,7 +133,7 @@ def choose(frame: pd.DataFrame, truth: np.ndarray, rows: np.ndarray, *, max_term
                 current = max([current, *variants], key=fit)
         if fit(current) > fit(best):
             best = current
-    return Choice(best, fit(best), tried, [t.text() for t in terms], objective)
+    return best
 
 
 # --- reporting ------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@
   studies read it (`atlas`, `with_targets`) (`python -m swap_engine recipe`); `recipe_report` lays it out;
 - `transfer`: a chosen recipe applied unchanged to another benchmark's cells;
 - `recipe_fitness`: any atlas column or recipe as a search fitness (looked up, or computed live);
-- `search_evidence`: evolution against random search with those fitnesses, and SWAP-NAS's own.
+- `search_evidence`: evolution against random search with those fitnesses, and SWAP-NAS's own;
+- `families`: every benchmark's atlas at once: each one's recipe on held-out halves, leave-one-benchmark-out,
+  the transfer matrix (`python -m swap_engine families`).
 
 They sit above everything they measure: the recipe language (`swap_engine.recipe`), the search
 (`swap_engine.search`), the atlas, the runner and the data; nothing below imports them.

@@ -143,7 +143,7 @@ def common_terms(parts: Sequence[Fitted], *, also: Sequence[pd.DataFrame] = (), 
 def choose_across(parts: Sequence[Fitted], terms: Sequence, *, max_terms: int = 5):
     """The recipe that maximises the mean Spearman with each part's selection target on its fitting half
     (ranks taken per benchmark); returns (recipe, mean fit)."""
-    from swap_engine.recipe import Recipe, spearman
+    from swap_engine.recipe import Recipe, greedy, spearman
 
     if not terms:
         raise ValueError("no proxy column is measured on every benchmark of the fit")
@@ -164,33 +164,6 @@ def choose_across(parts: Sequence[Fitted], terms: Sequence, *, max_terms: int = 
 
     best = greedy(list(terms), fit, max_terms=max_terms)
     return best, fit(best)
-
-
-def greedy(terms: list, fit: Callable, *, max_terms: int = 5, methods: Sequence[str] = analysis.AGGREGATIONS,
-           weights: Sequence[float] = (0.5, 1.0, 1.5, 2.0, 3.0)):
-    """Greedy forward selection of terms, then two passes of coordinate ascent on their weights."""
-    from swap_engine.recipe import Recipe
-
-    best = max((Recipe((t,)) for t in terms), key=fit)
-    for method in methods:
-        current = Recipe(best.terms, method)
-        while len(current.terms) < max_terms:
-            used = {t.column for t in current.terms}
-            options = [Recipe((*current.terms, t), method) for t in terms if t.column not in used]
-            if not options:
-                break
-            step = max(options, key=fit)
-            if fit(step) <= fit(current) + 1e-4:
-                break
-            current = step
-        for _ in range(2):
-            for i in range(len(current.terms)):
-                variants = [Recipe(tuple(replace(t, weight=w) if j == i else t for j, t in enumerate(current.terms)),
-                                   method) for w in weights]
-                current = max([current, *variants], key=fit)
-        if fit(current) > fit(best):
-            best = current
-    return best
 
 
 # --- the study ------------------------------------------------------------------------------------------
