@@ -1,9 +1,11 @@
 """The Ray backend for real: a local Ray (2 CPUs, no dashboard) started here and stopped after, worker and
-driver deaths, failing jobs, and an address with no cluster behind it."""
+driver deaths, failing jobs, an address with no cluster behind it or no Ray at it, and where the driver finds
+its token. A cluster started apart with `ray start` is tested in test_runner_cluster.py."""
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from swap_engine import cli, runner
-from swap_engine.runner import Store
+from swap_engine.runner import Store, cluster
 from tests.runner_helpers import tiny_jobs
 
 ray = pytest.importorskip("ray", reason="the Ray backend needs `pip install -r requirements-ray.txt`")
@@ -65,6 +67,33 @@ def test_an_address_with_no_cluster_fails_within_seconds(capsys):
     assert "no Ray cluster answers at 127.0.0.1:9" in err and "Traceback" not in err
     with pytest.raises(runner.RunnerError, match="HOST:PORT"):
         runner.check_address("nowhere")
+
+
+def test_the_token_is_found_where_ray_looks_for_it(monkeypatch, tmp_path):
+    for name in ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert cluster.token_source() is None
+    (tmp_path / ".ray").mkdir()
+    (tmp_path / ".ray" / "auth_token").write_text("abc")
+    assert cluster.token_source() == str(tmp_path / ".ray" / "auth_token")
+    monkeypatch.setenv("RAY_AUTH_TOKEN_PATH", "/elsewhere")
+    assert cluster.token_source() == "RAY_AUTH_TOKEN_PATH=/elsewhere"
+    monkeypatch.setenv("RAY_AUTH_TOKEN", "abc")
+    assert cluster.token_source() == "RAY_AUTH_TOKEN"  # Ray's order: the variable, its path, the file
+
+
+def test_a_port_that_is_not_ray_fails_within_seconds(monkeypatch):
+    """Something listens but never answers as a GCS: refused in words after the probe's time, not Ray's 40 s."""
+    monkeypatch.setattr(cluster, "PROBE_SECONDS", 1.0)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"127.0.0.1:{silent.getsockname()[1]}"
+        started = time.perf_counter()
+        with pytest.raises(runner.RunnerError, match="does not answer as a Ray cluster"):
+            cluster.probe(ray, address)
+        assert time.perf_counter() - started < 5
 
 
 def wait_for_records(process: subprocess.Popen, store: Path, count: int, timeout: float = 240) -> None:
