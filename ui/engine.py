@@ -17,17 +17,12 @@ import streamlit as st
 
 import swap_engine
 from ui.labels import words as column_label
-from swap_engine import data, models, resources, search, spaces
+from swap_engine import data, models, search, spaces
 from ui import messages
-from ui.state import Regularization, Settings
+from ui.state import Regularization, Settings, arch_key
+from ui.tables import PRECOMPUTED, benchmark, precomputed_table, space_size
 
 CORE_COLUMNS = ("arch", "batch_size", "raw_score", "params", "neurons", "bound", "ternary", "seconds")
-
-
-@st.cache_resource(show_spinner="Loading the benchmark table ...")
-def benchmark(name: str) -> pd.DataFrame:
-    """The ground-truth table (shared between sessions: never modify it in place)."""
-    return data.benchmark(name)
 
 
 @st.cache_resource(show_spinner="Preparing the input batch ...", max_entries=64)
@@ -93,58 +88,6 @@ def warn_if_crushed(params: pd.Series | float, reg: Regularization) -> bool:
     return True
 
 
-@st.cache_data(show_spinner="Measuring this space's parameter counts ...")
-def regularization_defaults(space_name: str, build_options: str, n: int = 16) -> tuple[float, float]:
-    """(mu, sigma) for a space: its median parameter count and twice the variance, both in thousands.
-
-    With these, an architecture of median size keeps its score, one a standard deviation away keeps
-    exp(-1/2) of it. Parameter counts come from a whole-space or ground-truth table where one covers the
-    model options, else from `n` seeded sample architectures built here.
-    """
-    params = _known_params(space_name) if not build_options else None
-    if params is None or len(params) < 2:
-        space = spaces.get(space_name)
-        kwargs = Settings(space_name, 1, "", None, "cpu", 0, 1, False, build_options, 0).build_kwargs()
-        counted = [swap_engine.count_params(models.build(space, arch, kwargs, seed=0))
-                   for arch in space.sample(min(n, space_size(space_name) or n), 0)]
-        params = pd.Series(counted, dtype=float)
-    thousands = params.astype(float) / 1000
-    mu = float(thousands.median())
-    sigma = float(2 * thousands.var()) if len(thousands) > 1 and thousands.var() > 0 else max(mu, 1.0)
-    return round(mu, 1), float(f"{sigma:.3g}")
-
-
-def _known_params(space_name: str) -> pd.Series | None:
-    if space_name in PRECOMPUTED:
-        return _precomputed_table(space_name)["params"]
-    name = spaces.get(space_name).benchmark
-    if name is None:
-        return None
-    try:
-        table = benchmark(name)
-    except data.MissingDataError:
-        return None
-    return table["params"].dropna() if "params" in table else None
-
-
-@st.cache_data(show_spinner=False)
-def space_size(space_name: str, limit: int = 100_000) -> int | None:
-    """How many architectures the space holds (None when it is not enumerable or larger than `limit`)."""
-    space = spaces.get(space_name)
-    size = getattr(space, "size", None)
-    if isinstance(size, int):
-        return size
-    try:
-        count = 0
-        for _ in space.all():
-            count += 1
-            if count > limit:
-                return None
-        return count
-    except TypeError:
-        return None
-
-
 def clamp_archs(space_name: str, n: int, what: str = "architectures") -> int:
     """`n`, or every architecture of a smaller space, with a caption saying so."""
     size = space_size(space_name)
@@ -168,29 +111,12 @@ def benchmark_sample(name: str, n: int, seed: int) -> pd.DataFrame:
     return table.sample(n=min(n, len(table)), random_state=seed).reset_index(drop=True)
 
 
-# Whole-space tables this project computed itself (sample_data/README.md says how), valid for one setting.
-PRECOMPUTED = {
-    "nb201": ("nb201_swap_b16.csv", "nb201_index",
-              dict(batch_size=16, input="cifar10", resolution=32, seed=0, repeats=1, reinit=False, build_options="")),
-}
-
-
 def precomputed(settings: Settings) -> pd.DataFrame | None:
     """Every architecture's raw SWAP-Score for these settings, joined with ground truth when present."""
     entry = PRECOMPUTED.get(settings.space)
     if entry is None or any(getattr(settings, k) != v for k, v in entry[2].items()):
         return None
-    return _precomputed_table(settings.space)
-
-
-@st.cache_resource(show_spinner="Loading the precomputed scores ...")
-def _precomputed_table(space_name: str) -> pd.DataFrame:
-    file, key, _ = PRECOMPUTED[space_name]
-    scores = pd.read_csv(resources.sample_data_path(file))
-    try:
-        return scores.merge(benchmark(spaces.get(space_name).benchmark), on=key, how="left")
-    except data.MissingDataError:
-        return scores
+    return precomputed_table(settings.space)
 
 
 @st.cache_data(show_spinner="Bootstrapping confidence intervals ...")
@@ -372,8 +298,6 @@ def property_columns(table: pd.DataFrame) -> list[str]:
 
 def current_arch(space_name: str) -> str | None:
     """The architecture the patterns page shows for this space (None before it has shown one)."""
-    from ui.state import arch_key
-
     return st.session_state.get(arch_key(space_name))
 
 

@@ -86,7 +86,7 @@ def _load_engine() -> None:
     spaces.names()
     device.available_devices()
     import ui.charts  # noqa: F401  (plotly, networkx)
-    import ui.engine  # noqa: F401
+    import ui.tables  # noqa: F401  (the library behind ui.engine: importing that later is quick)
 
 
 _preload = threading.Thread(target=_load_engine, name="swap-engine-preload", daemon=True)
@@ -340,9 +340,9 @@ def _fill_regularization() -> None:
     target = [s["space"], build]
     if s.get(_REG_FOR) == target and s.get("mu") is not None and s.get("sigma") is not None:
         return
-    from ui import engine
+    from ui import tables
 
-    mu, sigma = engine.regularization_defaults(s["space"], build)
+    mu, sigma = tables.regularization_defaults(s["space"], build)
     s["mu"], s["sigma"], s[_REG_FOR] = mu, sigma, target
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 import swap_engine
 from swap_engine import data
-from ui import engine, messages, state
+from ui import engine, messages, state, tables
 
 GROUND_TRUTHS = pd.DataFrame([
     ("nb201", "NAS-Bench-201: all 15,625 cells; 200-epoch test accuracy (seed-averaged) on CIFAR-10, CIFAR-100 "
@@ -41,7 +41,7 @@ def fetch_groups(groups: list[str]) -> None:
         st.error(f"Fetch failed: {err}")
     else:
         st.success(f"Fetched {', '.join(groups)}.")
-        engine.benchmark.clear()
+        tables.benchmark.clear()
         engine.ground_truth.clear()
     finally:
         bar.empty()

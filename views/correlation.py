@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from swap_engine import data, spaces  # noqa: E402
-from ui import charts, engine  # noqa: E402
+from ui import charts, engine, tables  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 SIGMAS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 250_000, 1_000_000,
@@ -104,9 +104,9 @@ def main() -> None:
         if len(rows) < settings.n_archs:
             st.caption(f"The {space.benchmark} table holds only {len(rows)} architectures; using all of them.")
         archs = list(rows["arch"])
-        if current is not None and current not in archs and current in set(engine.benchmark(space.benchmark)["arch"]):
+        if current is not None and current not in archs and current in set(tables.benchmark(space.benchmark)["arch"]):
             archs.append(current)
-            rows = pd.concat([rows, engine.benchmark(space.benchmark).query("arch == @current").head(1)])
+            rows = pd.concat([rows, tables.benchmark(space.benchmark).query("arch == @current").head(1)])
         st.caption(f"{len(archs)} architectures drawn from the {space.benchmark} table (seed {settings.seed}), "
                    f"B = {settings.batch_size} on {settings.input}.")
         truth = rows[["arch", *targets]].drop_duplicates("arch")
@@ -219,7 +219,7 @@ def atlas_words(space_name: str, target: str, seed: int) -> None:
     atlas = _atlas(space_name)
     if atlas is None or "arch" not in atlas:
         return
-    truth = engine.benchmark(spaces.get(space_name).benchmark)
+    truth = tables.benchmark(spaces.get(space_name).benchmark)
     if target not in truth:
         return
     merged = atlas.merge(truth[["arch", target]], on="arch", how="inner")
