@@ -43,7 +43,9 @@ def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--backend", choices=("local", "ray"), default="local",
                        help="local: in this process (default); ray: a local Ray with this machine's CPUs and "
                             "GPUs, or the cluster at --address")
-    group.add_argument("--address", default=None, metavar="HOST:PORT", help="an existing Ray cluster (--backend ray)")
+    group.add_argument("--address", default=None, metavar="HOST:PORT",
+                       help="an existing Ray cluster (--backend ray), joined with this machine's Ray token "
+                            "(~/.ray/auth_token or RAY_AUTH_TOKEN); its nodes need no data files")
     group.add_argument("--workers", type=int, default=None, help="tasks at once (default: all CPUs)")
     group.add_argument("--chunk-size", type=int, default=None, help="architectures per task (default: automatic)")
     group.add_argument("--gpus-per-task", type=float, default=0.0,

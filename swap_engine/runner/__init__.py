@@ -177,9 +177,9 @@ def session(backend: str = "local", *, address: str | None = None, workers: int 
 def _start_ray(address: str | None, workers: int | None) -> bool:
     """Connect to the cluster at `address`, or start a local Ray; False when one is already up."""
     ray = _import_ray()
-    if address is not None:
-        check_address(address)  # also when Ray is up already: a wrong address is an error, not ignored
     if ray.is_initialized():
+        if address is not None:
+            check_address(address)  # with Ray up already, a wrong address is still an error, not ignored
         return False
     # ray.init replaces the driver's SIGTERM handler with one that exits at once; keep the caller's (the CLI
     # turns SIGTERM into KeyboardInterrupt, to stop as Ctrl-C does and say how to resume).
