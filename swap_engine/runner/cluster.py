@@ -21,7 +21,8 @@ AUTH_MODE = "RAY_AUTH_MODE"
 TOKEN_VARIABLE = "RAY_AUTH_TOKEN"
 TOKEN_PATH_VARIABLE = "RAY_AUTH_TOKEN_PATH"
 PROBE_SECONDS = 10.0  # a GCS answers in well under a second; something else at the port never does
-JOIN_SECONDS = "5"  # Ray's own budget for reaching the GCS in ray.init (RAY_gcs_server_port_wait_time_s)
+JOIN_BUDGET = "RAY_gcs_server_port_wait_time_s"  # Ray's own budget, in seconds, for reaching the GCS in ray.init
+JOIN_SECONDS = "5"
 COPY_TOKEN = ("run `ray get-auth-token` on the head node and save what it prints as ~/.ray/auth_token on this "
               "machine (or set RAY_AUTH_TOKEN to it)")
 
@@ -66,7 +67,7 @@ def probe(ray: Any, address: str) -> None:
     error = outcome["error"]
     if error is None:
         return
-    if isinstance(error, ray.exceptions.AuthenticationError):
+    if isinstance(error, getattr(ray.exceptions, "AuthenticationError", ())):  # Ray < 2.52 has no tokens
         raise RunnerError(_auth_message(address)) from None
     raise RunnerError(f"the Ray cluster at {address} could not be reached ({_first_line(error)}); check that "
                        f"this machine's Ray is the cluster's version (`ray --version` on both)") from None
@@ -107,15 +108,15 @@ def join(ray: Any, address: str) -> None:
     use_token_if_present(ray)
     if not address.startswith("ray://"):  # Ray Client's port speaks another protocol than the GCS
         probe(ray, address)
-    budget = os.environ.get("RAY_gcs_server_port_wait_time_s")
-    os.environ["RAY_gcs_server_port_wait_time_s"] = budget or JOIN_SECONDS
+    budget = os.environ.get(JOIN_BUDGET)
+    os.environ[JOIN_BUDGET] = budget or JOIN_SECONDS  # not Ray's 20 s of retries should the head go meanwhile
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     except Exception as err:  # anything after a good probe: a version mismatch, the head going down
         raise RunnerError(f"could not join the Ray cluster at {address}: {_first_line(err)}") from None
     finally:
         if budget is None:
-            del os.environ["RAY_gcs_server_port_wait_time_s"]
+            del os.environ[JOIN_BUDGET]
 
 
 __all__ = ["join", "probe", "token_source", "use_token_if_present"]
