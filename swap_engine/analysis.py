@@ -6,15 +6,22 @@ Kendall's tau-b: a resample is a vector of multiplicities w over the original po
 (concordant - discordant) = w'Sw / 2 with S[i, j] = sign(x_i - x_j) * sign(y_i - y_j) computed once,
 and the tie counts come from the multiplicities too: one matrix product for all replicates, exactly
 the value scipy's `kendalltau` gives on the resampled data.
+
+Also: rank aggregation and label-free regularisation (what recipes combine), `split_halves` (fit on one
+half, report on the other), `fit_regularization` and `correlations`, the per-proxy, per-target table a
+study reports (also for published proxy values, `data.suite_zero`).
 """
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 from scipy import stats
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Above this many points the n x n sign matrix gets large; Kendall replicates then use scipy per resample.
 _DENSE_KENDALL_MAX = 2500
@@ -279,3 +286,73 @@ def split_halves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Two disjoint random halves of range(n): fit on the first, report on the second."""
     order = np.random.default_rng([seed, 1]).permutation(n)
     return np.sort(order[: n // 2]), np.sort(order[n // 2:])
+
+
+def fit_regularization(swap: np.ndarray, params: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """(mu, sigma) maximising Spearman of swap * exp(-(params/1000 - mu)^2 / sigma) on these rows.
+
+    Grid: mu over 21 quantiles of the parameter counts (in thousands, as the regulariser takes them),
+    sigma over a geometric grid spanning the squared range of those counts.
+    """
+    from swap_engine import regularization_factor
+
+    theta = params / 1000
+    span = max(float(theta.max() - theta.min()), 1e-3)
+    best = (-np.inf, 0.0, 1.0)
+    for mu in np.quantile(theta, np.linspace(0, 1, 21)):
+        for sigma in span ** 2 * np.geomspace(1e-3, 1e2, 26):
+            factor = np.array([regularization_factor(p, float(mu), float(sigma)) for p in params])
+            values = swap * factor
+            if np.ptp(values[np.isfinite(values)]) == 0:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rho = stats.spearmanr(values, truth, nan_policy="omit").statistic
+            if np.isfinite(rho) and rho > best[0]:
+                best = (float(rho), float(mu), float(sigma))
+    return best[1], best[2]
+
+
+def correlations(scores: pd.DataFrame, proxy_names: tuple[str, ...] | list[str], *,
+                 targets: dict[str, np.ndarray] | None = None,
+                 regularize: tuple[float, float] | str | None = None, n_boot: int = 1000,
+                 seed: int = 0) -> pd.DataFrame:
+    """One row per (target, proxy), plus `swap_reg` when regularising a stored `swap` column.
+
+    `targets` maps target names to values aligned with the rows of `scores` (default: the `target` column).
+    `regularize`: (mu, sigma), or "auto": per target, mu/sigma are fitted on one random half of the rows
+    (`fit_regularization`) and `swap_reg` is reported on the other half only (its `n` says so), next to
+    `swap` on that same half (`swap_half`), so the comparison is fair.
+    """
+    import pandas as pd  # here, not at the top: `from swap_engine import analysis` stays numpy and scipy only
+
+    from swap_engine import regularization_factor
+
+    if regularize is not None and "swap" not in proxy_names:
+        raise ValueError("--regularize needs the swap proxy among the study's proxies")
+    params = scores["model_params"].to_numpy(dtype=float)
+    table = []
+
+    def add(target: str, name: str, values: np.ndarray, truth: np.ndarray, mu=np.nan, sigma=np.nan) -> None:
+        c = correlate(values, truth, n_boot=n_boot, seed=seed)
+        table.append({"target": target, "proxy": name, "n": c.n, "dropped": c.dropped,
+                      "spearman": c.spearman, "spearman_lo": c.spearman_ci[0], "spearman_hi": c.spearman_ci[1],
+                      "kendall": c.kendall, "kendall_lo": c.kendall_ci[0], "kendall_hi": c.kendall_ci[1],
+                      "top10_precision": c.top_k_precision, "mu": mu, "sigma": sigma})
+
+    for target, truth in (targets or {"target": scores["target"].to_numpy(dtype=float)}).items():
+        for name in proxy_names:
+            add(target, name, scores[name].to_numpy(dtype=float), truth)
+        if regularize is None:
+            continue
+        swap = scores["swap"].to_numpy(dtype=float)
+        if regularize == "auto":
+            fit, report = split_halves(len(scores), seed)
+            mu, sigma = fit_regularization(swap[fit], params[fit], truth[fit])
+            add(target, "swap_half", swap[report], truth[report])
+        else:
+            report = np.arange(len(scores))
+            mu, sigma = regularize
+        factor = np.array([regularization_factor(p, mu, sigma) for p in params[report]])
+        add(target, "swap_reg", swap[report] * factor, truth[report], mu, sigma)
+    return pd.DataFrame(table)

@@ -181,3 +181,14 @@ def test_regularized_is_the_engine_factor_times_swap():
     assert out[0] == pytest.approx(100 * regularization_factor(1000, 1.5, 2.0))
     assert out[1] == pytest.approx(200 * regularization_factor(2000, 1.5, 2.0))
     assert np.isnan(out[2])
+
+
+from swap_engine import analysis as study  # noqa: E402  (the study's regulariser fit is analysis's now)
+
+
+def test_fit_regularization_recovers_a_planted_optimum():
+    rng = np.random.default_rng(0)
+    params = rng.uniform(50_000, 1_500_000, 400)
+    truth = -((params / 1000 - 600) ** 2) + rng.normal(0, 1e3, 400)  # best accuracy near 600 K params
+    mu, sigma = study.fit_regularization(np.ones(400), params, truth)
+    assert abs(mu - 600) < 100

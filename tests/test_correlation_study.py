@@ -81,14 +81,6 @@ def test_auto_regularization_fits_on_one_half_and_reports_on_the_other(fake_data
     assert "swap_reg (mu=" in capsys.readouterr().out
 
 
-def test_fit_regularization_recovers_a_planted_optimum():
-    rng = np.random.default_rng(0)
-    params = rng.uniform(50_000, 1_500_000, 400)
-    truth = -((params / 1000 - 600) ** 2) + rng.normal(0, 1e3, 400)  # best accuracy near 600 K params
-    mu, sigma = study.fit_regularization(np.ones(400), params, truth)
-    assert abs(mu - 600) < 100
-
-
 def test_other_settings_in_the_same_folder_is_an_error(fake_data, tmp_path, capsys):
     out = tmp_path / "res"
     assert cli.main(argv(out, "--no-plots")) == 0

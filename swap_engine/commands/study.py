@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from swap_engine import analysis
 from swap_engine.studies import correlation as study
 from swap_engine.data import suite_zero
 from swap_engine.commands._args import add_runner_arguments, parse_pairs, runner_options
@@ -113,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
     targets = {target: scores["target"].to_numpy(dtype=float)}
     if others:
         targets.update(study.extra_targets(scores, data.benchmark(benchmark), others))
-    table = study.correlations(scores, names, targets=targets, regularize=regularize, n_boot=args.n_boot,
-                               seed=args.seed)
+    table = analysis.correlations(scores, names, targets=targets, regularize=regularize, n_boot=args.n_boot,
+                                  seed=args.seed)
     table.to_csv(f"{args.out}/{study.CORRELATIONS}", index=False)
     if not args.no_plots:
         study.write_plots(scores, table, settings, args.out)

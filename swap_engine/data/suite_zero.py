@@ -205,7 +205,7 @@ def published_correlations(scores: pd.DataFrame, path: str | Path, space_name: s
     scored architectures the file covers (the others are dropped, not guessed). `dataset` defaults to the
     first target's (cifar10 for a target that names none).
     """
-    from swap_engine.studies import correlation as study
+    from swap_engine import analysis as study
 
     if dataset is None:
         first = next(iter(targets), "")

@@ -4,9 +4,10 @@
 every proxy on one fixed input batch through the job runner (`swap_engine.runner`, local or Ray), which
 streams results into `out/store.csv`; `out/scores.csv` (one row per architecture) is derived from it.
 `out/study.json` holds the settings: a rerun with the same settings skips the jobs already stored;
-different settings are an error (so two studies never mix in one file). `correlations()` turns the
-scores into Spearman/Kendall with bootstrap CIs per proxy; regularised SWAP is derived from the stored
-raw SWAP score and parameter count, so trying another mu/sigma needs no rescoring.
+different settings are an error (so two studies never mix in one file). `analysis.correlations()` turns
+the scores into Spearman/Kendall with bootstrap CIs per proxy; regularised SWAP is derived from the stored
+raw SWAP score and parameter count, so trying another mu/sigma needs no rescoring. `format_table`,
+`write_plots` and `update_results_md` report them.
 """
 from __future__ import annotations
 
@@ -21,9 +22,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from swap_engine import analysis, proxies
+from swap_engine import proxies
 
 SCORES = "scores.csv"
 STORE = "store.csv"  # the runner's results, one record per (arch, proxy); scores.csv is derived from it
@@ -263,74 +263,6 @@ def extra_targets(scores: pd.DataFrame, benchmark: pd.DataFrame, columns: list[s
     return {c: benchmark.loc[scores["row"].to_numpy(), c].to_numpy(dtype=float) for c in columns}
 
 
-def fit_regularization(swap: np.ndarray, params: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
-    """(mu, sigma) maximising Spearman of swap * exp(-(params/1000 - mu)^2 / sigma) on these rows.
-
-    Grid: mu over 21 quantiles of the parameter counts (in thousands, as the regulariser takes them),
-    sigma over a geometric grid spanning the squared range of those counts.
-    """
-    from swap_engine import regularization_factor
-
-    theta = params / 1000
-    span = max(float(theta.max() - theta.min()), 1e-3)
-    best = (-np.inf, 0.0, 1.0)
-    for mu in np.quantile(theta, np.linspace(0, 1, 21)):
-        for sigma in span ** 2 * np.geomspace(1e-3, 1e2, 26):
-            factor = np.array([regularization_factor(p, float(mu), float(sigma)) for p in params])
-            values = swap * factor
-            if np.ptp(values[np.isfinite(values)]) == 0:
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                rho = stats.spearmanr(values, truth, nan_policy="omit").statistic
-            if np.isfinite(rho) and rho > best[0]:
-                best = (float(rho), float(mu), float(sigma))
-    return best[1], best[2]
-
-
-def correlations(scores: pd.DataFrame, proxy_names: tuple[str, ...] | list[str], *,
-                 targets: dict[str, np.ndarray] | None = None,
-                 regularize: tuple[float, float] | str | None = None, n_boot: int = 1000,
-                 seed: int = 0) -> pd.DataFrame:
-    """One row per (target, proxy), plus `swap_reg` when regularising a stored `swap` column.
-
-    `targets` maps target names to values aligned with the rows of `scores` (default: the `target` column).
-    `regularize`: (mu, sigma), or "auto": per target, mu/sigma are fitted on one random half of the rows
-    (`fit_regularization`) and `swap_reg` is reported on the other half only (its `n` says so), next to
-    `swap` on that same half (`swap_half`), so the comparison is fair.
-    """
-    from swap_engine import regularization_factor
-
-    if regularize is not None and "swap" not in proxy_names:
-        raise ValueError("--regularize needs the swap proxy among the study's proxies")
-    params = scores["model_params"].to_numpy(dtype=float)
-    table = []
-
-    def add(target: str, name: str, values: np.ndarray, truth: np.ndarray, mu=np.nan, sigma=np.nan) -> None:
-        c = analysis.correlate(values, truth, n_boot=n_boot, seed=seed)
-        table.append({"target": target, "proxy": name, "n": c.n, "dropped": c.dropped,
-                      "spearman": c.spearman, "spearman_lo": c.spearman_ci[0], "spearman_hi": c.spearman_ci[1],
-                      "kendall": c.kendall, "kendall_lo": c.kendall_ci[0], "kendall_hi": c.kendall_ci[1],
-                      "top10_precision": c.top_k_precision, "mu": mu, "sigma": sigma})
-
-    for target, truth in (targets or {"target": scores["target"].to_numpy(dtype=float)}).items():
-        for name in proxy_names:
-            add(target, name, scores[name].to_numpy(dtype=float), truth)
-        if regularize is None:
-            continue
-        swap = scores["swap"].to_numpy(dtype=float)
-        if regularize == "auto":
-            fit, report = analysis.split_halves(len(scores), seed)
-            mu, sigma = fit_regularization(swap[fit], params[fit], truth[fit])
-            add(target, "swap_half", swap[report], truth[report])
-        else:
-            report = np.arange(len(scores))
-            mu, sigma = regularize
-        factor = np.array([regularization_factor(p, mu, sigma) for p in params[report]])
-        add(target, "swap_reg", swap[report] * factor, truth[report], mu, sigma)
-    return pd.DataFrame(table)
-
-
 def format_table(table: pd.DataFrame, fmt: str = "text") -> str:
     """Correlations as aligned text or a markdown table."""
     if fmt not in ("text", "markdown"):
@@ -412,6 +344,5 @@ def _row_key(line: str) -> tuple[str, str, str]:
     return cells[1], cells[2].split(" ")[0], cells[-1]  # (target, proxy, command)
 
 
-__all__ = ["StudySettings", "arch_seed", "benchmark_of", "correlations", "extra_targets", "fit_regularization",
-           "format_table", "read_scores", "resolve_target", "run", "sample_rows", "update_results_md",
-           "write_plots"]
+__all__ = ["StudySettings", "arch_seed", "benchmark_of", "extra_targets", "format_table", "read_scores",
+           "resolve_target", "run", "sample_rows", "update_results_md", "write_plots"]

@@ -23,7 +23,6 @@ from swap_engine import analysis
 from swap_engine.recipe import (AZ_NAS, SEARCH_BUDGET, Choice, Recipe, Term, choose, expected_best_of, halves,
                                 proxy_columns, spearman)
 from swap_engine.resources import sample_data_path
-from swap_engine.studies.correlation import fit_regularization
 from swap_engine.studies.recipe_report import (RESULTS_BEGIN, RESULTS_END, TARGET_LABELS, SearchChoice,
                                                StudyReport, WholeSpace)
 
@@ -283,7 +282,7 @@ def _held_out(frame: pd.DataFrame, choice: Choice, fit_rows: np.ndarray, report_
     if "swap_b16" in frame.columns and "params" in frame.columns:
         select = frame[SELECT_TARGET].to_numpy(dtype=float)
         swap, params = frame["swap_b16"].to_numpy(dtype=float), frame["params"].to_numpy(dtype=float)
-        mu, sigma = fit_regularization(swap[fit_rows], params[fit_rows], select[fit_rows])
+        mu, sigma = analysis.fit_regularization(swap[fit_rows], params[fit_rows], select[fit_rows])
         text = Recipe((Term("swap_b16", regularize=(mu, sigma)),)).text()
         truth = frame["cifar10_test_acc_pct"].to_numpy(dtype=float)
         fitted = analysis.regularized(swap, params, mu, sigma)
