@@ -48,8 +48,9 @@ def check_text(text: Any, what: str) -> str:
     for position, char in enumerate(text):
         if " " <= char <= "~" or char in "\t\n\r":
             continue
-        meant = _MEANT.get(char) or unicodedata.normalize("NFKC", char)
-        hint = f"; did you mean {meant!r}?" if meant.isascii() and meant.isprintable() and meant else ""
+        meant = _MEANT.get(char, unicodedata.normalize("NFKC", char))
+        hint = ("; delete it" if not meant
+                else f"; did you mean {meant!r}?" if meant.isascii() and meant.isprintable() else "")
         raise ValueError(f"{what}: character {position + 1} of {quote(text)} is {character(char)}, "
                          f"which is not plain ASCII{hint}")
     return text
