@@ -16,6 +16,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui import messages
+
 BATCH_SIZES = [2**i for i in range(11)]  # 1 .. 1024, log steps
 RESOLUTIONS = ["native", 3, 8, 15, 16, 32, 64, 96, 128, 224]
 # Which inputs fit which kind of model (images vs token ids); the order is the sidebar's.
@@ -76,6 +78,9 @@ class Regularization:
 
 _STORE = "_sidebar_values"  # a plain (non-widget) copy of the sidebar: Streamlit drops widget state on switch_page
 _URL_READ = "_url_read"
+_URL_NOTES = "_url_notes"  # query parameters of the opening link that were ignored, said once in the sidebar
+URL_VALUE_LIMIT = 2_000  # characters: a longer value stays out of the link (browsers and servers refuse huge URLs)
+_URL_WORDS = {"build_options": "model options", "arch": "architecture text"}
 
 
 # --- the engine, loaded in the background -------------------------------------------------------------------
@@ -181,6 +186,9 @@ def _init_defaults(device: bool = True) -> None:
         _, _, devices = _engine()
         found = devices.available_devices()
         if s.get("device") not in found:
+            if saved.get("device") not in (None, *found):
+                s.setdefault(_URL_NOTES, []).append(f"device={saved['device']} ignored: not on this machine "
+                                                    f"(available: {', '.join(found)})")
             s["device"] = saved.get("device") if saved.get("device") in found else found[0]
     if s["space"] not in names:
         s["space"] = defaults["space"]
@@ -244,6 +252,8 @@ def sidebar() -> None:
     _init_defaults(device=engine_ready())
     s = st.session_state
     sb = st.sidebar
+    for note in s.pop(_URL_NOTES, []):
+        sb.warning(messages.literal(note[:300]), icon=":material/link_off:")
     sb.selectbox("Search space", space_names(), key="space",
                  help="Registered search spaces; the zoo works fully offline.")
     info = space_info(s["space"])
@@ -282,7 +292,9 @@ def sidebar() -> None:
                       help="Keyword arguments for the space's build(), e.g. a smaller NB201 network.")
     s[_STORE] = {key: s[key] for key in ("space", "input", *DEFAULTS)} | (
         {"device": s["device"]} if "device" in s else {})
-    update_url()
+    for key, length in update_url().items():
+        sb.caption(f"The {_URL_WORDS.get(key, key)} ({length:,} characters) is too long for a link (at most "
+                   f"{URL_VALUE_LIMIT:,}): a copied link leaves it out.")
 
 
 def _device_box() -> None:
@@ -407,33 +419,41 @@ _BOOL = {"1": True, "true": True, "0": False, "false": False}
 
 
 def _from_url(space_names: list[str]) -> dict:
-    """Settings from the URL's query parameters; values that do not parse are ignored (defaults apply)."""
+    """Settings from the URL's query parameters; values that do not parse are ignored (defaults apply), and
+    the sidebar says which and why."""
     q = st.query_params
     found: dict = {}
+    notes = st.session_state.setdefault(_URL_NOTES, [])
+    switch = "must be 1, 0, true or false"
 
-    def take(key: str, parse, ok=lambda v: True) -> None:
+    def take(key: str, parse, ok=lambda v: True, rule: str = "") -> None:
         if key not in q:
             return
         try:
             value = parse(q[key])
-        except (TypeError, ValueError):
-            return
-        if ok(value):
+        except (TypeError, ValueError, KeyError) as err:
+            value, rule = None, rule or str(err)
+        if value is not None and ok(value):
             found[key] = value
+        else:
+            notes.append(f"{key}={q[key][:40]!r} ignored: {rule}")
 
-    take("space", str, lambda v: v in space_names)
-    take("batch_size", int, lambda v: v in BATCH_SIZES)
-    take("input", str, lambda v: v in INPUT_LABELS)
-    take("resolution", lambda v: v if v == "native" else int(v), lambda v: v in RESOLUTIONS)
+    take("space", str, lambda v: v in space_names, f"not a search space here ({', '.join(space_names)})")
+    take("batch_size", int, lambda v: v in BATCH_SIZES, "must be a power of two from 1 to 1024")
+    take("input", str, lambda v: v in INPUT_LABELS, f"not an input ({', '.join(INPUT_LABELS)})")
+    take("resolution", lambda v: v if v == "native" else int(v), lambda v: v in RESOLUTIONS,
+         f"must be one of {', '.join(map(str, RESOLUTIONS))}")
     take("device", str)  # checked against this machine's devices once the engine is loaded
-    take("seed", int, lambda v: 0 <= v < 2**31)
-    take("repeats", int, lambda v: 1 <= v <= 64)
-    take("reinit", lambda v: _BOOL[v.lower()] if v.lower() in _BOOL else int("x"))
-    take("regularize", lambda v: _BOOL[v.lower()] if v.lower() in _BOOL else int("x"))
-    take("mu", float, lambda v: math.isfinite(v) and v >= 0)
-    take("sigma", float, lambda v: math.isfinite(v) and v > 0)
-    take("n_archs", int, lambda v: 1 <= v <= 5000)
+    take("seed", int, lambda v: 0 <= v < 2**31, "must be a whole number from 0 to 2^31 - 1")
+    take("repeats", int, lambda v: 1 <= v <= 64, "must be a whole number from 1 to 64")
+    take("reinit", lambda v: _BOOL[v.lower()], rule=switch)
+    take("regularize", lambda v: _BOOL[v.lower()], rule=switch)
+    take("mu", float, lambda v: math.isfinite(v) and v >= 0, "must be a number of at least 0")
+    take("sigma", float, lambda v: math.isfinite(v) and v > 0, "must be a number above 0")
+    take("n_archs", int, lambda v: 1 <= v <= 5000, "must be a whole number from 1 to 5000")
     take("build_options", parse_build_options)
+    notes += [f"{key}={q[key][:40]!r} ignored: not a setting" for key in q if key not in {*DEFAULTS, "space",
+                                                                                         "device", "arch"}]
     if "mu" in found and "sigma" in found:  # a link's own mu and sigma are kept, not replaced by defaults
         s = st.session_state
         space = found.get("space", PREFERRED_SPACE if PREFERRED_SPACE in space_names else space_names[0])
@@ -452,8 +472,10 @@ def _url_text(key: str, value) -> str:
     return str(value)
 
 
-def update_url() -> None:
-    """Write the settings that differ from the defaults, and the architecture shown, into the URL."""
+def update_url() -> dict[str, int]:
+    """Write the settings that differ from the defaults, and the architecture shown, into the URL; returns the
+    keys left out, with their length, because their text is over `URL_VALUE_LIMIT` characters (a server
+    refuses a 1 MB link)."""
     s = st.session_state
     wanted = {}
     for key, default in DEFAULTS.items():
@@ -470,9 +492,12 @@ def update_url() -> None:
     arch = s.get(arch_key(s["space"]))
     if arch:
         wanted["arch"] = arch
+    too_long = {key: len(text) for key, text in wanted.items() if len(text) > URL_VALUE_LIMIT}
+    wanted = {key: text for key, text in wanted.items() if key not in too_long}
     current = {key: st.query_params[key] for key in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
+    return too_long
 
 
 if __name__ == "__main__":  # python -m ui.state: rewrite the catalogue from the registry
