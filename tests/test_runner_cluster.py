@@ -92,7 +92,7 @@ def _group_of(pid: int) -> int | None:
 
 def _kill_group(group: int) -> None:
     """SIGTERM the group, then SIGKILL what is left after a few seconds (GCS and raylet may ignore SIGTERM)."""
-    for sig, grace in ((signal.SIGTERM, 1.0), (signal.SIGKILL, 5.0)):
+    for sig, grace in ((signal.SIGTERM, 0.5), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(group, sig)
         except ProcessLookupError:
@@ -154,7 +154,8 @@ def test_a_driver_without_the_heads_token_is_told_how_to_get_it_within_seconds(c
 
 def test_atlas_on_the_cluster_gives_the_local_table(cluster, tmp_path):
     common = ["atlas", "--space", "nb201", "--cells", "2", "--only", "swap_b8,params,flops"]
-    result = run_driver(cluster, *common, "--out", str(tmp_path / "ray.parquet"), "--store", str(tmp_path / "ray.csv"))
+    result = run_driver(cluster, *common, "--out", str(tmp_path / "ray.parquet"), "--store", str(tmp_path / "ray.csv"),
+                        "--memory-limit", "4GB")  # a limit travels in the job's runtime_env; jobs still run with one
     assert result.returncode == 0, result.stderr[-3000:]
     assert cli.main([*common, "--out", str(tmp_path / "local.parquet"), "--store", str(tmp_path / "local.csv")]) == 0
     on_ray, local = (pd.read_parquet(tmp_path / f"{name}.parquet") for name in ("ray", "local"))
@@ -177,7 +178,7 @@ def test_study_on_the_cluster_gives_the_local_table(cluster, tmp_path):
 def test_score_loses_nothing_when_the_second_node_dies_mid_run(cluster, tmp_path):
     """kill -9 of the second node's raylet while it scores: its tasks are retried on the head, no record is
     lost or doubled, and the table is the local backend's."""
-    common = ["score", "--space", "nb201", "--sample", "16", "--seed", "3", "--batch-size", "8", *TINY,
+    common = ["score", "--space", "nb201", "--sample", "12", "--seed", "3", "--batch-size", "8", *TINY,
               "--chunk-size", "1"]
     store = tmp_path / "ray.csv"
     command, env = driver(cluster, *common, "--workers", "2", "--store", str(store), "--csv", str(tmp_path / "ray"))
@@ -196,10 +197,10 @@ def test_score_loses_nothing_when_the_second_node_dies_mid_run(cluster, tmp_path
     assert process.returncode == 0, err[-3000:]
     assert cli.main([*common, "--store", str(tmp_path / "local.csv"), "--csv", str(tmp_path / "local")]) == 0
     on_ray, local = ((tmp_path / name).read_text().splitlines() for name in ("ray", "local"))
-    assert len(local) == 17
+    assert len(local) == 13
     strip = lambda lines: [line.rsplit(",", 2)[0] for line in lines]  # all but the seconds and error columns
     assert strip(on_ray) == strip(local)
-    assert len(store.read_text().splitlines()) == 1 + 32 and not Store(store).failures()  # each job once, done
+    assert len(store.read_text().splitlines()) == 1 + 24 and not Store(store).failures()  # each job once, done
 
 
 def _scoring_under(raylet: int) -> bool:

@@ -83,6 +83,15 @@ def test_the_token_is_found_where_ray_looks_for_it(monkeypatch, tmp_path):
     assert cluster.token_source() == "RAY_AUTH_TOKEN"  # Ray's order: the variable, its path, the file
 
 
+def test_the_memory_limit_travels_with_a_job_to_a_clusters_workers(monkeypatch):
+    """A cluster's workers do not inherit the driver's environment; --memory-limit is passed in the job's
+    runtime_env (tried by hand on a two-node cluster: `atlas --memory-limit 100KB` fails on its workers)."""
+    monkeypatch.delenv("SWAP_MEMORY_LIMIT", raising=False)
+    assert cluster.worker_environment() == {}
+    monkeypatch.setenv("SWAP_MEMORY_LIMIT", "2GB")
+    assert cluster.worker_environment() == {"SWAP_MEMORY_LIMIT": "2GB"}
+
+
 def test_a_port_that_is_not_ray_fails_within_seconds(monkeypatch):
     """Something listens but never answers as a GCS: refused in words after the probe's time, not Ray's 40 s."""
     monkeypatch.setattr(cluster, "PROBE_SECONDS", 1.0)

@@ -102,6 +102,14 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+def worker_environment() -> dict[str, str]:
+    """The driver's settings that tasks read from the environment (`--memory-limit`): a local Ray's workers
+    inherit them, but a cluster's are started by their own node, so they travel with the job."""
+    from swap_engine.models import MEMORY_ENV
+
+    return {name: os.environ[name] for name in (MEMORY_ENV,) if name in os.environ}
+
+
 def join(ray: Any, address: str) -> None:
     """Connect this process to the cluster at `address` as its driver, or raise a `RunnerError` in words."""
     check_address(address)
@@ -111,7 +119,9 @@ def join(ray: Any, address: str) -> None:
     budget = os.environ.get(JOIN_BUDGET)
     os.environ[JOIN_BUDGET] = budget or JOIN_SECONDS  # not Ray's 20 s of retries should the head go meanwhile
     try:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        passed = worker_environment()
+        ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                 runtime_env={"env_vars": passed} if passed else None)
     except Exception as err:  # anything after a good probe: a version mismatch, the head going down
         raise RunnerError(f"could not join the Ray cluster at {address}: {_first_line(err)}") from None
     finally:
@@ -119,4 +129,4 @@ def join(ray: Any, address: str) -> None:
             del os.environ[JOIN_BUDGET]
 
 
-__all__ = ["join", "probe", "token_source", "use_token_if_present"]
+__all__ = ["join", "probe", "token_source", "use_token_if_present", "worker_environment"]
