@@ -76,4 +76,4 @@ def test_a_recipe_that_cannot_be_computed_there_is_reported_as_skipped_with_the_
     row = recipes._transfer(Recipe.parse("log_rank:az_trainability_b64+params"), "darts-1k", 3, 0, 0, tmp_path,
                             {"progress": False}, lambda _line: None)
     assert row["skipped"].startswith("the recipe cannot be computed on these cells")
-    assert "az: ValueError: proxy 'az' reads a network as a chain of blocks" in row["skipped"]
+    assert "az: ValueError: proxy 'az' compares consecutive stages" in row["skipped"]
