@@ -68,6 +68,14 @@ def jobs(name: str, groups: Sequence[str] = ("first",), cells: Sequence[int] | N
     return result
 
 
+def cell_jobs(name: str, arch: str, columns: Sequence[str]) -> list[Job]:
+    """The jobs that compute `columns` for one architecture (canonical text) under atlas `name`'s settings:
+    a cell outside the atlas, scored live exactly as the atlas would have."""
+    chosen = spec(name)
+    needs = sorted({job_of(c) for c in columns})
+    return [Job(chosen.space, arch, proxy, chosen.settings(proxy, size), SEED) for proxy, size in needs]
+
+
 def _wanted(name: str, groups: Sequence[str], only: Sequence[str] | None) -> set[tuple[str, int]] | None:
     if only is None:
         return None

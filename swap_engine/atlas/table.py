@@ -41,17 +41,30 @@ def wide(name: str, store: Store | str | Path, *, space: str | None = None) -> p
     space = space or chosen.space
     values: dict[str, dict[str, float]] = {}
     for record in store.records():
-        batch_size = keys.get((record.proxy, record.settings))
-        if batch_size is None or record.space != space or record.failed:
-            continue  # another run's settings (e.g. AZ-NAS on images): not this atlas's column
-        row = values.setdefault(record.arch, {})
-        if record.proxy in FAMILIES:
-            for key, value in record.values.items():
-                row[f"{key}_b{batch_size}"] = value
-        else:
-            row[column(record.proxy, batch_size)] = record.values.get(record.proxy, math.nan)
-        row[f"{column(record.proxy, batch_size)}_seconds"] = record.seconds
-    return pd.DataFrame.from_dict(values, orient="index")
+        if record.space == space:
+            values.setdefault(record.arch, {}).update(_columns(record, keys))
+    return pd.DataFrame.from_dict({arch: row for arch, row in values.items() if row}, orient="index")
+
+
+def columns_of(name: str, records: list[Record]) -> dict[str, float]:
+    """The atlas columns (and `_seconds`) that runner records under atlas `name`'s settings hold."""
+    keys = _keys(spec(name))
+    out: dict[str, float] = {}
+    for record in records:
+        out.update(_columns(record, keys))
+    return out
+
+
+def _columns(record: Record, keys: dict[tuple[str, str], int]) -> dict[str, float]:
+    batch_size = keys.get((record.proxy, record.settings))
+    if batch_size is None or record.failed:
+        return {}  # another run's settings (e.g. AZ-NAS on images): not this atlas's column
+    if record.proxy in FAMILIES:
+        row = {f"{key}_b{batch_size}": value for key, value in record.values.items()}
+    else:
+        row = {column(record.proxy, batch_size): record.values.get(record.proxy, math.nan)}
+    row[f"{column(record.proxy, batch_size)}_seconds"] = record.seconds
+    return row
 
 
 def _fill_from_earlier(frame: pd.DataFrame, name: str) -> pd.DataFrame:
