@@ -86,6 +86,8 @@ def test_patterns_bad_architecture_is_an_error_message_not_a_traceback():
 def test_distribution_scores_all_and_splits_by_property():
     at = open_page("distribution")
     assert_clean(at)
+    at.button(key="distribution_launch").click().run()  # nothing scores before the click (test_app_traps.py)
+    assert_clean(at)
     table = at.dataframe[0].value
     assert len(table) == TINY["n_archs"] and table["raw SWAP-Score"].gt(0).all()
     split = at.selectbox(key="dist_split")
@@ -101,11 +103,12 @@ def test_distribution_scores_all_and_splits_by_property():
 def test_correlation_regularisation_rescales_without_rescoring_and_opens_patterns():
     at = open_page("correlation")
     assert_clean(at)
+    at.button(key="correlation_launch").click().run()
     assert metric(at, "architectures") == str(TINY["n_archs"])
     assert any("Reading this" in m.value for m in at.markdown)  # the interval in plain words
     raw = at.dataframe[-1].value["SWAP-Score"].tolist()
     at.toggle(key="corr_reg").set_value(True).run()
-    at.slider(key="corr_mu").set_value(5.0).run()
+    at.slider(key="corr_mu").set_value(5.0).run()  # five architectures: too few to fit on a half, so as set
     assert_clean(at)
     regularised = at.dataframe[-1].value
     assert regularised["SWAP-Score"].tolist() != raw
@@ -123,6 +126,7 @@ def test_batch_sweep_covers_every_batch_size_up_to_the_chosen_largest():
     at = open_page("batch_sweep", batch_size=8, n_archs=3)
     at.number_input(key="sweep_n").set_value(3)
     at.select_slider(key="sweep_max").set_value(8).run()
+    at.button(key="sweep_launch").click().run()
     assert_clean(at)
     summary = at.dataframe[0].value
     assert summary["batch size B"].tolist() == [2, 4, 8]

@@ -9,7 +9,7 @@ st.title("Batch-size sweep")  # drawn at once; the imports below wait for the en
 import pandas as pd  # noqa: E402
 
 from swap_engine import data, spaces  # noqa: E402
-from ui import charts, engine  # noqa: E402
+from ui import charts, engine, launch  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 
@@ -17,6 +17,12 @@ SUMMARY_WORDS = {"batch_size": "batch size B", "archs": "architectures", "mean_s
                  "mean_neurons": "mean neurons N", "mean_bound": "mean bound min(N, 2^B)",
                  "pattern_bound": "2^B (3^B ternary)", "spearman": "Spearman", "spearman_lo": "Spearman 95% CI low",
                  "spearman_hi": "Spearman 95% CI high"}
+
+
+def bound_words(table: pd.DataFrame) -> dict[str, str]:
+    """Column words with the pattern base these networks have: 3^B for GELU-like (ternary) ones, else 2^B."""
+    base = "3^B" if table["ternary"].any() else "2^B"
+    return {**SUMMARY_WORDS, "mean_bound": f"mean bound min(N, {base})", "pattern_bound": base}
 
 
 def sweep_archs(settings: state.Settings, n: int) -> tuple[list[str], pd.DataFrame | None, str | None]:
@@ -66,7 +72,11 @@ def main() -> None:
         st.plotly_chart(charts.batch_sweep(summarise(partial, truth, target, settings.seed, n_boot=100), target),
                         key=engine.live_key("sweep_chart"))
 
-    table, _ = engine.run_jobs(jobs, key="sweep", label="Scoring across batch sizes", draw=live)
+    ran = launch.run(jobs, key="sweep", what=f"{len(archs)} architectures at {len(sizes)} batch sizes",
+                     label="Scoring across batch sizes", draw=live)
+    if ran is None:
+        return
+    table, _ = ran
     if table.empty:
         st.info("No architecture scored yet: press Resume to start.")
         return
@@ -74,7 +84,7 @@ def main() -> None:
     show_chart(charts.batch_sweep(summary, target), "batch_size_sweep", summary, key="sweep_chart")
     st.caption("When the mean score meets the mean neuron count N, almost every neuron has its own pattern: "
                "the score then measures network size, not expressivity.")
-    st.dataframe(engine.readable(summary.rename(columns=SUMMARY_WORDS)), hide_index=True)
+    st.dataframe(engine.readable(summary.rename(columns=bound_words(table))), hide_index=True)
     st.download_button("Download summary CSV", summary.to_csv(index=False), file_name="swap_batch_sweep.csv",
                        mime="text/csv")
     with st.expander("Every score"):

@@ -13,13 +13,16 @@ st.title("Correlation with accuracy")  # drawn at once; the imports below wait f
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from swap_engine import data, spaces  # noqa: E402
-from ui import charts, engine, tables  # noqa: E402
+from swap_engine import analysis, data, spaces  # noqa: E402
+from ui import charts, current, engine, launch, tables  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 SIGMAS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 250_000, 1_000_000,
           2_500_000, 10_000_000]
 WHOLE_BOOT = 200  # bootstrap resamples for whole-space intervals (they are narrow anyway)
+FIT_MIN = 10  # architectures with ground truth needed to fit mu and sigma on one half, report on the other
+MODES = {"fit": "fit mu and sigma on one half, report on the other half",
+         "set": "use mu and sigma as set (the sliders, shared with the sidebar)"}
 
 
 def _sync_regularisation() -> None:
@@ -28,7 +31,16 @@ def _sync_regularisation() -> None:
     state.set_regularization(s["corr_reg"], s.get("corr_mu"), s.get("corr_sigma"))
 
 
-def regularisation_controls(params: pd.Series) -> state.Regularization:
+def _toggled() -> None:
+    """Turned on here: mu and sigma are fitted on one half by default (the sidebar's own values, from a link
+    or typed there, are kept as set)."""
+    st.session_state["corr_reg_mode"] = "fit"
+    _sync_regularisation()
+
+
+def regularisation_controls(params: pd.Series, n_known: int) -> tuple[state.Regularization, str]:
+    """The regularisation as set, and how mu and sigma are chosen: "fit" (on one half of the sample, the
+    numbers then reported on the other) or "set" (the sliders, shared with the sidebar)."""
     s = st.session_state
     reg = state.regularization()
     mu = reg.mu if reg.on else float(np.median(params) / 1000)
@@ -36,15 +48,44 @@ def regularisation_controls(params: pd.Series) -> state.Regularization:
     sigma = reg.sigma if reg.on else float(2 * (params / 1000).var()) if len(params) > 1 else 1.0
     s["corr_reg"], s["corr_mu"] = reg.on, float(min(mu, mu_max))
     s["corr_sigma"] = min(SIGMAS, key=lambda v: abs(np.log(v) - np.log(max(sigma, 1e-3))))
+    mode = s.get("corr_reg_mode", "set") if reg.on and n_known >= FIT_MIN else "set"
     col_on, col_mu, col_sigma = st.columns([1, 2, 2])
-    col_on.toggle("Regularise", key="corr_reg", on_change=_sync_regularisation,
-                  help="Multiply each score by exp(-(params/1000 - mu)^2 / sigma); it starts from this space's "
-                       "median size.")
+    col_on.toggle("Regularise", key="corr_reg", on_change=_toggled,
+                  help="Multiply each score by exp(-(params/1000 - mu)^2 / sigma). Turned on here, mu and sigma "
+                       "are fitted on one half of these architectures and the numbers come from the other half.")
     col_mu.slider("mu (thousand parameters)", 0.0, mu_max, key="corr_mu", on_change=_sync_regularisation,
-                  disabled=not reg.on)
+                  disabled=not reg.on or mode == "fit")
     col_sigma.select_slider("sigma", SIGMAS, key="corr_sigma", on_change=_sync_regularisation,
-                            disabled=not reg.on, format_func=lambda v: f"{v:,}")
-    return state.regularization()
+                            disabled=not reg.on or mode == "fit", format_func=lambda v: f"{v:,}")
+    if reg.on and n_known >= FIT_MIN:
+        s.setdefault("corr_reg_mode", "set")
+        mode = st.radio("mu and sigma", list(MODES), key="corr_reg_mode", format_func=MODES.get, horizontal=True,
+                        help="Fitting on the same architectures the Spearman is measured on would flatter it: "
+                             "the fit sees one half, the numbers below come from the other.")
+    return state.regularization(), mode
+
+
+@st.cache_data(show_spinner="Fitting mu and sigma on one half ...", max_entries=32)
+def fitted(raw: tuple[float, ...], params: tuple[float, ...], truth: tuple[float, ...]) -> tuple[float, float]:
+    from swap_engine.analysis import fit_regularization
+
+    return fit_regularization(np.array(raw), np.array(params, dtype=float), np.array(truth))
+
+
+def _use_everywhere(mu: float, sigma: float) -> None:
+    state.set_regularization(True, mu, sigma)
+    st.session_state["corr_reg_mode"] = "set"
+
+
+def hurts_words(raw: float, regularised: float, reg: state.Regularization, mode: str) -> str:
+    """Why a lower Spearman with regularisation, and what to try, in words."""
+    words = (f"**Regularisation hurts here**: Spearman {raw:.3f} without it, {regularised:.3f} with mu = "
+             f"{reg.mu:,.4g} and sigma = {reg.sigma:,.4g}. The factor keeps the scores of networks near mu "
+             "thousand parameters and shrinks the others', which here reorders them away from their accuracy. ")
+    if mode == "fit":
+        return words + ("What ranked best on the fitting half does not carry over to this half: on this few "
+                        "architectures the fit follows noise. More architectures, or no regularisation.")
+    return words + "Choose \"fit mu and sigma on one half\" to let the data choose them honestly, or turn it off."
 
 
 def open_on_patterns(space_name: str, arch: str) -> None:
@@ -69,11 +110,10 @@ def _atlas_table(space_name: str, _atlas_module) -> pd.DataFrame:
     return _atlas_module.load(space_name)
 
 
-def scatter(known: pd.DataFrame, target: str, space_name: str, key: str):
+def scatter(known: pd.DataFrame, target: str, mark: str | None, key: str):
     figure = charts.score_vs_target(known, "score", target)
     figure.update_layout(xaxis_title="SWAP-Score", yaxis_title=engine.column_label(target))
-    current = engine.current_arch(space_name)
-    mine = known[known["arch"] == current] if current else known.iloc[:0]
+    mine = known[known["arch"] == mark] if mark else known.iloc[:0]
     if len(mine):
         engine.mark_point(figure, float(mine["score"].iloc[0]), float(mine[target].iloc[0]))
     return figure, bool(len(mine))
@@ -88,26 +128,30 @@ def main() -> None:
     targets = data.targets(space.benchmark)
     target = st.selectbox("Ground truth", targets, key="corr_target", format_func=engine.column_label)
     whole = engine.precomputed(settings)
-    current = engine.current_arch(space.name)
+    mark = current.arch(settings)
     if whole is not None and target in whole:
-        table = whole.dropna(subset=[target]).sample(n=min(settings.n_archs, len(whole)),
-                                                      random_state=settings.seed)
-        if current is not None and current not in set(table["arch"]):
-            table = pd.concat([table, whole[whole["arch"] == current]])
-        table = table.reset_index(drop=True)
+        sample = whole.dropna(subset=[target]).sample(n=min(settings.n_archs, len(whole)),
+                                                       random_state=settings.seed)
+        mine = whole[whole["arch"] == mark[0]].head(1)
+        added = mark[0] not in set(sample["arch"]) if len(mine) else None
+        table = pd.concat([mine, sample[sample["arch"] != mark[0]]]).head(len(sample)).reset_index(drop=True)
         done = True
-        st.caption(f"{len(table)} architectures drawn from all {len(whole):,} of {space.name} (seed "
-                   f"{settings.seed}). Their scores come from the precomputed table for this setting "
+        source = f"all {len(whole):,} of {space.name} (seed {settings.seed})"
+        st.caption(f"{current.count_words(len(table), source, added)}. Their scores come from the precomputed "
+                   "table for this setting "
                    f"(B = {settings.batch_size} on {settings.input}), so nothing is rescored.")
     else:
         rows = engine.benchmark_sample(space.benchmark, settings.n_archs, settings.seed)
         if len(rows) < settings.n_archs:
             st.caption(f"The {space.benchmark} table holds only {len(rows)} architectures; using all of them.")
-        archs = list(rows["arch"])
-        if current is not None and current not in archs and current in set(tables.benchmark(space.benchmark)["arch"]):
-            archs.append(current)
-            rows = pd.concat([rows, tables.benchmark(space.benchmark).query("arch == @current").head(1)])
-        st.caption(f"{len(archs)} architectures drawn from the {space.benchmark} table (seed {settings.seed}), "
+        drawn = list(rows["arch"])
+        bench = tables.benchmark(space.benchmark)
+        mine = bench[bench["arch"] == mark[0]].head(1)
+        added = mark[0] not in drawn if len(mine) else None
+        archs = current.first(drawn, mark[0] if len(mine) else None)  # scored first: a stopped run marks it
+        rows = pd.concat([rows, mine]) if added else rows
+        source = f"the {space.benchmark} table (seed {settings.seed})"
+        st.caption(f"{current.count_words(len(archs), source, added)}, "
                    f"B = {settings.batch_size} on {settings.input}.")
         truth = rows[["arch", *targets]].drop_duplicates("arch")
 
@@ -115,24 +159,43 @@ def main() -> None:
             known = partial.merge(truth, on="arch", how="left").dropna(subset=[target])
             if len(known):
                 known = known.assign(score=known["raw_score"])
-                st.plotly_chart(scatter(known, target, space.name, "")[0], key=engine.live_key("corr_scatter"))
+                st.plotly_chart(scatter(known, target, mark[0], "")[0], key=engine.live_key("corr_scatter"))
 
-        table, done = engine.run_jobs([(settings, arch) for arch in archs], key="correlation",
-                                      label="Scoring benchmark architectures", draw=live)
+        ran = launch.run([(settings, arch) for arch in archs], key="correlation",
+                         what=f"{len(archs)} architectures", label="Scoring benchmark architectures", draw=live)
+        if ran is None:
+            return
+        table, done = ran
         if table.empty:
             st.info("No architecture scored yet: press Resume to start.")
             return
         table = table.merge(truth, on="arch", how="left")
-    reg = regularisation_controls(table["params"])
+    known = table.dropna(subset=[target])
+    reg, mode = regularisation_controls(table["params"], len(known))
+    reported = known
+    if mode == "fit":
+        fit_rows, report_rows = analysis.split_halves(len(known), settings.seed)
+        half = known.iloc[fit_rows]
+        reg = state.Regularization(True, *fitted(tuple(half["raw_score"]), tuple(half["params"]),
+                                                 tuple(half[target])))
+        reported = known.iloc[report_rows]
+        col_words, col_use = st.columns([4, 1], vertical_alignment="center")
+        col_words.caption(f"mu = {reg.mu:,.4g} and sigma = {reg.sigma:,.4g} rank {len(fit_rows)} of these "
+                          f"architectures best; every number below is on the other {len(report_rows)}, which the "
+                          "fit never saw.")
+        col_use.button("Use them on every page", key="corr_use_fit", on_click=_use_everywhere,
+                       args=(reg.mu, reg.sigma))
     table["score"] = engine.regularize(table["raw_score"], table["params"], reg)
     engine.warn_if_crushed(table["params"], reg)
     known = table.dropna(subset=[target])
-    if len(known) < 3:
+    reported = known.loc[reported.index]
+    if len(reported) < 3:
         st.info("Need at least 3 scored architectures with ground truth for a correlation.")
         return
 
-    swap = engine.correlate(tuple(known["score"]), tuple(known[target]), settings.seed)
-    params_only = engine.correlate(tuple(known["params"].astype(float)), tuple(known[target]), settings.seed)
+    swap = engine.correlate(tuple(reported["score"]), tuple(reported[target]), settings.seed)
+    params_only = engine.correlate(tuple(reported["params"].astype(float)), tuple(reported[target]), settings.seed)
+    plain = engine.correlate(tuple(reported["raw_score"]), tuple(reported[target]), settings.seed) if reg.on else None
     if np.isnan(swap.spearman):
         st.warning("Every architecture got the same score (at its bound?), so rank correlation is undefined. "
                    "Try another batch size: the Batch-size sweep page shows where scores saturate.")
@@ -148,7 +211,12 @@ def main() -> None:
     if not done:
         st.caption("Partial results: the run was stopped before every architecture was scored.")
     name = "SWAP" + (" (regularised)" if reg.on else "")
-    summary = pd.DataFrame([_summary_row(name, swap), _summary_row("parameter count alone", params_only)])
+    if plain is not None and np.isfinite([plain.spearman, swap.spearman]).all() \
+            and swap.spearman < plain.spearman - 0.01:
+        st.warning(hurts_words(plain.spearman, swap.spearman, reg, mode), icon=":material/trending_down:")
+    rows = [_summary_row(name, swap), *([_summary_row("SWAP without regularisation", plain)] if plain else []),
+            _summary_row("parameter count alone", params_only)]
+    summary = pd.DataFrame(rows)
     st.dataframe(summary, hide_index=True)
     if np.isfinite(swap.spearman):
         st.markdown(interpretation(name, swap, params_only))
@@ -157,11 +225,11 @@ def main() -> None:
     atlas_words(space.name, target, settings.seed)
 
     st.caption("Click a point to open that architecture on the Activation patterns page.")
-    figure, marked = scatter(known, target, space.name, "corr_scatter")
+    figure, marked = scatter(known, target, mark[0], "corr_scatter")
     event = show_chart(figure, "score_vs_accuracy", known, key="corr_scatter", on_select="rerun",
                        selection_mode="points")
     if marked:
-        st.caption("Star: the architecture open on the Activation patterns page.")
+        st.caption(current.caption(mark[1], "Star"))
     points = event.selection.points if event and event.selection else []
     if points:
         picked = _picked_arch(points[0], known)

@@ -8,7 +8,7 @@ st.title("Score distribution")  # drawn at once; the imports below wait for the 
 import pandas as pd  # noqa: E402
 
 from swap_engine import spaces  # noqa: E402
-from ui import charts, engine  # noqa: E402
+from ui import charts, current, engine, launch  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 MAX_SPLIT_GROUPS = 12  # a property with more distinct values than this is not a useful split
@@ -19,8 +19,8 @@ def split_choices(table: pd.DataFrame, properties: list[str]) -> list[str]:
     return [p for p in properties if 2 <= table[p].nunique() <= MAX_SPLIT_GROUPS]
 
 
-def draw(table: pd.DataFrame, reg: state.Regularization, space_name: str, live: bool = False) -> None:
-    """Histogram (or violin) and score vs parameters, with the current architecture marked."""
+def draw(table: pd.DataFrame, reg: state.Regularization, mark: tuple[str | None, bool], live: bool = False) -> None:
+    """Histogram (or violin) and score vs parameters, with the current architecture (`current.arch`) marked."""
     if table.empty:
         return
     score = "score (regularised)" if reg.on else "score"
@@ -40,8 +40,7 @@ def draw(table: pd.DataFrame, reg: state.Regularization, space_name: str, live: 
     shown = table.assign(**{split: table[split].astype(str)}) if split else table
     histogram = charts.score_distribution(shown, score, kind, split)
     versus = charts.score_vs_params(shown, score, split)
-    current = engine.current_arch(space_name)
-    mine = table[table["arch"] == current] if current else table.iloc[:0]
+    mine = table[table["arch"] == mark[0]] if mark[0] else table.iloc[:0]
     if len(mine):
         value, params = float(mine[score].iloc[0]), float(mine["params"].iloc[0])
         if kind == "histogram":
@@ -55,7 +54,7 @@ def draw(table: pd.DataFrame, reg: state.Regularization, space_name: str, live: 
         show_chart(histogram, "score_distribution", table, key="dist_chart")
         show_chart(versus, "score_vs_params", table, key="dist_params")
     if len(mine):
-        st.caption("Dashed line and star: the architecture open on the Activation patterns page.")
+        st.caption(current.caption(mark[1], "Dashed line and star"))
 
 
 def main() -> None:
@@ -63,22 +62,25 @@ def main() -> None:
     reg = state.regularization()
     space = spaces.get(settings.space)
     n = engine.clamp_archs(space.name, settings.n_archs)
-    st.caption(f"{n} architectures sampled from {space.name} (seed {settings.seed}), "
+    mark = current.arch(settings)
+    sample = engine.sample_archs(settings.space, n, settings.seed)
+    archs = current.first(sample, mark[0])  # scored first, so a stopped run still marks it
+    added = None if mark[0] is None else mark[0] not in sample
+    st.caption(f"{current.count_words(len(archs), f'{space.name} (seed {settings.seed})', added)}, "
                f"B = {settings.batch_size} on {state.INPUT_LABELS.get(settings.input, settings.input)}. "
                "Results are kept per setting.")
-    whole_space(settings, reg)
-    archs = engine.sample_archs(settings.space, n, settings.seed)
-    current = engine.current_arch(space.name)
-    if current and current not in archs:
-        archs = [*archs, current]  # the architecture open on the patterns page is scored too, to be marked
-    table, _ = engine.run_jobs([(settings, arch) for arch in archs], key="distribution",
-                               label="Scoring sampled architectures",
-                               draw=lambda partial: draw(partial, reg, space.name, live=True))
+    whole_space(settings, reg, mark)
+    ran = launch.run([(settings, arch) for arch in archs], key="distribution", what=f"{len(archs)} architectures",
+                     label="Scoring sampled architectures",
+                     draw=lambda partial: draw(partial, reg, mark, live=True))
+    if ran is None:
+        return
+    table, _ = ran
     if table.empty:
         st.info("No architecture scored yet: press Resume to start.")
         return
     engine.warn_if_crushed(table["params"], reg)
-    draw(table, reg, space.name)
+    draw(table, reg, mark)
     score = "score (regularised)" if reg.on else "score"
     table[score] = engine.regularize(table["raw_score"], table["params"], reg)
     st.dataframe(engine.readable(table), hide_index=True)  # its toolbar offers the CSV
@@ -86,7 +88,7 @@ def main() -> None:
                        mime="text/csv")
 
 
-def whole_space(settings, reg) -> None:
+def whole_space(settings, reg, mark: tuple[str | None, bool]) -> None:
     """For the default setting a table of every architecture's score ships with the app: show it at once."""
     table = engine.precomputed(settings)
     if table is None:
@@ -97,12 +99,12 @@ def whole_space(settings, reg) -> None:
                      expanded=True):
         engine.warn_if_crushed(table["params"], reg)
         figure = charts.whole_space_histogram(table, score)
-        current = engine.current_arch(settings.space)
-        if current is not None and "arch" in table:
-            mine = table.loc[table["arch"] == current, score]
-            if len(mine):
-                engine.mark_value(figure, float(mine.iloc[0]))
+        mine = table.loc[table["arch"] == mark[0], score] if mark[0] is not None and "arch" in table else []
+        if len(mine):
+            engine.mark_value(figure, float(mine.iloc[0]))
         show_chart(figure, "score_distribution_whole_space", table, key="dist_whole")
+        if len(mine):
+            st.caption(current.caption(mark[1], "Dashed line"))
         targets = [c for c in table.columns if c.endswith("_acc_pct")]
         if targets:
             rows = []
