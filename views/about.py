@@ -6,7 +6,8 @@ import streamlit as st
 
 import swap_engine
 from swap_engine import data
-from ui import engine, messages, state, tables
+from ui import messages, state
+from ui.fetch import fetch_groups
 
 GROUND_TRUTHS = pd.DataFrame([
     ("nb201", "NAS-Bench-201: all 15,625 cells; 200-epoch test accuracy (seed-averaged) on CIFAR-10, CIFAR-100 "
@@ -23,28 +24,6 @@ GROUND_TRUTHS = pd.DataFrame([
     ("zoo", "torchvision classification models with their published ImageNet-1k top-1 / top-5 accuracy",
      "torchvision weight metadata (ships with torchvision: works offline)", "(none)"),
 ], columns=["benchmark", "what", "source", "data group"])
-
-
-def fetch_groups(groups: list[str]) -> None:
-    bar = st.progress(0.0, text="Starting download ...")
-
-    def report(path: str, done: int, total: int | None) -> None:
-        if total:
-            bar.progress(min(done / total, 1.0), text=f"{path}: {done / 1e6:.1f} of {total / 1e6:.1f} MB")
-        else:
-            bar.progress(0.0, text=f"{path}: {done / 1e6:.1f} MB")
-
-    try:
-        with st.spinner(f"Fetching {', '.join(groups)} ..."):
-            data.fetch(groups, progress=report)
-    except data.MissingDataError as err:
-        st.error(f"Fetch failed: {err}")
-    else:
-        st.success(f"Fetched {', '.join(groups)}.")
-        tables.benchmark.clear()
-        engine.ground_truth.clear()
-    finally:
-        bar.empty()
 
 
 def build_info() -> dict[str, str]:

@@ -9,8 +9,10 @@ st.title("Activation patterns")  # drawn at once; the imports below wait for the
 
 import pandas as pd  # noqa: E402
 
-from swap_engine import spaces  # noqa: E402
-from ui import charts, engine, messages  # noqa: E402
+import dataclasses  # noqa: E402
+
+from swap_engine import data, spaces  # noqa: E402
+from ui import charts, engine, fetch, messages  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 KEEP_PATTERNS = 192  # neurons shown in the heatmap: enough to see structure, few enough to read
@@ -97,6 +99,20 @@ def main() -> None:
         pick_table(settings, box)
 
 
+def without_files(settings: state.Settings, space, err: Exception) -> state.Settings:
+    """The same settings on an input that needs no file (a fresh install has no CIFAR-10), said in words, with
+    the button that fetches the missing one; the error again when the input needs no file already."""
+    fallback = "gaussian" if space.input_spec.kind == "image" else "random-tokens"
+    if settings.input == fallback:
+        raise err
+    st.info(f"{state.INPUT_LABELS.get(settings.input, settings.input)} are not on this machine, so this view "
+            f"scores on {state.INPUT_LABELS[fallback]}, which needs no file. Fetch them to see the sidebar's "
+            "input (scores on noise differ from scores on images).", icon=":material/cloud_off:")
+    fetch.offer(err, key="patterns_fetch")
+    resolution = settings.resolution or (16 if space.input_spec.kind == "image" else None)  # cifar10-16's size
+    return dataclasses.replace(settings, input=fallback, resolution=resolution)
+
+
 def show(settings: state.Settings, space, text: str) -> None:
     reg = state.regularization()
     try:
@@ -105,14 +121,20 @@ def show(settings: state.Settings, space, text: str) -> None:
         messages.error(err, prefix=f"Not a valid {space.name} architecture: ")
         return
     canonical = space.format(arch)
-    with st.spinner(f"Scoring at B = {settings.batch_size} ..."):
-        result = engine.score(settings, canonical, keep_patterns=KEEP_PATTERNS)
+    try:
+        with st.spinner(f"Scoring at B = {settings.batch_size} ..."):
+            result = engine.score(settings, canonical, keep_patterns=KEEP_PATTERNS)
+    except data.MissingDataError as err:
+        settings = without_files(settings, space, err)
+        with st.spinner(f"Scoring at B = {settings.batch_size} ..."):
+            result = engine.score(settings, canonical, keep_patterns=KEEP_PATTERNS)
     raw = result.raw_score
+    base = f"{3 if result.ternary else 2}^B"
     final = engine.regularize(raw, result.params, reg)
 
     cols = st.columns(6)
     cols[0].metric("SWAP-Score" + (" (regularised)" if reg.on else ""), _number(final))
-    cols[1].metric(f"bound min(N, {3 if result.ternary else 2}^B)", f"{result.bound:,}",
+    cols[1].metric(f"bound min(N, {base})", f"{result.bound:,}",
                    help="Ternary patterns (GELU, SiLU, Hardswish: signs -1/0/+1) allow 3^B; ReLU's 0/1 allow 2^B.")
     cols[2].metric("neurons N", f"{result.neurons:,}")
     cols[3].metric("batch size B", result.batch_size)
@@ -124,14 +146,16 @@ def show(settings: state.Settings, space, text: str) -> None:
         engine.warn_if_crushed(result.params, reg)
     if result.bound and raw >= 0.98 * result.bound:
         if result.bound < result.neurons:
-            st.info("The score is at its bound 2^B (3^B): the batch is too small to tell these neurons apart, "
+            st.info(f"The score is at its bound {base}: the batch is too small to tell these neurons apart, "
                     "so architectures get equal scores. A larger batch separates them.")
         else:
             st.info("The score is at N: almost every neuron has its own pattern, so the score measures "
                     "network size rather than expressivity. A smaller batch separates architectures better.")
 
     left, right = st.columns([1, 2])
-    show_chart(charts.bound_gauge(raw, result.bound), "swap_score_gauge", container=left)
+    gauge = charts.bound_gauge(raw, result.bound)
+    gauge.update_traces(title_text=f"SWAP-Score out of its bound min(N, {base}) = {result.bound:,}")
+    show_chart(gauge, "swap_score_gauge", container=left)
     layers = result.by_layer()
     if not layers.empty:
         show_chart(charts.layer_bars(layers), "distinct_patterns_per_layer", layers, container=right)
