@@ -158,17 +158,17 @@ def test_compare_shows_both_scores_as_the_engine_computes_them():
     at = open_app("compare", **{"compare_A::nb201": A, "compare_B::nb201": B})
     assert_clean(at)
     assert at.title[0].value == "Compare two architectures"
-    table = at.dataframe[0].value.set_index("architecture")
-    assert table.loc["A", "raw score"] == direct_score(A)
-    assert table.loc["B", "raw score"] == direct_score(B)
-    assert table.loc["A", "params"] > table.loc["B", "params"]  # B has no convolution at all
-    assert any("scores" in c.value and "x" in c.value for c in at.caption)
+    table = at.dataframe[0].value.set_index("architecture")  # A and B in keys, left and right in words
+    assert table.loc["left", "raw score"] == direct_score(A)
+    assert table.loc["right", "raw score"] == direct_score(B)
+    assert table.loc["left", "params"] > table.loc["right", "params"]  # B has no convolution at all
+    assert any("scores higher" in c.value for c in at.caption)
     charts_drawn = at.get("plotly_chart")
     assert len(charts_drawn) == 5  # per-layer bars, two pattern heatmaps, two cells
     at.button(key="compare_swap").click().run()
     assert_clean(at)
     swapped = at.dataframe[0].value.set_index("architecture")
-    assert swapped.loc["A", "raw score"] == table.loc["B", "raw score"]
+    assert swapped.loc["left", "raw score"] == table.loc["right", "raw score"]
 
 
 @needs_data
@@ -182,7 +182,7 @@ def test_compare_opens_on_the_patterns_pages_architecture_and_survives_a_typo():
     assert at.text_area(key="compare_box_B::nb201").value != before
     at.text_area(key="compare_box_B::nb201").input("|nor_conv_3x3~0|+|bogus~0|").run()
     assert not at.exception
-    assert any("Architecture B is not a valid nb201 architecture" in e.value for e in at.error)
+    assert any("The right architecture is not a valid nb201 architecture" in e.value for e in at.error)
 
 
 @pytest.mark.parametrize("seed", range(5))

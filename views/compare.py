@@ -7,7 +7,8 @@ from ui import charts, engine, messages, state
 from ui.export import show_chart
 
 KEEP_PATTERNS = 128  # neurons shown per heatmap (a reproducible sample, as on the patterns page)
-SIDES = ("A", "B")
+SIDES = ("A", "B")  # in keys and links; in words "left" and "right" (B is the batch size)
+NAMES = {"A": "left", "B": "right"}
 
 
 def _key(space_name: str, side: str) -> str:
@@ -48,7 +49,8 @@ def _defaults(settings: state.Settings) -> None:
 def choose(settings: state.Settings, side: str, column) -> str:
     name = settings.space
     st.session_state[_box(name, side)] = st.session_state[_key(name, side)]
-    column.text_area(f"Architecture {side}", key=_box(name, side), height=80, on_change=_typed, args=(name, side))
+    column.text_area(f"{NAMES[side].capitalize()} architecture", key=_box(name, side), height=80, on_change=_typed,
+                     args=(name, side))
     column.button("Sample another", key=f"compare_sample_{side}", on_click=_sample, args=(name, side, settings.seed),
                   icon=":material/casino:")
     return st.session_state[_key(name, side)]
@@ -64,16 +66,17 @@ def main() -> None:
     _defaults(settings)
     columns = st.columns(2, gap="large")
     texts = {side: choose(settings, side, column) for side, column in zip(SIDES, columns)}
-    st.button("Swap A and B", key="compare_swap", on_click=_swap, args=(space.name,), icon=":material/swap_horiz:")
+    st.button("Swap left and right", key="compare_swap", on_click=_swap, args=(space.name,),
+              icon=":material/swap_horiz:")
 
     results, archs = {}, {}
     for side, column in zip(SIDES, columns):
         try:
             archs[side] = space.parse(texts[side])
         except ValueError as err:
-            column.error(f"Architecture {side} is not a valid {space.name} architecture: {err}")
+            column.error(f"The {NAMES[side]} architecture is not a valid {space.name} architecture: {err}")
             continue
-        with st.spinner(f"Scoring {side} at B = {settings.batch_size} ..."):
+        with st.spinner(f"Scoring the {NAMES[side]} architecture at B = {settings.batch_size} ..."):
             results[side] = engine.score(settings, space.format(archs[side]), keep_patterns=KEEP_PATTERNS)
     if len(results) < 2:
         return
@@ -84,7 +87,7 @@ def main() -> None:
         other = summary.loc["B" if side == "A" else "A"]
 
         def delta(key: str) -> str | None:
-            return None if side == "A" else f"{_compact(r[key] - other[key], sign=True)} vs A"  # noqa: B023
+            return None if side == "A" else f"{_compact(r[key] - other[key], sign=True)} vs left"  # noqa: B023
 
         top, bottom = column.columns(2), column.columns(2)
         top[0].metric("SWAP-Score" + (" (regularised)" if reg.on else ""), _compact(r["score"]), delta=delta("score"),
@@ -94,25 +97,26 @@ def main() -> None:
                          help=f"{int(r['neurons']):,}")
         bottom[1].metric("parameters", _compact(r["params"]), delta=delta("params"), delta_color="off",
                          help=f"{int(r['params']):,} parameters")
-    st.caption(_verdict(summary))
+    st.caption(_verdict(summary, settings.batch_size))
 
-    layers = {f"{side}": results[side].by_layer() for side in SIDES}
+    layers = {NAMES[side]: results[side].by_layer() for side in SIDES}
     show_chart(charts.compare_layers(layers), "swap_compare_layers",
                pd.concat([t.assign(architecture=side) for side, t in layers.items()], ignore_index=True))
     for side, column in zip(SIDES, st.columns(2, gap="large")):
         p = results[side].patterns
         if p is not None and len(p.values):
             fig = charts.pattern_heatmap(p.values, p.duplicated, list(p.layer))
-            fig.update_layout(title=f"{side}: {len(p.values)} sampled neurons; purple = pattern shared", height=460)
+            fig.update_layout(title=f"{NAMES[side].capitalize()}: {len(p.values)} sampled neurons; purple = pattern "
+                                    "shared", height=460)
             show_chart(fig, f"swap_compare_patterns_{side}", key=f"compare_heat_{side}", container=column)
         edges = space.graph(archs[side])
         if edges:
             for i, figure in enumerate(charts.cell_graphs(edges)):
-                figure.update_layout(title=f"{side}: {figure.layout.title.text or 'cell'}")
+                figure.update_layout(title=f"{NAMES[side].capitalize()}: {figure.layout.title.text or 'cell'}")
                 show_chart(figure, f"swap_compare_cell_{side}_{i}", pd.DataFrame(edges, columns=["from", "to", "op"]),
                            key=f"compare_cell_{side}_{i}", container=column)
     with st.expander("Side-by-side table"):
-        st.dataframe(summary.reset_index(names="architecture"), hide_index=True)
+        st.dataframe(summary.rename(index=NAMES).reset_index(names="architecture"), hide_index=True)
 
 
 def _summary(results: dict, reg: state.Regularization) -> pd.DataFrame:
@@ -124,18 +128,32 @@ def _summary(results: dict, reg: state.Regularization) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def _verdict(summary: pd.DataFrame) -> str:
+def _verdict(summary: pd.DataFrame, batch_size: int) -> str:
+    """Which scores higher, in words; a ratio only between two scores that mean something (a score of 0 or 1,
+    one pattern or none, makes any ratio meaningless); which one is capped, and by what."""
     a, b = summary.loc["A"], summary.loc["B"]
     if a["score"] == b["score"]:
-        text = "A and B score the same"
+        text = f"The left and right architectures score the same ({_compact(a['score'])})"
     else:
         high, low = ("A", "B") if a["score"] > b["score"] else ("B", "A")
-        ratio = summary.loc[high, "score"] / max(summary.loc[low, "score"], 1e-12)
-        text = f"{high} scores {ratio:.2f}x {low}"
-    at_bound = [side for side in ("A", "B") if summary.loc[side, "score"] >= 0.98 * summary.loc[side, "bound"]]
-    if at_bound:
-        text += (f"; {' and '.join(at_bound)} {'is' if len(at_bound) == 1 else 'are'} at the bound, so the batch "
-                 "cannot separate them further (try another B)")
+        top, bottom = summary.loc[high], summary.loc[low]
+        text = (f"The {NAMES[high]} architecture scores higher: {_compact(top['score'])} against "
+                f"{_compact(bottom['score'])}")
+        if bottom["raw score"] <= 1:
+            text += (f" (the {NAMES[low]} one has {'no pattern' if bottom['raw score'] < 1 else 'a single pattern'} "
+                     "over the batch, so a ratio would say nothing)")
+        elif bottom["score"] > 0:
+            text += f", {top['score'] / bottom['score']:,.2f} times as high"
+    for side in SIDES:
+        r = summary.loc[side]
+        if r["raw score"] < 0.98 * r["bound"]:
+            continue
+        if r["bound"] < r["neurons"]:
+            text += (f". The {NAMES[side]} one is at its bound: {batch_size} samples allow at most {int(r['bound']):,} "
+                     "patterns, so a larger batch size would separate its neurons further")
+        else:
+            text += (f". The {NAMES[side]} one has nearly one pattern per neuron ({int(r['neurons']):,} neurons): its "
+                     "score measures its size; a smaller batch size separates architectures better")
     return text + ". SWAP predicts the higher-scoring one to train better; it is a ranking hint, not a guarantee."
 
 
