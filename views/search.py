@@ -9,7 +9,7 @@ st.title("Search")  # drawn at once; the imports below wait for the engine to lo
 import pandas as pd  # noqa: E402
 
 from swap_engine import data, search, spaces  # noqa: E402
-from ui import charts, engine, labels, messages  # noqa: E402
+from ui import charts, engine, labels, messages, resume  # noqa: E402
 
 REFRESH_SECONDS = 0.5  # how often the live chart redraws during a search
 
@@ -40,6 +40,9 @@ def history_table(job: dict, truth: dict[str, float], target: str | None) -> pd.
                          columns=["step", "arch", "score", "raw", "params", "seconds", "cached", "error"])
     if target is not None:
         table[target] = table["arch"].map(truth)
+    # Which new architecture each step evaluated (what the budget counts); empty for a revisit.
+    new = ~table["cached"].astype(bool)
+    table.insert(1, "evaluation", new.cumsum().where(new).astype("Int64"))
     return table
 
 
@@ -61,12 +64,21 @@ def shown_history(table: pd.DataFrame, fitness: str = "") -> pd.DataFrame:
 
 def charts_label(column: str) -> str:
     return {"raw": "raw SWAP count", "params": "parameters", "seconds": "seconds", "cached": "already scored",
-            "error": "failed: why"}.get(column, engine.column_label(column))
+            "error": "failed: why", "evaluation": "new architecture no."}.get(column, engine.column_label(column))
 
 
 def start(settings: state.Settings, reg: state.Regularization, options: dict,
           history: search.History | None = None) -> None:
     """A new search (or one that replays a saved `history` and continues it) becomes the page's job."""
+    st.session_state["search_job"] = {
+        "search": new_search(settings, reg, options, history),
+        "budget": options["budget"], "running": True, "stopped_by": None, "setup": (settings, reg),
+        "fitness": options.get("fitness") or "",
+    }
+
+
+def new_search(settings: state.Settings, reg: state.Regularization, options: dict,
+               history: search.History | None = None) -> search.Search:
     space = spaces.get(settings.space)
     if options.get("fitness"):  # a proxy or recipe over the atlas (swap_engine.studies.recipe_fitness), else live SWAP
         from swap_engine.studies.recipe_fitness import RecipeFitness
@@ -74,14 +86,35 @@ def start(settings: state.Settings, reg: state.Regularization, options: dict,
         fitness = RecipeFitness(space, options["fitness"], device=settings.device)
     else:
         fitness = engine.AppFitness(settings, reg)
-    st.session_state["search_job"] = {
-        "search": search.Search(space, fitness, population=options["population"],
-                                sample_size=min(options["sample_size"], options["population"]),
-                                mutations=options["mutations"], crossover=options["crossover"], seed=settings.seed,
-                                history=history),
-        "budget": options["budget"], "running": True, "stopped_by": None, "setup": (settings, reg),
-        "fitness": options.get("fitness") or "",
-    }
+    return search.Search(space, fitness, population=options["population"],
+                         sample_size=min(options["sample_size"], options["population"]),
+                         mutations=options["mutations"], crossover=options["crossover"], seed=settings.seed,
+                         history=history)
+
+
+def resume_upload(settings: state.Settings, reg: state.Regularization, options: dict, upload) -> None:
+    """Resume the uploaded history; one made with other settings is offered a switch to them, in words."""
+    try:
+        history = search.History.loads(upload.getvalue().decode("utf-8"))
+        differ = resume.differences(history.settings, new_search(settings, reg, options).settings)
+        if not differ:
+            start(settings, reg, options, history)
+    except (ValueError, UnicodeDecodeError) as err:
+        messages.error(err, prefix="Cannot resume from this file: ")
+        return
+    if not differ:
+        st.rerun()
+    from swap_engine import device as devices
+
+    missing = resume.unmet(history.settings, devices.available_devices())
+    st.warning("This history was saved with other settings, and a search resumes only with its own: "
+               + "; ".join(differ) + ".", icon=":material/tune:")
+    if missing:
+        st.caption("This machine cannot take all of them: " + "; ".join(missing) + ".")
+        return
+    st.button("Switch to the file's settings and resume", key="search_use_file", type="primary",
+              on_click=resume.use_file_settings, args=(history.settings,),
+              help="Sets the sidebar and the search options above to the file's, then replays it.")
 
 
 def draw(job: dict, truth: dict, target: str | None, boxes: dict) -> None:
@@ -94,9 +127,10 @@ def draw(job: dict, truth: dict, target: str | None, boxes: dict) -> None:
     failures = job["search"].failures
     with boxes["best"].container():
         cols = st.columns(4)
-        cols[0].metric("evaluations", f"{job['search'].evaluations} / {job['budget']}")
+        cols[0].metric("evaluations", f"{job['search'].evaluations} / {job['budget']}",
+                       help="New architectures scored: what the budget counts. A revisit costs nothing.")
         recipe = job.get("fitness", "")
-        shown = "none yet" if best is None else f"{best.score:.4g}" if recipe else f"{best.score:,.1f}"
+        shown = "none yet" if best is None else f"{best.score:.4g}" if recipe else _score_text(best.score)
         cols[1].metric("best fitness" if recipe else "best score", shown,
                        help=f"{recipe}: higher is better" if recipe else None)
         if target is not None and best is not None and best.arch in truth:
@@ -105,9 +139,12 @@ def draw(job: dict, truth: dict, target: str | None, boxes: dict) -> None:
                        help="Architectures that could not be scored: recorded with their error and skipped.")
         if best is not None:
             st.code(best.arch, language=None)
+        st.caption(steps_words(table))
     if best is None:
         return
-    figure = charts.search_progress(table, "score", target, score_label="fitness" if job.get("fitness") else None)
+    # against new architectures, as the metric and the budget count them (a revisit adds nothing new)
+    figure = charts.search_progress(table[table["evaluation"].notna()], "score", target,
+                                    score_label="fitness" if job.get("fitness") else None)
     boxes["chart"].plotly_chart(figure, key=f"search_chart_{draws}")
     space = job["search"].space
     edges = space.graph(space.parse(best.arch))
@@ -117,6 +154,22 @@ def draw(job: dict, truth: dict, target: str | None, boxes: dict) -> None:
             figures = charts.cell_graphs(edges)
             for i, (column, figure) in enumerate(zip(st.columns(len(figures)), figures)):
                 column.plotly_chart(figure, key=f"search_cell_{draws}_{i}")
+
+
+def _score_text(score: float) -> str:
+    """A SWAP count as the whole number it is; a regularised score to one decimal."""
+    return f"{score:,.0f}" if float(score).is_integer() else f"{score:,.1f}"
+
+
+def steps_words(table: pd.DataFrame) -> str:
+    """The history's steps, new architectures and revisits, in words (the table, chart and CSV say the same)."""
+    revisits = int(table["evaluation"].isna().sum())
+    new = len(table) - revisits
+    if not revisits:
+        return f"{len(table)} steps, each a new architecture."
+    return (f"{len(table)} steps: {new} new architectures evaluated (the budget counts these; the chart shows "
+            f"them) and {revisits} revisit{'s' if revisits > 1 else ''} of architectures evaluated before, which "
+            "cost nothing (\"already scored\" in the table and the CSV).")
 
 
 def main() -> None:
@@ -165,13 +218,9 @@ def main() -> None:
                                   key="search_upload")
         st.caption("Set the same space, sidebar settings and search options as when it was saved; the search "
                    "replays the history, then continues to the budget.")
-        if st.button("Resume from this history", key="search_load", disabled=upload is None):
-            try:
-                start(settings, reg, options, search.History.loads(upload.getvalue().decode("utf-8")))
-            except (ValueError, UnicodeDecodeError) as err:
-                messages.error(err, prefix="Cannot resume from this file: ")
-            else:
-                st.rerun()
+        resuming = st.session_state.pop("search_resume_file", False) and upload is not None
+        if st.button("Resume from this history", key="search_load", disabled=upload is None) or resuming:
+            resume_upload(settings, reg, options, upload)
     if job is None:
         st.info("Set a budget and press Start.")
         return
