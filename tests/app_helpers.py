@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from ui import state as ui_state
+from ui import loader
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def open_app(page: str | None = None, *, defaults: dict | None = None, **state) -> AppTest:
     """Run app.py once with `defaults` and `state` in session state, on `views/<page>.py` if given, with the
     engine loaded (a cold server's first run without it: `test_a_cold_learn_page_waits_for_no_engine`)."""
-    ui_state.wait_for_engine()
+    loader.wait_for_engine()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     for key, value in {**(defaults or {}), **state}.items():
         at.session_state[key] = value

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from ui import state
+from ui import loader, state
 
 ROOT = Path(__file__).resolve().parents[1]
 SIDEBAR = f"""
@@ -18,7 +18,7 @@ state.settings()
 
 
 def test_ignored_query_parameters_are_said_with_their_rule():
-    state.wait_for_engine()  # the device is checked against this machine's once the engine is loaded
+    loader.wait_for_engine()  # the device is checked against this machine's once the engine is loaded
     at = AppTest.from_string(SIDEBAR, default_timeout=60)
     at.query_params.update({"batch_size": "-5", "space": "nonexistent", "device": "cuda:7", "bogus": "1",
                             "seed": "3", "build_options": "[" * 50_000})

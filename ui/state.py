@@ -17,6 +17,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import messages
+from ui.loader import engine, engine_ready, start_engine
 
 BATCH_SIZES = [2**i for i in range(11)]  # 1 .. 1024, log steps
 RESOLUTIONS = ["native", 3, 8, 15, 16, 32, 64, 96, 128, 224]
@@ -83,48 +84,6 @@ URL_VALUE_LIMIT = 2_000  # characters: a longer value stays out of the link (bro
 _URL_WORDS = {"build_options": "model options", "arch": "architecture text"}
 
 
-# --- the engine, loaded in the background -------------------------------------------------------------------
-
-def _load_engine() -> None:
-    from swap_engine import device, spaces  # noqa: F401  (torch, and every space module through the registry)
-
-    spaces.names()
-    device.available_devices()
-    import ui.charts  # noqa: F401  (plotly, networkx)
-    import ui.tables  # noqa: F401  (the library behind ui.engine: importing that later is quick)
-
-
-_preload = threading.Thread(target=_load_engine, name="swap-engine-preload", daemon=True)
-_preload_lock = threading.Lock()
-
-
-def start_engine() -> None:
-    """Begin importing the engine in the background (once per process), when a page first needs it or the
-    first page is over (the Device box): the Learn page draws without competing with torch's import."""
-    with _preload_lock:
-        if _preload.ident is None:
-            _preload.start()
-
-
-def wait_for_engine() -> None:
-    """Start the engine's import if nobody has, and wait until it is over."""
-    start_engine()
-    _preload.join()
-
-
-def _engine():
-    """The engine modules, once the background import is over (it holds the import lock)."""
-    wait_for_engine()
-    from swap_engine import data, spaces
-    from swap_engine import device as devices
-
-    return data, spaces, devices
-
-
-def engine_ready() -> bool:
-    return _preload.ident is not None and not _preload.is_alive()
-
-
 # What the sidebar shows about each space, without importing the engine: a snapshot of the registry, so the
 # first page draws its sidebar and title while torch loads. `python -m ui.state` rewrites it; a test checks
 # it against the registry; once the engine is loaded (or when the file is missing) the registry itself answers.
@@ -132,7 +91,7 @@ CATALOGUE = Path(__file__).with_name("catalogue.json")
 
 
 def catalogue_from_registry() -> dict:
-    data, spaces, _ = _engine()
+    data, spaces, _ = engine()
     entries = {}
     for name in spaces.names():
         space = spaces.get(name)
@@ -183,7 +142,7 @@ def _init_defaults(device: bool = True) -> None:
         if key not in s:
             s[key] = saved.get(key, value)
     if device:
-        _, _, devices = _engine()
+        _, _, devices = engine()
         found = devices.available_devices()
         if s.get("device") not in found:
             if saved.get("device") not in (None, *found):
@@ -304,7 +263,7 @@ def _device_box() -> None:
         return
     _RUN.device_slot = None
     _init_defaults()
-    _, _, devices = _engine()
+    _, _, devices = engine()
     slot.selectbox("Device", devices.available_devices(), key="device")
     st.session_state[_STORE]["device"] = st.session_state["device"]
 
@@ -486,7 +445,7 @@ def update_url() -> dict[str, int]:
             wanted[key] = _url_text(key, value)
     wanted["space"] = s["space"]
     if s.get("device") and engine_ready():
-        _, _, devices = _engine()
+        _, _, devices = engine()
         if s["device"] != devices.available_devices()[0]:
             wanted["device"] = s["device"]
     arch = s.get(arch_key(s["space"]))
