@@ -77,10 +77,15 @@ def _use_everywhere(mu: float, sigma: float) -> None:
     st.session_state["corr_reg_mode"] = "set"
 
 
+def _plain(value: float) -> str:
+    """945,100 rather than 9.451e+05: mu and sigma as a reader types them into the sidebar."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
 def hurts_words(raw: float, regularised: float, reg: state.Regularization, mode: str) -> str:
     """Why a lower Spearman with regularisation, and what to try, in words."""
     words = (f"**Regularisation hurts here**: Spearman {raw:.3f} without it, {regularised:.3f} with mu = "
-             f"{reg.mu:,.4g} and sigma = {reg.sigma:,.4g}. The factor keeps the scores of networks near mu "
+             f"{_plain(reg.mu)} and sigma = {_plain(reg.sigma)}. The factor keeps the scores of networks near mu "
              "thousand parameters and shrinks the others', which here reorders them away from their accuracy. ")
     if mode == "fit":
         return words + ("What ranked best on the fitting half does not carry over to this half: on this few "
@@ -152,7 +157,9 @@ def main() -> None:
         rows = pd.concat([rows, mine]) if added else rows
         source = f"the {space.benchmark} table (seed {settings.seed})"
         st.caption(f"{current.count_words(len(archs), source, added)}, "
-                   f"B = {settings.batch_size} on {settings.input}.")
+                   f"B = {settings.batch_size} on {settings.input}."
+                   + (" The current architecture is not in this table (no ground truth), so it is not marked."
+                      if mark[0] is not None and added is None else ""))
         truth = rows[["arch", *targets]].drop_duplicates("arch")
 
         def live(partial: pd.DataFrame) -> None:
@@ -180,7 +187,7 @@ def main() -> None:
                                                  tuple(half[target])))
         reported = known.iloc[report_rows]
         col_words, col_use = st.columns([4, 1], vertical_alignment="center")
-        col_words.caption(f"mu = {reg.mu:,.4g} and sigma = {reg.sigma:,.4g} rank {len(fit_rows)} of these "
+        col_words.caption(f"mu = {_plain(reg.mu)} and sigma = {_plain(reg.sigma)} rank {len(fit_rows)} of these "
                           f"architectures best; every number below is on the other {len(report_rows)}, which the "
                           "fit never saw.")
         col_use.button("Use them on every page", key="corr_use_fit", on_click=_use_everywhere,

@@ -167,9 +167,10 @@ def steps_words(table: pd.DataFrame) -> str:
     new = len(table) - revisits
     if not revisits:
         return f"{len(table)} steps, each a new architecture."
+    again = (f"{revisits} revisits of architectures evaluated before, which cost" if revisits > 1
+             else "1 revisit of an architecture evaluated before, which costs")
     return (f"{len(table)} steps: {new} new architectures evaluated (the budget counts these; the chart shows "
-            f"them) and {revisits} revisit{'s' if revisits > 1 else ''} of architectures evaluated before, which "
-            "cost nothing (\"already scored\" in the table and the CSV).")
+            f"them) and {again} nothing (\"already scored\" in the table and the CSV).")
 
 
 def main() -> None:
