@@ -77,9 +77,9 @@ def test_changing_aggregation_target_and_typed_recipe_updates_the_numbers():
 def test_partial_columns_say_so_and_a_bad_recipe_is_a_message():
     at = open_lab(lab_text="log_rank:swap_b16+naswot_b64")
     assert_clean(at)
-    assert any("of 600 cells" in i.value for i in at.info)
+    assert any("Of the benchmark's 600 architectures" in i.value and "not measured" in i.value for i in at.info)
     at.text_input(key="lab_text").set_value("log_rank:nonexistent").run()
-    assert at.error and "not in the atlas" in at.error[0].value
+    assert at.error and "this atlas has no nonexistent" in at.error[0].value
 
 
 def test_bootstrap_intervals_appear_when_asked():
@@ -92,7 +92,7 @@ def test_a_cell_in_the_atlas_is_looked_up():
     from swap_engine.studies import recipe_study as recipe
 
     arch = recipe._sample_data_atlas()["arch"].iloc[3]
-    at = open_lab(lab_cell=arch)
+    at = open_lab(lab_cell_nb201=arch)
     assert_clean(at)
     assert at.success and "swap_b16" in at.success[0].value
     assert np.isfinite(float(at.success[0].value.split("swap_b16 = ")[1].split(",")[0].replace(",", "")))
@@ -135,9 +135,51 @@ def test_the_bound_shares_count_cells_at_and_near_min_n_2_to_the_b():
 
 def test_a_known_recipe_fills_the_recipe_field_and_missing_columns_hide_it():
     at = open_lab()
-    named = at.selectbox(key="lab_named")
+    named = at.selectbox(key="lab_named_nb201")
     assert "SWAP at B = 16 and the parameter count, by log-ranks" in named.options
     assert not any(option.startswith("AZ-NAS") for option in named.options)  # the fixture has no az_* columns
     named.set_value("SWAP at B = 16 and the parameter count, by log-ranks").run()
     assert_clean(at)
     assert at.text_input(key="lab_text").value == "log_rank:swap_b16+params"
+
+
+def test_minus_inf_is_read_by_one_rule_alone_combined_and_in_words(monkeypatch):
+    from swap_engine.studies import recipe_study as recipe
+
+    frame = recipe._sample_data_atlas().iloc[:600].reset_index(drop=True)
+    frame["zz_b64"] = frame["swap_b16"]
+    frame.loc[:9, "zz_b64"] = -np.inf  # e.g. NASWOT's singular kernels
+    frame["zz_b64_seconds"] = 0.1
+    frame.attrs["source"] = "test fixture (600 cells, 10 at -inf)"
+    monkeypatch.setattr(recipe, "atlas", lambda space="nb201": frame.copy())
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_lab(lab_text="zz_b64")
+    assert_clean(at)
+    assert metric(at, "cells") == "600"  # alone: ranked last, as in a combination
+    assert any("590 cells read, 10 -inf (ranked last), 0 not computable, 0 not measured" in c.value
+               for c in at.caption)
+    at.text_input(key="lab_text").set_value("log_rank:zz_b64+params").run()
+    assert metric(at, "cells") == "600"
+    at.radio(key="lab_non_finite").set_value("drop").run()
+    assert_clean(at)
+    assert metric(at, "cells") == "590"  # dropped, combined
+    at.text_input(key="lab_text").set_value("zz_b64").run()
+    assert metric(at, "cells") == "590"  # dropped, alone
+    assert any("10 -inf (dropped)" in i.value for i in at.info)
+
+
+def test_every_benchmark_atlas_here_opens_in_the_lab():
+    from ui import lab
+
+    names = lab.benchmarks()
+    assert names[0] == "nb201"
+    for name in names[1:]:
+        at = open_lab(lab_atlas=name)
+        assert_clean(at)
+        from swap_engine import atlas
+
+        assert any(atlas.spec(name).title in c.value for c in at.caption)
+        assert at.selectbox(key="lab_atlas").value == name
+        assert [s.value for s in at.subheader][:1] == ["All proxies, every ground truth"]
+        assert "What the recipe favours" not in [s.value for s in at.subheader]  # NB201's edges only

@@ -24,9 +24,29 @@ OP_LABELS = {"none": "none (zero)", "skip_connect": "skip", "nor_conv_1x1": "con
 NB201_EDGES = ["0→1", "0→2", "1→2", "0→3", "1→3", "2→3"]
 
 
-@st.cache_resource(show_spinner="Reading the atlas ...")
-def atlas() -> pd.DataFrame:
-    """The NB201 atlas joined with ground truth where the table is here (shared: never modify it)."""
+def benchmarks() -> list[str]:
+    """The atlases this installation ships, NB201 first (the lab's benchmark selector)."""
+    from swap_engine import atlas as atlases
+
+    return atlases.available() or ["nb201"]
+
+
+@st.cache_resource(show_spinner="Reading the atlas ...", max_entries=8)
+def atlas(name: str = "nb201") -> pd.DataFrame:
+    """An atlas joined with its benchmark's ground truth where the table is here (shared: never modify it).
+    NB201 keeps every cell; another benchmark's atlas keeps the cells measured so far (`attrs["cells"]`: all)."""
+    if name != "nb201":
+        from swap_engine import atlas as atlases
+        from swap_engine.studies import families
+
+        try:
+            frame = families.frame(name)
+        except data.MissingDataError:
+            frame = atlases.load(name)
+            frame.attrs.update(targets=[], cells=len(frame))
+        frame.attrs["targets"] = [t for t in frame.attrs.get("targets", []) if not t.startswith("zc_")]
+        frame.attrs["source"] = f"the proxy atlas, {atlases.spec(name).file}"
+        return frame
     frame = recipe_study.atlas("nb201")
     try:
         return recipe_study.with_targets(frame)
@@ -40,26 +60,30 @@ def targets(frame: pd.DataFrame) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def scores(text: str) -> np.ndarray:
-    """The recipe's score for every cell (NaN where a column it reads is missing)."""
-    return recipes.Recipe.parse(text).score(atlas())
+def scores(text: str, name: str = "nb201", rule: str = "last") -> np.ndarray:
+    """The recipe's score for every cell under one rule for -inf (`recipes.NON_FINITE`); NaN where a column it
+    reads is missing."""
+    recipe = recipes.Recipe.parse(text)
+    frame = recipes.with_non_finite(atlas(name), recipe.columns(), rule)
+    return recipes.ordered(recipe.score(frame), rule)
 
 
 @st.cache_data(show_spinner="Bootstrapping confidence intervals ...", max_entries=256)
-def correlation(text: str, target: str, top_k: float, n_boot: int, seed: int = 0) -> analysis.Correlation:
-    return analysis.correlate(scores(text), atlas()[target].to_numpy(dtype=float), n_boot=n_boot, seed=seed,
-                              top_k=top_k)
+def correlation(text: str, target: str, top_k: float, n_boot: int, seed: int = 0, name: str = "nb201",
+                rule: str = "last") -> analysis.Correlation:
+    return analysis.correlate(scores(text, name, rule), atlas(name)[target].to_numpy(dtype=float), n_boot=n_boot,
+                              seed=seed, top_k=top_k)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def best_of_budget(text: str, target: str) -> tuple[float, float, float]:
+def best_of_budget(text: str, target: str, name: str = "nb201", rule: str = "last") -> tuple[float, float, float]:
     """(recipe, random, oracle): the expected target of the best-scored of `SEARCH_BUDGET` random cells.
 
     What a search with this recipe as fitness and that budget is after; random search with a perfect
     fitness (the target itself) is the oracle, a random cell's mean the floor.
     """
-    truth = atlas()[target].to_numpy(dtype=float)
-    values = scores(text)
+    truth = atlas(name)[target].to_numpy(dtype=float)
+    values = scores(text, name, rule)
     known = ~(np.isnan(values) | np.isnan(truth))
     if known.sum() < recipes.SEARCH_BUDGET:
         return np.nan, np.nan, np.nan
@@ -68,15 +92,85 @@ def best_of_budget(text: str, target: str) -> tuple[float, float, float]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def spearman_matrix(columns: tuple[str, ...], target_columns: tuple[str, ...]) -> pd.DataFrame:
-    """Spearman of each column alone with each target, over the cells where both are measured."""
-    frame = atlas()
+def spearman_matrix(columns: tuple[str, ...], target_columns: tuple[str, ...], name: str = "nb201",
+                    rule: str = "last") -> tuple[pd.DataFrame, pd.Series]:
+    """Spearman of each column alone with each target under the rule for -inf, and the cells each column is
+    read on (finite, or ranked last)."""
+    frame = atlas(name)
     out = pd.DataFrame(index=list(columns), columns=list(target_columns), dtype=float)
+    cells = pd.Series(0, index=list(columns), dtype=int)
     for column in columns:
-        x = frame[column].to_numpy(dtype=float)
+        x = recipes.ordered(frame[column].to_numpy(dtype=float), rule)
+        cells[column] = int(np.isfinite(x).sum())
         for target in target_columns:
             out.loc[column, target] = recipes.spearman(x, frame[target].to_numpy(dtype=float))
-    return out
+    return out, cells
+
+
+def missing_counts(frame: pd.DataFrame, columns: list[str]) -> dict[str, int]:
+    """Cells by why a recipe over `columns` can or cannot read them: `inf` (some column is -inf or +inf),
+    `not computable` (measured, but the proxy has no value there), `not measured` (no job ran yet), `read`."""
+    values = frame[columns].to_numpy(dtype=float)
+    infinite = np.isinf(values).any(axis=1)
+    missing = np.isnan(values)
+    measured = np.ones_like(missing)
+    for j, column in enumerate(columns):
+        cost = recipe_study.cost_column(column)
+        if cost in frame.columns:
+            measured[:, j] = frame[cost].notna().to_numpy()
+        else:  # no timing column (filled from an earlier table): a value is the only sign of a measurement
+            measured[:, j] = ~missing[:, j]
+    not_measured = (missing & ~measured).any(axis=1)
+    not_computable = (missing & measured).any(axis=1) & ~not_measured
+    total = frame.attrs.get("cells", len(frame))
+    outside = total - len(frame)  # cells of the benchmark not in this frame (not measured at all)
+    return {"read": int((~infinite & ~not_measured & ~not_computable).sum()), "inf": int((infinite & ~not_measured
+            & ~not_computable).sum()), "not computable": int(not_computable.sum()),
+            "not measured": int(not_measured.sum()) + outside}
+
+
+def missing_words(counts: dict[str, int], rule: str) -> str:
+    """The counts in words: "15,424 read, 201 -inf (ranked last), 0 not computable, 0 not measured"."""
+    inf = "ranked last" if rule == "last" else "dropped"
+    return (f"{counts['read']:,} cells read, {counts['inf']:,} -inf ({inf}), {counts['not computable']:,} not "
+            f"computable, {counts['not measured']:,} not measured")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def space(name: str):
+    from swap_engine import spaces
+
+    return spaces.get(name)
+
+
+def score_live(name: str, job) -> dict[str, float]:
+    """One runner job of atlas `name` for a cell outside it, computed here (the atlas's own settings), as columns."""
+    from swap_engine import atlas as atlases
+    from swap_engine.runner.jobs import Chunk, run_chunk
+
+    records = run_chunk(Chunk(job.space, job.settings, [job]))
+    failed = [r.error for r in records if r.failed]
+    if failed:
+        raise ValueError(f"{job.proxy} could not be computed for this architecture: {failed[0]}")
+    return atlases.columns_of(name, records)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _fitness(name: str, text: str):
+    from swap_engine.studies.recipe_fitness import RecipeFitness
+
+    return RecipeFitness(space(atlas_space(name)), text, atlas(name), live=False)
+
+
+def atlas_space(name: str) -> str:
+    from swap_engine import atlas as atlases
+
+    return atlases.spec(name).space
+
+
+def rank_live(name: str, text: str, values: dict[str, float]) -> float:
+    """A live cell's recipe score, each term ranked among the atlas's values (the same scale as the atlas's)."""
+    return _fitness(name, text).combine(values)
 
 
 def edge_op_share(archs: pd.Series) -> pd.DataFrame:
@@ -157,7 +251,7 @@ def rank_scatter(frame: pd.DataFrame, values: np.ndarray, target: str, label: st
 
 
 def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series) -> go.Figure:
-    """`cells`: how many cells each proxy's row is measured on (rows on a subset are not the whole space).
+    """`cells`: how many cells each proxy's row is read on (rows on a subset are not the whole space).
 
     Rows are sorted by the first ground truth, best at the top, so the ranking of proxies reads at a glance.
     """

@@ -341,6 +341,17 @@ def arch_key(space_name: str) -> str:
     return f"arch::{space_name}"
 
 
+def open_architecture(space_name: str, arch: str) -> None:
+    """Show `arch` of `space_name` on the next page (call just before `st.switch_page`): the sidebar takes that
+    space from its saved copy (widget values do not survive a page switch), with that space's own input and no
+    model options of another space."""
+    st.session_state[arch_key(space_name)] = arch
+    saved = st.session_state.setdefault(_STORE, {})
+    if saved.get("space") != space_name:
+        saved.update(space=space_name, build_options="")
+        saved.pop("input", None)
+
+
 def settings() -> Settings:
     """The current sidebar choices; `ValueError` when the model options text is malformed."""
     _init_defaults()

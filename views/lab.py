@@ -1,16 +1,20 @@
-"""Proxy lab: every proxy of the NB201 atlas on the whole space, compared and combined live.
+"""Proxy lab: every proxy of a benchmark's atlas on every architecture it holds, compared and combined live.
 
-Pick a ground truth, any proxies and an aggregation; the recipe's Spearman, Kendall and top-k precision
-come with bootstrap intervals, over every cell the atlas covers, next to what a search of 100 cells with it
-can expect. Picking a cell opens it on the
+Pick a benchmark (NB201, DARTS-1k, NB301, NB101, FlexiBERT, the torchvision zoo: whichever atlases this
+installation has), a ground truth, any proxies and an aggregation; the recipe's Spearman, Kendall and top-k
+precision come with bootstrap intervals, over every cell the atlas covers, next to what a search of 100 cells
+with it can expect. One rule reads -inf everywhere (ranked last, or dropped). Picking a cell opens it on the
 Activation patterns page.
 """
+import json
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from swap_engine import spaces
+from swap_engine import atlas as atlases
 from swap_engine import recipe as recipes
+from swap_engine.resources import sample_data_path
 from swap_engine.studies import recipe_study
 from ui import lab, messages, state
 from ui.export import show_chart
@@ -20,10 +24,11 @@ AGGREGATIONS = {"log_rank": "sum of log ranks (AZ-NAS)", "mean_rank": "mean of n
                 "single": "first proxy alone"}
 DEFAULT_PROXIES = ["swap_b16", "params"]
 MY_CHOICE = "(the choices above)"
+FAMILY_RECIPES = "recipes.json"  # the families study's choices, by task
 
 
-def open_on_patterns(arch: str) -> None:
-    st.session_state[state.arch_key("nb201")] = arch
+def open_on_patterns(name: str, arch: str) -> None:
+    state.open_architecture(atlases.spec(name).space, arch)
     st.switch_page("views/patterns.py")
 
 
@@ -33,19 +38,69 @@ def build_recipe(chosen: list[str], method: str, regularize) -> recipes.Recipe:
     return recipes.Recipe(terms, "log_rank" if method == "single" else method)
 
 
-def controls(frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float, int]:
+def choose_benchmark() -> str:
+    names = lab.benchmarks()
+    if st.session_state.get("lab_atlas") not in names:
+        st.session_state["lab_atlas"] = names[0]
+    return st.selectbox("Benchmark", names, key="lab_atlas", format_func=lambda n: atlases.spec(n).title,
+                        help="Each benchmark's atlas: every proxy on its architectures, under the settings the "
+                             "field scores it with (sample_data/README.md). A partial atlas is a seeded uniform "
+                             "sample of the benchmark.")
+
+
+def known_recipes(name: str, frame: pd.DataFrame) -> dict[str, str]:
+    """AZ-NAS's and SWAP + params (and NB201's study choices), plus the families study's recipes for this
+    benchmark: its own and its leave-one-benchmark-out one; only those whose columns this atlas has."""
+    named = recipes.named_recipes(frame) if name == "nb201" else {
+        label: text for label, text in recipes.named_recipes(frame).items() if "study" not in label}
+    path = sample_data_path(FAMILY_RECIPES, must_exist=False)
+    if path.exists():
+        for task, text in json.loads(path.read_text()).items():
+            base, _, loo = task.partition(":")
+            if _atlas_of(base) == name:
+                label = f"Families study, {base}: " + ("chosen without its labels (leave-one-out)" if loo else
+                                                       "chosen on its fitting half")
+                named[label] = text
+    return {label: text for label, text in named.items()
+            if all(column in frame.columns for column in recipes.Recipe.parse(text).columns())}
+
+
+def _atlas_of(task: str) -> str:
+    from swap_engine.studies import families
+
+    try:
+        return families.task(task).atlas
+    except ValueError:
+        return ""
+
+
+def choose_target(name: str, frame: pd.DataFrame, column) -> str:
+    if name == "nb201":
+        col_data, col_split = column.columns([2, 1])
+        dataset = col_data.selectbox("Ground truth", list(DATASETS), key="lab_dataset")
+        split = col_split.radio("Split", ["test", "valid"], key="lab_split", horizontal=True)
+        return f"{DATASETS[dataset]}_{split}_acc_pct"
+    return column.selectbox("Ground truth", lab.targets(frame), key=f"lab_target_{name}",
+                            format_func=lambda t: lab.TARGET_LABELS.get(t, t))
+
+
+def controls(name: str, frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float, int, str]:
     columns = recipes.proxy_columns(frame)
-    col_data, col_split, col_k, col_boot = st.columns([2, 1, 2, 1])
-    dataset = col_data.selectbox("Ground truth", list(DATASETS), key="lab_dataset")
-    split = col_split.radio("Split", ["test", "valid"], key="lab_split", horizontal=True)
-    target = f"{DATASETS[dataset]}_{split}_acc_pct"
+    col_target, col_k, col_boot = st.columns([3, 2, 1])
+    target = choose_target(name, frame, col_target)
     top_k = col_k.slider("top-k precision: best fraction", 0.01, 0.5, 0.10, 0.01, key="lab_topk")
     n_boot = col_boot.selectbox("Bootstrap resamples", [0, 100, 200, 500], index=1, key="lab_boot",
                                 help="95 % percentile intervals; 0 shows point estimates only")
-    col_proxies, col_agg = st.columns([3, 2])
-    chosen = col_proxies.multiselect("Proxies and variants (atlas columns)", columns,
-                                     default=[c for c in DEFAULT_PROXIES if c in columns], key="lab_proxies")
+    col_proxies, col_agg, col_inf = st.columns([3, 2, 2])
+    default = [c for c in DEFAULT_PROXIES if c in columns] or columns[:1]
+    chosen = col_proxies.multiselect("Proxies and variants (atlas columns)", columns, default=default,
+                                     key=f"lab_proxies_{name}")
     method = col_agg.selectbox("Aggregation", list(AGGREGATIONS), format_func=AGGREGATIONS.get, key="lab_method")
+    non_finite = col_inf.radio("A score of -inf", list(recipes.NON_FINITE), format_func=recipes.NON_FINITE.get,
+                               key="lab_non_finite",
+                               help="NASWOT's singular kernels and AZ-NAS's identity blocks score -inf: a defined "
+                                    "worst, not a missing value. One rule for a proxy alone, every combination, "
+                                    "the heatmap and the known recipes (search ranks -inf last too).")
     col_reg, col_rule, col_mu, col_sigma = st.columns([2, 2, 1, 1])
     regularise = col_reg.toggle("Regularise SWAP by size", key="lab_reg",
                                 help="Every SWAP column x exp(-(params/1000 - mu)^2 / sigma), before ranking: "
@@ -57,28 +112,38 @@ def controls(frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float, int]:
     mu = col_mu.number_input("mu", value=1000.0, key="lab_mu", disabled=not (regularise and rule == "custom"))
     sigma = col_sigma.number_input("sigma", value=1e6, min_value=1e-3, key="lab_sigma",
                                    disabled=not (regularise and rule == "custom"))
-    named = recipes.named_recipes(frame)
+    named = known_recipes(name, frame)
     col_named, col_typed = st.columns([2, 3])
-    col_named.selectbox("Or start from a known recipe", [MY_CHOICE, *named], key="lab_named",
-                        on_change=lambda: st.session_state.update(lab_text=named.get(st.session_state.lab_named, "")),
+    col_named.selectbox("Or start from a known recipe", [MY_CHOICE, *named], key=f"lab_named_{name}",
+                        on_change=lambda: st.session_state.update(
+                            lab_text=named.get(st.session_state[f"lab_named_{name}"], "")),
                         help="AZ-NAS: the field's best published zero-shot ranking of NB201, its proxies measured "
-                             "here under the atlas's settings; the project's recipes come from the study in "
+                             "here under the atlas's settings; the project's recipes come from the studies in "
                              "docs/results.md")
     typed = col_typed.text_input("Or type a recipe (overrides the choices above)", key="lab_text",
                                  placeholder="log_rank:2*swap_b16+params+naswot_b64   or   swap_b16@reg=max")
     if typed.strip():
         recipe = recipes.Recipe.parse(typed)
+        lacking = [c for c in recipe.columns() if c not in frame.columns]
+        if lacking:
+            raise ValueError(f"this atlas has no {', '.join(lacking)} (its columns: pick them above); the recipe "
+                             "may come from another benchmark, whose batch sizes differ")
     else:
         if not chosen:
             raise ValueError("choose at least one proxy")
         reg = None if not regularise else (rule if rule != "custom" else (float(mu), float(sigma)))
         recipe = build_recipe(chosen, method, reg)
-    return target, recipe, top_k, int(n_boot)
+    return target, recipe, top_k, int(n_boot), non_finite
 
 
-def summary(recipe: recipes.Recipe, target: str, top_k: float, n_boot: int, frame: pd.DataFrame) -> None:
-    c = lab.correlation(recipe.text(), target, top_k, n_boot)
-    measured = int(np.isfinite(lab.scores(recipe.text())).sum())
+def _unit(target: str) -> str:
+    return " %" if target.endswith("_pct") else ""
+
+
+def summary(name: str, recipe: recipes.Recipe, target: str, top_k: float, n_boot: int, rule: str,
+            frame: pd.DataFrame) -> None:
+    text = recipe.text()
+    c = lab.correlation(text, target, top_k, n_boot, name=name, rule=rule)
 
     def ci(lo: float, hi: float) -> str | None:
         return None if np.isnan(lo) else f"95 % CI {lo:.3f} .. {hi:.3f}"
@@ -88,56 +153,64 @@ def summary(recipe: recipes.Recipe, target: str, top_k: float, n_boot: int, fram
     cols[1].metric("Kendall", f"{c.kendall:.3f}", help=ci(*c.kendall_ci))
     cols[2].metric(f"top-{top_k:.0%} precision", f"{c.top_k_precision:.2f}")
     budget = recipes.SEARCH_BUDGET
-    best, floor, oracle = lab.best_of_budget(recipe.text(), target)
-    cols[3].metric(f"best of {budget} random cells", "–" if np.isnan(best) else f"{best:.2f} %",
+    best, floor, oracle = lab.best_of_budget(text, target, name=name, rule=rule)
+    unit = _unit(target)
+    cols[3].metric(f"best of {budget} random cells", "–" if np.isnan(best) else f"{best:.2f}{unit}",
                    help=f"What a search with this recipe as fitness and a budget of {budget} is after: the "
                         f"{lab.TARGET_LABELS.get(target, target)} of the best-scored of {budget} random cells, "
-                        f"in expectation (exact, not drawn). A random cell: {floor:.2f} %; the same draw ranked "
-                        f"by the accuracy itself: {oracle:.2f} %. A recipe can rank well overall (Spearman) and "
-                        "still pick poor top cells, or the reverse.")
+                        f"in expectation (exact, not drawn). A random cell: {floor:.2f}{unit}; the same draw ranked "
+                        f"by the accuracy itself: {oracle:.2f}{unit}. A recipe can rank well overall (Spearman) "
+                        "and still pick poor top cells, or the reverse.")
     cols[4].metric("cells", f"{c.n:,}")
     if n_boot:
-        st.caption(f"`{recipe.text()}` against {lab.TARGET_LABELS.get(target, target)}: Spearman "
+        st.caption(f"`{text}` against {lab.TARGET_LABELS.get(target, target)}: Spearman "
                    f"{c.spearman:.3f} [{c.spearman_ci[0]:.3f}, {c.spearman_ci[1]:.3f}], Kendall {c.kendall:.3f} "
                    f"[{c.kendall_ci[0]:.3f}, {c.kendall_ci[1]:.3f}] ({n_boot} bootstrap resamples of the cells).")
-    if measured < len(frame):
-        st.info(f"The atlas measures this recipe on {measured:,} of {len(frame):,} cells (the rest of its columns "
-                "are still being computed): the numbers above are over those cells. Score any other cell live "
-                "at the bottom of the page.")
+    counts = lab.missing_counts(frame, recipe.columns())
+    words = lab.missing_words(counts, rule)
+    if counts["read"] + (counts["inf"] if rule == "last" else 0) < frame.attrs.get("cells", len(frame)):
+        st.info(f"Of the benchmark's {frame.attrs.get('cells', len(frame)):,} architectures: {words}. The numbers "
+                "above are over the cells read" + (" and those ranked last." if rule == "last" else ".") +
+                (" Score any other cell live at the bottom of the page." if counts["not measured"] else ""))
+    else:
+        st.caption(f"Every architecture is read: {words}.")
 
 
-def scatter(recipe: recipes.Recipe, target: str, frame: pd.DataFrame) -> None:
-    fig, table = lab.rank_scatter(frame, lab.scores(recipe.text()), target, recipe.text())
+def scatter(name: str, recipe: recipes.Recipe, target: str, rule: str, frame: pd.DataFrame) -> None:
+    fig, table = lab.rank_scatter(frame, lab.scores(recipe.text(), name, rule), target, recipe.text())
     st.caption("Click a cell (or box-select one) to open it on the Activation patterns page.")
-    event = show_chart(fig, "lab_rank_scatter", table, key="lab_scatter", on_select="rerun",
+    event = show_chart(fig, f"lab_rank_scatter_{name}", table, key="lab_scatter", on_select="rerun",
                        selection_mode=("points", "box"))
     points = event.selection.points if event and event.selection else []
     if points:
         custom = points[0].get("customdata")
         arch = custom[0] if custom else table["arch"].iloc[points[0]["point_index"]]
-        open_on_patterns(arch)
+        open_on_patterns(name, arch)
 
 
-def heatmap_and_cost(frame: pd.DataFrame, target: str) -> None:
+def heatmap_and_cost(name: str, frame: pd.DataFrame, target: str, rule: str) -> None:
     columns = tuple(recipes.proxy_columns(frame))
     target_columns = tuple(lab.targets(frame))
-    matrix = lab.spearman_matrix(columns, target_columns)
-    cells = frame[list(columns)].notna().sum()
-    show_chart(lab.correlation_heatmap(matrix, cells), "lab_proxy_dataset_heatmap",
+    matrix, cells = lab.spearman_matrix(columns, target_columns, name, rule)
+    show_chart(lab.correlation_heatmap(matrix, cells), f"lab_proxy_dataset_heatmap_{name}",
                matrix.assign(cells=cells).reset_index(names="proxy"), key="lab_heatmap")
+    absent = atlases.spec(name).absent
+    if absent:
+        st.caption("Not in this atlas, because they do not apply here: " +
+                   "; ".join(f"**{proxy}**: {why}" for proxy, why in absent.items()) + ".")
     costs = [{"proxy": c, "seconds per cell": float(np.nanmean(frame[cost])), "spearman": float(matrix.loc[c, target])}
              for c in columns for cost in [recipe_study.cost_column(c)]
              if cost in frame.columns and frame[cost].notna().any()
              and (cost == f"{c}_seconds" or not c.startswith("swap"))]  # one point per SWAP pass, not per variant
     if costs:
         table = pd.DataFrame(costs)
-        show_chart(lab.cost_scatter(table, target), "lab_cost_vs_correlation", table, key="lab_cost")
+        show_chart(lab.cost_scatter(table, target), f"lab_cost_vs_correlation_{name}", table, key="lab_cost")
     else:
         st.info("This atlas has no timing columns yet, so cost against correlation cannot be drawn.")
 
 
-def favoured_ops(recipe: recipes.Recipe, target: str, frame: pd.DataFrame) -> None:
-    values = lab.scores(recipe.text())
+def favoured_ops(name: str, recipe: recipes.Recipe, target: str, rule: str, frame: pd.DataFrame) -> None:
+    values = lab.scores(recipe.text(), name, rule)
     truth = frame[target].to_numpy(dtype=float)
     both = ~np.isnan(values) & ~np.isnan(truth)
     fraction = 0.05
@@ -158,70 +231,66 @@ def bounds(frame: pd.DataFrame) -> None:
         return
     show_chart(lab.bound_bars(table), "lab_swap_bound", table, key="lab_bound")
     st.caption("N is the number of neurons SWAP counts. Scores close to the bound all but tie, so the proxy "
-               "cannot order those cells: at B = 8 almost every cell is there. A larger batch lifts the bound "
-               "(2^B) until it is N itself.")
+               "cannot order those cells. A larger batch lifts the bound (2^B) until it is N itself.")
 
 
-def live_cell(recipe: recipes.Recipe, frame: pd.DataFrame) -> None:
-    from swap_engine.studies.recipe_fitness import RecipeFitness
-
-    st.subheader("One cell, looked up or scored live")
-    space = spaces.get("nb201")
-    text = st.text_input("NB201 cell", key="lab_cell", placeholder=frame["arch"].iloc[0])
+def live_cell(name: str, recipe: recipes.Recipe, frame: pd.DataFrame) -> None:
+    spec = atlases.spec(name)
+    space = lab.space(spec.space)
+    st.subheader("One architecture, looked up or scored live")
+    text = st.text_input(f"A {spec.space} architecture", key=f"lab_cell_{name}",
+                         placeholder=str(frame["arch"].iloc[0])[:120])
     if not text.strip():
         return
-    arch = space.parse(text.strip())
-    canonical = space.format(arch)
+    canonical = space.format(space.parse(text.strip()))
     row = frame[frame["arch"] == canonical]
-    known = {c: float(row[c].iloc[0]) for c in recipe.columns() if not row.empty and np.isfinite(row[c].iloc[0])}
+    known = {c: float(row[c].iloc[0]) for c in recipe.columns() if not row.empty and not np.isnan(row[c].iloc[0])}
     missing = [c for c in recipe.columns() if c not in known]
     if not missing:
         st.success("In the atlas: " + ", ".join(f"{c} = {v:,.6g}" for c, v in known.items()))
     else:
-        st.warning(f"The atlas lacks {', '.join(missing)} for this cell.")
-        if st.button("Score it live", key="lab_score_live"):
-            fitness = _fitness(recipe.text())
+        st.warning(f"The atlas lacks {', '.join(missing)} for this architecture.")
+        jobs = atlases.cell_jobs(name, canonical, missing)
+        if st.button(f"Score it live ({len(jobs)} proxy passes, under the atlas's settings)", key="lab_score_live"):
             with st.status("Scoring live ...", expanded=True) as status:
                 bar = st.progress(0.0)
-                values = {}
-                for i, column in enumerate(recipe.columns()):
-                    single = RecipeFitness(space, column, fitness.frame)
-                    values[column] = single.measure(arch)[column]
-                    bar.progress((i + 1) / len(recipe.columns()), text=f"{column} = {values[column]:,.6g}")
+                values = dict(known)
+                for i, job in enumerate(jobs):
+                    values.update(lab.score_live(name, job))
+                    bar.progress((i + 1) / len(jobs), text=f"{job.proxy} at B = {job.settings['batch_size']}")
                 status.update(label="Scored live", state="complete")
-            st.metric("recipe score (ranked against the atlas)", f"{fitness.combine(values):.4g}")
+            shown = {c: values.get(c, np.nan) for c in recipe.columns()}
+            st.write(", ".join(f"{c} = {v:,.6g}" for c, v in shown.items()))
+            if all(np.isfinite(list(shown.values()))) or len(recipe.terms) == 1:
+                st.metric("recipe score (ranked against the atlas)", f"{lab.rank_live(name, recipe.text(), shown):.4g}")
     if st.button("Open on the Activation patterns page", key="lab_open_cell"):
-        open_on_patterns(canonical)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _fitness(text: str):
-    from swap_engine.studies.recipe_fitness import RecipeFitness
-
-    return RecipeFitness(spaces.get("nb201"), text, lab.atlas())
+        open_on_patterns(name, canonical)
 
 
 def main() -> None:
     st.title("Proxy lab")
-    frame = lab.atlas()
+    name = choose_benchmark()
+    frame = lab.atlas(name)
+    spec = atlases.spec(name)
     source = frame.attrs.get("source", "?")
-    st.caption(f"Every NB201 cell ({len(frame):,}) from {source}; settings: first CIFAR-10 training "
-               "images, train mode, every model built from torch.manual_seed(0).")
+    total = frame.attrs.get("cells", len(frame))
+    st.caption(f"{spec.title}: {len(frame):,} of {total:,} architectures measured, from {source}. Settings: "
+               f"SWAP at B = {', '.join(map(str, spec.swap_batch_sizes))} ({spec.batch_sizes_why}); every model "
+               "built from torch.manual_seed(0).")
     if not lab.targets(frame):
-        st.warning("The NB201 ground-truth table is not on this machine; fetch it on the About / data page.")
+        st.warning("This benchmark's ground-truth table is not on this machine; fetch it on the About / data page.")
         return
-    if state.settings().space != "nb201":
-        st.caption("The lab shows NB201 whatever the sidebar's space; cells open on the patterns page as NB201.")
-    target, recipe, top_k, n_boot = controls(frame)
-    summary(recipe, target, top_k, n_boot, frame)
-    scatter(recipe, target, frame)
-    st.subheader("All proxies, all datasets")
-    heatmap_and_cost(frame, target)
-    st.subheader("What the recipe favours")
-    favoured_ops(recipe, target, frame)
+    target, recipe, top_k, n_boot, rule = controls(name, frame)
+    summary(name, recipe, target, top_k, n_boot, rule, frame)
+    scatter(name, recipe, target, rule, frame)
+    st.subheader("All proxies, every ground truth")
+    heatmap_and_cost(name, frame, target, rule)
+    if name == "nb201":
+        st.subheader("What the recipe favours")
+        favoured_ops(name, recipe, target, rule, frame)
     st.subheader("SWAP at its bound")
     bounds(frame)
-    live_cell(recipe, frame)
+    live_cell(name, recipe, frame)
     with st.expander("Coverage of the atlas"):
         coverage = pd.DataFrame({"column": recipes.proxy_columns(frame)})
         coverage["cells measured"] = [int(frame[c].notna().sum()) for c in coverage["column"]]

@@ -14,9 +14,9 @@ recipes (the recipe study, transfer, search evidence) are in `swap_engine.studie
 """
 from swap_engine.recipe.choosing import (OBJECTIVES, SEARCH_BUDGET, WEIGHTS, Choice, candidate_terms, choose,
                                          expected_best_of, greedy, halves)
-from swap_engine.recipe.language import (AZ_NAS, CHOICE_LABELS, CHOICES_FILE, NOT_PROXIES, Recipe, Term,
-                                         named_recipes, proxy_columns, spearman)
+from swap_engine.recipe.language import (AZ_NAS, CHOICE_LABELS, CHOICES_FILE, NON_FINITE, NOT_PROXIES, Recipe, Term,
+                                         named_recipes, ordered, proxy_columns, spearman, with_non_finite)
 
-__all__ = ["AZ_NAS", "CHOICES_FILE", "CHOICE_LABELS", "NOT_PROXIES", "OBJECTIVES", "SEARCH_BUDGET", "WEIGHTS",
-           "Choice", "Recipe", "Term", "candidate_terms", "choose", "expected_best_of", "greedy", "halves",
-           "named_recipes", "proxy_columns", "spearman"]
+__all__ = ["AZ_NAS", "CHOICES_FILE", "CHOICE_LABELS", "NON_FINITE", "NOT_PROXIES", "OBJECTIVES", "SEARCH_BUDGET",
+           "WEIGHTS", "Choice", "Recipe", "Term", "candidate_terms", "choose", "expected_best_of", "greedy", "halves",
+           "named_recipes", "ordered", "proxy_columns", "spearman", "with_non_finite"]

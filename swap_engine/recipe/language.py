@@ -174,5 +174,34 @@ def spearman(scores: np.ndarray, truth: np.ndarray) -> float:
 
 
 
+
+# How a score of -inf (or +inf) is read, one rule for a proxy alone and for every combination: NASWOT's -inf is
+# a singular kernel, AZ-NAS's an identity block; both are defined orders ("worst"), not missing values.
+NON_FINITE = {"last": "rank -inf last (the worst score)", "drop": "drop cells with -inf"}
+
+
+def with_non_finite(frame: pd.DataFrame, columns: list[str], rule: str) -> pd.DataFrame:
+    """`frame` with +-inf in `columns` turned to NaN under rule "drop" (a cell with any -inf term leaves every
+    statistic); unchanged under "last"."""
+    if rule not in NON_FINITE:
+        raise ValueError(f"unknown rule for -inf {rule!r}; known: {', '.join(NON_FINITE)}")
+    if rule == "last":
+        return frame
+    return frame.assign(**{c: frame[c].replace([np.inf, -np.inf], np.nan) for c in columns if c in frame})
+
+
+def ordered(values: np.ndarray, rule: str) -> np.ndarray:
+    """Scores whose +-inf sit just beyond the finite ones (rule "last": every statistic keeps them, as the worst or
+    best), or are NaN (rule "drop"); NaN stays NaN."""
+    values = np.asarray(values, dtype=np.float64)
+    if rule == "drop":
+        return np.where(np.isinf(values), np.nan, values)
+    finite = values[np.isfinite(values)]
+    if not np.isinf(values).any() or finite.size == 0:
+        return values
+    span = max(float(np.ptp(finite)), 1.0)
+    low, high = float(finite.min()) - span, float(finite.max()) + span
+    return np.where(values == -np.inf, low, np.where(values == np.inf, high, values))
+
 __all__ = ["AZ_NAS", "CHOICES_FILE", "CHOICE_LABELS", "NOT_PROXIES", "Recipe", "Term", "named_recipes",
            "proxy_columns", "spearman"]
