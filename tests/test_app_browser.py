@@ -82,6 +82,12 @@ def error_texts(page) -> list[str]:
     return page.locator(ERRORS).all_inner_texts()
 
 
+def start_run(page) -> None:
+    """Press a page's start button ("Score 30 architectures (about 4 s)"): nothing scores before it."""
+    wait_idle(page, 120)
+    page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=re.compile(r"^Score .*about")).click()
+
+
 def pick_space(page, name: str) -> None:
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
     page.get_by_role("option", name=name, exact=True).click()
@@ -174,6 +180,7 @@ def test_browser_space_batch_size_scatter_click_and_stop(app_url):
             page.screenshot(path=str(ARTIFACTS / "app_patterns_darts_b8.png"), full_page=True)
 
             page.get_by_role("link", name="Correlation with accuracy").click()
+            start_run(page)
             page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
             wait_idle(page, 90)
             assert page.locator('[data-testid="stException"]').count() == 0
@@ -196,6 +203,7 @@ def test_browser_space_batch_size_scatter_click_and_stop(app_url):
             archs.press("Enter")
             wait_idle(page)
             page.get_by_role("link", name="Score distribution").click()
+            start_run(page)
             page.wait_for_selector('[data-testid="stProgress"]', timeout=60_000)
             page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # partial results drawn while it runs
             assert "left" in page.locator('[data-testid="stProgress"]').inner_text()  # with an ETA
@@ -211,5 +219,27 @@ def test_browser_space_batch_size_scatter_click_and_stop(app_url):
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "app_failure.png"), full_page=True)
             raise
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize("link", ["distribution?space=nb201", "batch_sweep?space=darts", "correlation?space=darts"])
+def test_browser_a_fresh_link_to_a_page_that_scores_many_waits_for_the_click(app_url, link):
+    """Issue 22: opened by a link, such a page shows its start button with the time it will take, and no run."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        try:
+            page.goto(f"{app_url}/{link}")
+            page.wait_for_selector("h1", timeout=120_000)
+            wait_idle(page, 180)
+            button = page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=re.compile("^Score "))
+            assert re.search(r"\(about \d+ (s|min|h)\)", button.inner_text())
+            assert page.locator('[data-testid="stProgress"]').count() == 0
+            assert page.get_by_role("button", name="Stop", exact=True).count() == 0
+            assert not error_texts(page)
+            page.screenshot(path=str(ARTIFACTS / f"app_fresh_{link.split('?')[0]}.png"), full_page=True)
         finally:
             browser.close()
