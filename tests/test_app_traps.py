@@ -244,3 +244,26 @@ def test_a_history_of_other_settings_offers_to_switch_to_them_and_then_resumes()
     assert other.session_state["batch_size"] == 16 and other.session_state["search_population"] == 2
     resumed = other.session_state["search_job"]["search"].history.records
     assert [r.arch for r in resumed[:len(recorded)]] == recorded
+
+
+@needs_data
+def test_compare_asks_before_scoring_the_right_one_when_the_left_was_slow(monkeypatch):
+    import dataclasses
+
+    from ui import engine
+
+    real = engine._score
+
+    def slow(settings, arch_text, keep_patterns):  # as B = 256 on NB101: 15 s a scoring
+        return dataclasses.replace(real(settings, arch_text, keep_patterns), seconds=15.0)
+
+    monkeypatch.setattr(engine, "_score", slow)
+    left = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    right = "|nor_conv_1x1~0|+|none~0|none~1|+|skip_connect~0|skip_connect~1|none~2|"
+    at = open_page("compare", **{"compare_A::nb201": left, "compare_B::nb201": right})
+    assert_clean(at)
+    assert at.button(key="compare_right_go").label == "Score the right architecture too (about 15 s)"
+    assert not at.dataframe
+    at.button(key="compare_right_go").click().run()
+    assert_clean(at)
+    assert set(at.dataframe[0].value["architecture"]) == {"left", "right"}

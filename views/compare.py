@@ -1,14 +1,17 @@
 """Compare two architectures side by side: score, bound, neurons, parameters, per-layer counts, patterns."""
+import time
+
 import pandas as pd
 import streamlit as st
 
 from swap_engine import spaces
-from ui import charts, engine, messages, state
+from ui import charts, engine, launch, messages, state
 from ui.export import show_chart
 
 KEEP_PATTERNS = 128  # neurons shown per heatmap (a reproducible sample, as on the patterns page)
 SIDES = ("A", "B")  # in keys and links; in words "left" and "right" (B is the batch size)
 NAMES = {"A": "left", "B": "right"}
+AT_ONCE_SECONDS = 5.0  # when the left one took longer, the right one waits for a click (B = 256 on NB101: 15 s)
 
 
 def _key(space_name: str, side: str) -> str:
@@ -69,15 +72,19 @@ def main() -> None:
     st.button("Swap left and right", key="compare_swap", on_click=_swap, args=(space.name,),
               icon=":material/swap_horiz:")
 
-    results, archs = {}, {}
+    results, archs, took = {}, {}, 0.0
     for side, column in zip(SIDES, columns):
         try:
             archs[side] = space.parse(texts[side])
         except ValueError as err:
             column.error(f"The {NAMES[side]} architecture is not a valid {space.name} architecture: {err}")
             continue
+        if side == "B" and _right_waits(settings, space.format(archs[side]), took):
+            return
+        started = time.perf_counter()
         with st.spinner(f"Scoring the {NAMES[side]} architecture at B = {settings.batch_size} ..."):
             results[side] = engine.score(settings, space.format(archs[side]), keep_patterns=KEEP_PATTERNS)
+        took = max(time.perf_counter() - started, results[side].seconds)  # a cached score: its own time
     if len(results) < 2:
         return
 
@@ -117,6 +124,22 @@ def main() -> None:
                            key=f"compare_cell_{side}_{i}", container=column)
     with st.expander("Side-by-side table"):
         st.dataframe(summary.rename(index=NAMES).reset_index(names="architecture"), hide_index=True)
+
+
+def _right_waits(settings: state.Settings, text: str, left_seconds: float) -> bool:
+    """True, with a button that says how long, when the left one was slow and the right one not asked for:
+    a slow pair must not run half a minute on its own when the page opens."""
+    s = st.session_state
+    token = hash((settings, text))
+    if left_seconds <= AT_ONCE_SECONDS or s.get("compare_right_asked") == token:
+        return False
+    if st.button(f"Score the right architecture too (about {launch.duration(left_seconds)})", type="primary",
+                 key="compare_right_go", icon=":material/play_arrow:"):
+        s["compare_right_asked"] = token
+        return False
+    st.caption(f"The left one took {left_seconds:.0f} s at B = {settings.batch_size}; the right one is scored when "
+               "you press the button.")
+    return True
 
 
 def _summary(results: dict, reg: state.Regularization) -> pd.DataFrame:
