@@ -183,3 +183,18 @@ def test_every_benchmark_atlas_here_opens_in_the_lab():
         assert at.selectbox(key="lab_atlas").value == name
         assert [s.value for s in at.subheader][:1] == ["All proxies, every ground truth"]
         assert "What the recipe favours" not in [s.value for s in at.subheader]  # NB201's edges only
+
+
+def test_the_map_places_every_cell_by_its_proxy_ranks_and_colours_it_by_choice():
+    from ui import lab
+
+    at = open_lab()
+    assert_clean(at)
+    assert "A map of the benchmark" in [s.value for s in at.subheader]
+    coordinates, used = lab.space_map("nb201")
+    assert coordinates.shape == (600, 2) and np.isfinite(coordinates).all() and "swap_b16" in used
+    colour = at.selectbox(key="lab_map_colour_nb201")
+    colour.set_value("CIFAR-10 test").run()
+    assert_clean(at)
+    colour.set_value("params").run()
+    assert_clean(at)

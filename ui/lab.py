@@ -173,6 +173,36 @@ def rank_live(name: str, text: str, values: dict[str, float]) -> float:
     return _fitness(name, text).combine(values)
 
 
+@st.cache_data(show_spinner="Laying out the map ...", max_entries=8)
+def space_map(name: str) -> tuple[np.ndarray, list[str]]:
+    """Every cell of the atlas in two dimensions: the first two principal components of its proxy ranks (each
+    column fully measured on the cells, ranked and centred; SWAP variants included), so that cells the proxies
+    see alike sit together. Label-free. Returns (n x 2 coordinates, the columns used)."""
+    frame = atlas(name)
+    columns = [c for c in recipes.proxy_columns(frame) if frame[c].notna().all()]
+    if len(columns) < 2:
+        return np.full((len(frame), 2), np.nan), columns
+    ranks = np.column_stack([stats.rankdata(recipes.ordered(frame[c].to_numpy(dtype=float), "last")) / len(frame)
+                             for c in columns])
+    centred = ranks - ranks.mean(axis=0)
+    _, _, components = np.linalg.svd(centred, full_matrices=False)
+    return centred @ components[:2].T, columns
+
+
+def map_chart(coordinates: np.ndarray, colour: np.ndarray, colour_label: str, archs: np.ndarray
+              ) -> tuple[go.Figure, pd.DataFrame]:
+    table = pd.DataFrame({"arch": archs, "x": coordinates[:, 0], "y": coordinates[:, 1], colour_label: colour})
+    known = np.isfinite(colour)
+    fig = go.Figure(go.Scattergl(
+        x=table["x"], y=table["y"], mode="markers", customdata=table[["arch"]].to_numpy(),
+        marker=dict(size=4, opacity=0.6, color=np.where(known, colour, np.nan), colorscale="Viridis",
+                    colorbar=dict(title="recipe" if colour_label.startswith("the recipe") else colour_label[:18])),
+        hovertemplate="%{customdata[0]}<br>" + colour_label + " %{marker.color:.4g}<extra></extra>"))
+    _layout(fig, f"Every cell of the atlas, placed by its proxy ranks, coloured by {colour_label}",
+            "first principal component of the proxy ranks", "second principal component", 560)
+    return fig, table
+
+
 def edge_op_share(archs: pd.Series) -> pd.DataFrame:
     """For NB201 cell strings: share of cells (in %) with each op on each of the 6 edges (ops x edges)."""
     counts = np.zeros((len(NB201_OPS), len(NB201_EDGES)))

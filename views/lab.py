@@ -224,6 +224,32 @@ def favoured_ops(name: str, recipe: recipes.Recipe, target: str, rule: str, fram
                "proxy's. Positive differences: what the proxy favours beyond what accuracy rewards.")
 
 
+def space_map(name: str, recipe: recipes.Recipe, target: str, rule: str, frame: pd.DataFrame) -> None:
+    coordinates, used = lab.space_map(name)
+    if len(used) < 2:
+        st.info("Too few proxies are measured on every cell of this atlas yet to lay out a map.")
+        return
+    recipe_label = f"the recipe ({recipe.text()[:40]})"
+    choices = [recipe_label, lab.TARGET_LABELS.get(target, target), *recipes.proxy_columns(frame)]
+    colour_by = st.selectbox("Colour by", choices, key=f"lab_map_colour_{name}")
+    if colour_by == recipe_label:
+        colour = lab.scores(recipe.text(), name, rule)
+    elif colour_by == choices[1]:
+        colour = frame[target].to_numpy(dtype=float)
+    else:
+        colour = recipes.ordered(frame[colour_by].to_numpy(dtype=float), rule)
+    fig, table = lab.map_chart(coordinates, colour, colour_by, frame["arch"].to_numpy())
+    event = show_chart(fig, f"lab_map_{name}", table, key="lab_map", on_select="rerun",
+                       selection_mode=("points", "box"))
+    st.caption(f"Placed by the first two principal components of the ranks of {len(used)} proxy columns measured "
+               "on every cell (no accuracy is used to place them): neighbours here are cells the proxies see alike. "
+               "Click a cell to open it on the Activation patterns page.")
+    points = event.selection.points if event and event.selection else []
+    if points:
+        custom = points[0].get("customdata")
+        open_on_patterns(name, custom[0] if custom else table["arch"].iloc[points[0]["point_index"]])
+
+
 def bounds(frame: pd.DataFrame) -> None:
     table = lab.at_bound(frame)
     if table.empty:
@@ -288,6 +314,8 @@ def main() -> None:
     if name == "nb201":
         st.subheader("What the recipe favours")
         favoured_ops(name, recipe, target, rule, frame)
+    st.subheader("A map of the benchmark")
+    space_map(name, recipe, target, rule, frame)
     st.subheader("SWAP at its bound")
     bounds(frame)
     live_cell(name, recipe, frame)
