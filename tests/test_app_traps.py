@@ -267,3 +267,21 @@ def test_compare_asks_before_scoring_the_right_one_when_the_left_was_slow(monkey
     at.button(key="compare_right_go").click().run()
     assert_clean(at)
     assert set(at.dataframe[0].value["architecture"]) == {"left", "right"}
+
+
+@needs_data
+def test_the_estimate_passes_over_an_architecture_that_cannot_be_scored(monkeypatch):
+    from ui import engine
+
+    real, failed = engine._score, []
+
+    def first_fails(settings, arch_text, keep_patterns):
+        if not failed or arch_text == failed[0]:
+            failed[:1] = [arch_text]
+            raise RuntimeError("this model cannot be built")
+        return real(settings, arch_text, keep_patterns)
+
+    monkeypatch.setattr(engine, "_score", first_fails)
+    at = open_page("distribution")
+    assert_clean(at)
+    assert "(about " in launch_button(at).label

@@ -80,19 +80,33 @@ def _between(per_size: dict[int, float], batch_size: int) -> float:
     return t_low + (t_high - t_low) * (batch_size - low) / (high - low)
 
 
-def _measure(jobs: list[tuple[Settings, str]], batch_size: int) -> float:
-    """Seconds one scoring takes here: the first architecture at this batch size, scored and kept."""
-    settings, arch = next((s, a) for s, a in jobs if s.batch_size == batch_size)
+def _measure(jobs: list[tuple[Settings, str]], batch_size: int, tries: int = 3) -> float:
+    """Seconds one scoring takes here: the first architecture at this batch size that scores, kept.
+
+    One that cannot be scored is passed over (the run skips it too); missing data, or `tries` failures in a
+    row, end the page with the error the run would meet."""
+    from swap_engine import data
+
     known = st.session_state.setdefault(_MEASURED, {})
-    if (settings, arch) not in known:
+    candidates = [(s, a) for s, a in jobs if s.batch_size == batch_size][:tries]
+    for settings, arch in candidates:
+        if (settings, arch) in known:
+            return known[(settings, arch)]
         started = time.perf_counter()
-        with st.spinner(f"Timing one architecture at B = {batch_size} to estimate the run ..."):
-            result = engine.score(settings, arch)
+        try:
+            with st.spinner(f"Timing one architecture at B = {batch_size} to estimate the run ..."):
+                result = engine.score(settings, arch)
+        except data.MissingDataError:
+            raise
+        except Exception:
+            if (settings, arch) == candidates[-1]:
+                raise  # every one tried failed: the run would fail the same way
+            continue
         # a score already cached returns at once: its own stored time is then the measurement
         known[(settings, arch)] = max(time.perf_counter() - started, result.seconds)
         while len(known) > MAX_MEASURED:
             known.pop(next(iter(known)))
-    return known[(settings, arch)]
+        return known[(settings, arch)]
 
 
 def _atlas_seconds(settings: Settings) -> pd.Series | None:
