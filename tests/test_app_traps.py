@@ -171,6 +171,11 @@ def test_regularisation_fits_on_one_half_reports_on_the_other_and_says_when_it_h
     assert any("every number below is on the other 30" in c.value for c in at.caption)  # 60: 30 and 30
     assert metric(at, "architectures") == "30"
     assert "SWAP without regularisation" in at.dataframe[0].value["proxy"].tolist()  # on the same half
+    fitted = next(c.value for c in at.caption if "every number below" in c.value)
+    at.button(key="corr_use_fit").click().run()  # the fitted values become the sidebar's, for every page
+    assert_clean(at)
+    assert at.radio(key="corr_reg_mode").value == "set" and at.session_state["regularize"]
+    assert f"mu = {at.session_state['mu']:,.0f} and sigma = {at.session_state['sigma']:,.0f}" in fitted
 
     at.radio(key="corr_reg_mode").set_value("set").run()
     at.slider(key="corr_mu").set_value(25.0).run()  # far below NB201's sizes: it hurts
