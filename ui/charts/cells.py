@@ -5,8 +5,9 @@ import re
 
 import networkx as nx
 import numpy as np
-import plotly.express as px
 import plotly.graph_objects as go
+
+from ui.charts.palette import NONE_COLOR, op_color
 
 
 ABSENT_OPS = {"none", "zero", "Zero"}  # an edge with this op carries nothing: drawn dashed and grey
@@ -52,8 +53,7 @@ def cell_graph(edges: list[tuple[str, str, str]], title: str = "Cell") -> go.Fig
     pos = {n: (float(x), float(y)) for n, (x, y) in pos.items()}
     depth = nx.get_node_attributes(graph, "depth")
     real_ops = [op for op in dict.fromkeys(op for _, _, op in edges) if op not in ABSENT_OPS | JOIN_OPS]
-    palette = px.colors.qualitative.D3
-    colors = {op: palette[i % len(palette)] for i, op in enumerate(sorted(real_ops))}
+    colors = {op: op_color(op) for op in real_ops}  # one colour per operation on every page and cell
     xs_all, ys_all = zip(*pos.values()) if pos else ((0.0,), (0.0,))
     span_x = max(max(xs_all) - min(xs_all), 1e-6)
     span_y = max(max(ys_all) - min(ys_all), 0.5)
@@ -81,7 +81,7 @@ def cell_graph(edges: list[tuple[str, str, str]], title: str = "Cell") -> go.Fig
         curve_x = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t**2 * x1
         curve_y = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t**2 * y1
         absent, join = op in ABSENT_OPS, op in JOIN_OPS
-        color = "#b0b0b0" if absent else "#9e9e9e" if join else colors[op]
+        color = NONE_COLOR if absent else "#9e9e9e" if join else colors[op]
         legend = f"{op} (no connection)" if absent else op
         style = dict(color=color, width=1.5 if absent or join else 3,
                      dash="dash" if absent else "dot" if join else "solid")
