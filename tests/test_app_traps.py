@@ -72,11 +72,24 @@ def test_a_page_that_scores_many_waits_for_a_click_that_says_how_long(page, key,
 @needs_data
 @pytest.mark.skipif(not (ROOT / "sample_data" / "nb201_atlas.parquet").exists(), reason="no NB201 atlas")
 def test_the_estimate_comes_from_the_atlas_where_its_setting_matches_and_nothing_is_scored(scorings):
+    at = open_page("distribution", build_options="", resolution="native", n_archs=40, batch_size=32)
+    assert_clean(at)
+    assert "(about " in launch_button(at).label
+    assert any("proxy atlas's timings of these cells at B = 32" in c.value for c in at.caption)
+    assert scorings == []
+
+
+@needs_data
+@pytest.mark.skipif(not (ROOT / "sample_data" / "nb201_swap_b16.csv").exists(), reason="no precomputed table")
+def test_a_precomputed_sample_shows_at_once(scorings):
     at = open_page("distribution", build_options="", resolution="native", n_archs=40)
     assert_clean(at)
-    assert any("all 15,625 architectures" in e.label for e in at.expander)  # precomputed: shown at once
-    assert "(about " in launch_button(at).label
-    assert any("proxy atlas's timings of these cells at B = 16" in c.value for c in at.caption)
+    assert any("all 15,625 architectures" in e.label for e in at.expander)
+    assert not any(b.key and b.key.endswith("_launch") for b in at.button)
+    assert any("nothing is rescored" in c.value for c in at.caption)
+    sample = at.dataframe[-1].value
+    assert len(sample) == 40 and "current architecture" in chart_text(at)
+    assert len(at.selectbox(key="dist_split").options) > 1  # the space's properties, to split by
     assert scorings == []
 
 

@@ -70,12 +70,16 @@ def main() -> None:
                f"B = {settings.batch_size} on {state.INPUT_LABELS.get(settings.input, settings.input)}. "
                "Results are kept per setting.")
     whole_space(settings, reg, mark)
-    ran = launch.run([(settings, arch) for arch in archs], key="distribution", what=f"{len(archs)} architectures",
-                     label="Scoring sampled architectures",
-                     draw=lambda partial: draw(partial, reg, mark, live=True))
-    if ran is None:
-        return
-    table, _ = ran
+    table = precomputed_rows(settings, archs)
+    if table is None:
+        ran = launch.run([(settings, arch) for arch in archs], key="distribution",
+                         what=f"{len(archs)} architectures", label="Scoring sampled architectures",
+                         draw=lambda partial: draw(partial, reg, mark, live=True))
+        if ran is None:
+            return
+        table, _ = ran
+    else:
+        st.caption("Their scores come from the precomputed table for this setting, so nothing is rescored.")
     if table.empty:
         st.info("No architecture scored yet: press Resume to start.")
         return
@@ -86,6 +90,22 @@ def main() -> None:
     st.dataframe(engine.readable(table), hide_index=True)  # its toolbar offers the CSV
     st.download_button("Download CSV", table.to_csv(index=False), file_name=f"swap_{space.name}_scores.csv",
                        mime="text/csv")
+
+
+def precomputed_rows(settings: state.Settings, archs: list[str]) -> pd.DataFrame | None:
+    """The sample's scores from the whole-space table of this setting, when it has every one of them (a
+    precomputed result shows at once), with the space's properties to split by."""
+    whole = engine.precomputed(settings)
+    if whole is None or "arch" not in whole:
+        return None
+    rows = whole.drop_duplicates("arch").set_index("arch").reindex(archs)
+    if rows["raw_score"].isna().any():
+        return None
+    space = spaces.get(settings.space)
+    table = pd.DataFrame({"arch": archs, "batch_size": settings.batch_size, "raw_score": rows["raw_score"].to_numpy(),
+                          "params": rows["params"].to_numpy(), "neurons": rows["neurons"].to_numpy()})
+    properties = pd.DataFrame([space.properties(space.parse(arch)) for arch in archs])
+    return pd.concat([table, properties.rename(columns=lambda c: c if c not in table else f"prop_{c}")], axis=1)
 
 
 def whole_space(settings, reg, mark: tuple[str | None, bool]) -> None:
