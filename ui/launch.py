@@ -67,7 +67,8 @@ def estimate(jobs: list[tuple[Settings, str]]) -> tuple[float, str]:
                      "alone, on the machine that built it; building each network adds a little).")
     if measured:
         timed = "; ".join(f"{per_size[b]:.2g} s at B = {b}" for b in sorted(per_size))
-        words.append(f"Estimated from scoring one architecture here first ({timed}"
+        start = "Estimated from" if not words else "For the other batch sizes, from"
+        words.append(f"{start} scoring one architecture here first ({timed}"
                      f"{', the sizes between in proportion' if len(measured) > 2 else ''}).")
     return total, " ".join(words)
 
