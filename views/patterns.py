@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 import dataclasses  # noqa: E402
 
 from swap_engine import data, spaces  # noqa: E402
-from ui import charts, engine, fetch, messages  # noqa: E402
+from ui import charts, editor, engine, fetch, messages, neighbours  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 KEEP_PATTERNS = 192  # neurons shown in the heatmap: enough to see structure, few enough to read
@@ -163,15 +163,12 @@ def show(settings: state.Settings, space, text: str) -> None:
     if result.patterns is not None and len(result.patterns.values):
         p = result.patterns
         show_chart(charts.pattern_heatmap(p.values, p.duplicated, list(p.layer)), "activation_patterns")
-    edges = space.graph(arch)
-    if edges:
-        figures = charts.cell_graphs(edges)
-        for i, (column, figure) in enumerate(zip(st.columns(len(figures)), figures)):
-            show_chart(figure, f"cell_{i + 1}", container=column)
+    editor.section(settings, space, arch, result, reg)  # the cell, and for NB201, DARTS, NB101 its editor
     with st.expander("Per-layer table"):
         st.dataframe(layers, hide_index=True)
         st.download_button("Download CSV", layers.to_csv(index=False), file_name="swap_layers.csv",
                            mime="text/csv")
+    neighbours.section(settings, space, arch, result, reg)
 
 
 messages.guard(main)

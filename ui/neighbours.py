@@ -1,0 +1,242 @@
+"""Neighbours: every architecture one edit away from the current one, the change of a proxy against the change
+of true accuracy. Does the proxy agree with the benchmark on local moves?
+
+NB201 reads the atlas (every proxy on every cell), so nothing is scored and any atlas column or recipe can be
+chosen; DARTS and NB101 neighbours are scored live with the sidebar's settings, only after a button that says
+how long it will take. A click on a neighbour opens it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import zlib
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from swap_engine import data
+from swap_engine import recipe as recipes
+from ui import editor, edits, engine, messages, state
+from ui.charts.palette import op_color
+from ui.export import show_chart
+from ui.labels import words
+from ui.tables import benchmark
+
+OWN_RECIPE = "a recipe of your own ..."
+CHANGE_COLORS = {"edge added": "#111111", "edge removed": "#9e9e9e"}  # NB101's edge flips, beside its ops
+
+
+@st.cache_resource(show_spinner="Reading the atlas ...", max_entries=1)
+def atlas() -> pd.DataFrame:
+    """NB201's atlas with its rows in benchmark-index order (shared: never modify it)."""
+    from swap_engine import atlas as atlases
+
+    return atlases.load("nb201").set_index("nb201_index", drop=False).sort_index()
+
+
+@st.cache_data(show_spinner="Scoring every cell of the atlas with the recipe ...", max_entries=32)
+def atlas_values(text: str) -> np.ndarray:
+    """The recipe's (or column's) value on every NB201 cell, by benchmark index; NaN where it is not finite."""
+    values = recipes.Recipe.parse(text).score(atlas())
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def agreement(table: pd.DataFrame) -> tuple[int, int, float]:
+    """(neighbours where both changes are known and nonzero, how many of them move the same way, Spearman of
+    the changes over every neighbour where both are known)."""
+    both = table.dropna(subset=["proxy change", "accuracy change"])
+    moving = both[(both["proxy change"] != 0) & (both["accuracy change"] != 0)]
+    same = int((np.sign(moving["proxy change"]) == np.sign(moving["accuracy change"])).sum())
+    rho = float("nan")
+    if len(both) >= 3 and both["proxy change"].nunique() > 1 and both["accuracy change"].nunique() > 1:
+        rho = float(both["proxy change"].rank().corr(both["accuracy change"].rank()))
+    return len(moving), same, rho
+
+
+def sentence(table: pd.DataFrame, proxy: str, accuracy: str, missing: str = "") -> str:
+    """The agreement in words; `missing`: why there is no accuracy at all (the table is not on this machine)."""
+    moving, same, rho = agreement(table)
+    known = int(table["accuracy change"].notna().sum())
+    if known < 3:
+        why = missing or f"The benchmark table holds {known} of these {len(table)} neighbours"
+        return (f"{why}, so their accuracy cannot be compared here: the chart shows how the proxy moves on each "
+                "edit (NB201's table has every cell).")
+    text = (f"Of {len(table)} neighbours, {moving} change both {proxy} and {accuracy}; they move the same way on "
+            f"{same} ({same / moving:.0%})" if moving else f"None of the {len(table)} neighbours changes both")
+    if not np.isnan(rho):
+        text += f", and the Spearman correlation of the changes is {rho:.2f}"
+    ties = int((table["proxy change"] == 0).sum())
+    if ties:
+        text += f". {ties} neighbour{'s' if ties > 1 else ''} score{'' if ties > 1 else 's'} the same as this cell"
+    missing = int(table["proxy change"].isna().sum())
+    if missing:
+        text += f". {missing} ha{'ve' if missing > 1 else 's'} no finite value of the proxy (left out)"
+    best = table.loc[table["accuracy change"].idxmax()] if known else None
+    if best is not None and best["accuracy change"] > 0:
+        text += (f". The best move for accuracy is {best['edit']} ({best['accuracy change']:+.2f} points, proxy "
+                 f"{_signed(best['proxy change'])})")
+    return text + "."
+
+
+def _signed(value: float) -> str:
+    if pd.isna(value):
+        return "unknown"
+    return f"{value:+,.0f}" if abs(value) >= 1000 else f"{value:+.4g}"
+
+
+def figure(table: pd.DataFrame, proxy: str, accuracy: str) -> go.Figure:
+    """The change of the proxy (x) against the change of accuracy (y), one colour per operation the edit brings;
+    where the table lacks accuracy, the neighbours by the operation they bring instead."""
+    with_truth = int(table["accuracy change"].notna().sum()) >= 3
+    fig = go.Figure()
+    for op, group in table.groupby("op", sort=False):
+        group = group.dropna(subset=["proxy change", "accuracy change"] if with_truth else ["proxy change"])
+        if group.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=group["proxy change"], y=group["accuracy change"] if with_truth else group["op"], mode="markers",
+            name=op, customdata=group[["arch", "edit"]].to_numpy(),
+            marker=dict(size=12, color=CHANGE_COLORS.get(op) or op_color(op), line=dict(color="#ffffff", width=1)),
+            hovertemplate="%{customdata[1]}<br>" + proxy + " %{x:+,.4g}"
+                          + ("<br>accuracy %{y:+.2f} points" if with_truth else "") + "<extra></extra>"))
+    fig.add_vline(x=0, line=dict(color="#888", width=1))
+    if with_truth:
+        fig.add_hline(y=0, line=dict(color="#888", width=1))
+        for x, y, text in ((1, 1, "both up: agree"), (0, 0, "both down: agree"),
+                           (0, 1, "accuracy up, proxy down"), (1, 0, "proxy up, accuracy down")):
+            fig.add_annotation(xref="x domain", yref="y domain", x=0.01 + 0.98 * x, y=0.01 + 0.98 * y, text=text,
+                               showarrow=False, xanchor="right" if x else "left", yanchor="top" if y else "bottom",
+                               font=dict(size=11, color="#666"))
+        known = table["accuracy change"].dropna()
+        low, high = min(known.min(), 0), max(known.max(), 0)
+        pad = 0.12 * max(high - low, 0.5)  # room for the corner labels above and below the points
+        fig.update_yaxes(range=[low - pad, high + pad])
+        fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name="this cell", hoverinfo="name",
+                                 marker=dict(symbol="star", size=16, color="#111111")))
+    fig.update_layout(
+        title=f"One edit away: the change of {proxy} against the change of {accuracy}" if with_truth
+        else f"One edit away: the change of {proxy}, by the operation each edit brings",
+        height=540, margin=dict(l=10, r=10, t=80, b=30), legend=dict(title="the edit brings"),
+        xaxis_title=f"change of {proxy} (neighbour minus this cell)",
+        yaxis_title=f"change of {accuracy} (points)" if with_truth else "operation the edit brings",
+        clickmode="event+select")
+    return fig
+
+
+def _table(rows: list[dict], current: float, accuracy: float | None) -> pd.DataFrame:
+    table = pd.DataFrame(rows, columns=["edit", "op", "arch", "proxy", "accuracy"])
+    table["proxy change"] = table["proxy"] - current
+    table["accuracy change"] = table["accuracy"] - (np.nan if accuracy is None else accuracy)
+    return table
+
+
+def _measure(frame_columns: list[str], batch_size: int) -> tuple[str, str]:
+    """(recipe text, its name in words) chosen on the page: an atlas column, a named recipe or one typed."""
+    named = recipes.named_recipes(atlas())
+    default = f"swap_b{batch_size}" if f"swap_b{batch_size}" in frame_columns else "swap_b16"
+    options = frame_columns + list(named) + [OWN_RECIPE]
+    st.session_state.setdefault("neighbours_measure", default)
+    if st.session_state["neighbours_measure"] not in options:
+        st.session_state["neighbours_measure"] = default
+    choice = st.selectbox("Proxy or recipe (any column of the atlas)", options, key="neighbours_measure",
+                          format_func=lambda option: column_words(option) if option in frame_columns else option,
+                          help="Atlas columns are scored at the atlas's settings (NB201 at C = 16, N = 5, CIFAR-10 "
+                               "at 32 px, seed 0), not the sidebar's. A recipe combines columns by their ranks "
+                               "over all 15,625 cells.")
+    if choice == OWN_RECIPE:
+        text = st.text_input("Recipe", value="log_rank:swap_b16+params", key="neighbours_recipe",
+                             help="e.g. 'log_rank:swap_b16+params', 'mean_rank:2*swap_b32+naswot_b64', "
+                                  "'swap_b16@reg=median'").strip()
+        return text, f"`{text}`"
+    if choice in named:
+        return named[choice], f"the recipe `{named[choice]}`"
+    return choice, column_words(choice)
+
+
+def column_words(column: str) -> str:
+    """`swap_b16` -> "SWAP (B = 16)", `swap_layersum_b32` -> "SWAP layersum (B = 32)", `params` -> "parameters"."""
+    match = re.fullmatch(r"(.+)_b(\d+)", column)
+    if not match:
+        return words(column)
+    name = match.group(1).replace("_", " ")
+    return f"{'SWAP' + name[4:] if name.startswith('swap') else name} (B = {match.group(2)})"
+
+
+def _from_atlas(settings: state.Settings, space, arch, found: list[edits.Neighbour], column: str | None):
+    frame = atlas()
+    text, name = _measure(list(recipes.proxy_columns(frame)), settings.batch_size)
+    try:
+        values = atlas_values(text)
+    except ValueError as err:
+        messages.error(err, prefix="Not a recipe the atlas can score: ")
+        return None
+    rows = [{"edit": n.edit, "op": n.op, "arch": space.format(n.arch), "proxy": values[space.index(n.arch)],
+             "accuracy": editor.true_value(space.name, n.arch, column)} for n in found]
+    table = _table(rows, values[space.index(arch)], editor.true_value(space.name, arch, column))
+    st.caption(f"Read from the atlas ({len(found)} neighbours, nothing scored): {name} at the atlas's settings.")
+    return table, name
+
+
+def _live(settings: state.Settings, space, arch, found: list[edits.Neighbour], column: str | None, result,
+          reg: state.Regularization):
+    """The neighbours scored with the sidebar's settings, after a click that says how long it takes."""
+    texts = [space.format(n.arch) for n in found]
+    run_id = (space.format(arch), repr(dataclasses.replace(settings, n_archs=0)))
+    if st.session_state.get("neighbours_go") != run_id:
+        seconds = max(result.seconds, 0.05) * len(found)
+        when = f"about {seconds:.0f} s" if seconds < 90 else f"about {seconds / 60:.0f} min"
+        st.caption(f"This cell's {len(found)} neighbours are in no atlas of {space.name}, so they are scored live "
+                   f"with the sidebar's settings, one by one ({when}: this cell took {result.seconds:.2f} s).")
+        if st.button(f"Score the {len(found)} neighbours ({when})", key="neighbours_start",
+                     icon=":material/play_arrow:"):
+            st.session_state["neighbours_go"] = run_id
+            st.rerun()
+        return None
+    scored, _ = engine.run_jobs([(settings, text) for text in texts], key="neighbours",
+                                label="Scoring the neighbours")
+    by_arch = {} if scored.empty else dict(zip(scored["arch"],
+                                               engine.regularize(scored["raw_score"], scored["params"], reg)))
+    rows = [{"edit": n.edit, "op": n.op, "arch": text, "proxy": by_arch.get(text, np.nan),
+             "accuracy": editor.true_value(space.name, n.arch, column)} for n, text in zip(found, texts)]
+    current = float(engine.regularize(result.raw_score, result.params, reg))
+    name = "the SWAP-Score" + (" (regularised)" if reg.on else "")
+    return _table(rows, current, editor.true_value(space.name, arch, column)), name
+
+
+def _missing_table(space) -> str:
+    """Why no neighbour has an accuracy when the space's table is not on this machine; empty otherwise."""
+    try:
+        benchmark(space.benchmark)
+    except data.MissingDataError:
+        return f"The {space.benchmark} ground-truth table is not on this machine (the About page fetches it)"
+    return ""
+
+
+def section(settings: state.Settings, space, arch, result, reg: state.Regularization) -> None:
+    """The neighbours chart, its sentence, and a click that moves to a neighbour."""
+    if space.name not in edits.EDITABLE:
+        return
+    st.subheader("Neighbours: one edit away")
+    found = edits.neighbours(space.name, arch)
+    column = editor.target(space.name)
+    accuracy = words(column) if column else "true accuracy"
+    answer = (_from_atlas(settings, space, arch, found, column) if space.name == "nb201"
+              else _live(settings, space, arch, found, column, result, reg))
+    if answer is None:
+        return
+    table, proxy = answer
+    proxy_words = proxy.replace("`", "")
+    st.markdown(messages.literal(sentence(table, proxy_words, accuracy, _missing_table(space))))
+    st.caption("Click a neighbour to move there (this cell becomes the previous one).")
+    key = f"neighbours_{zlib.crc32(space.format(arch).encode())}"  # a new chart per cell: no stale selection
+    event = show_chart(figure(table, proxy_words, accuracy), "neighbours", table.drop(columns=["op"]), key=key,
+                       on_select="rerun", selection_mode=("points",))
+    points = event.selection.points if event and event.selection else []
+    if points and points[0].get("customdata"):
+        editor.move_to(space.name, points[0]["customdata"][0])
+        st.rerun()
+
+
+__all__ = ["agreement", "atlas", "atlas_values", "column_words", "figure", "section", "sentence"]
