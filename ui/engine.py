@@ -19,7 +19,7 @@ import swap_engine
 from ui.labels import words as column_label
 from swap_engine import data, models, search, spaces
 from ui import messages
-from ui.state import Regularization, Settings, arch_key
+from ui.state import Regularization, Settings
 from ui.tables import PRECOMPUTED, benchmark, precomputed_table, space_size
 
 CORE_COLUMNS = ("arch", "batch_size", "raw_score", "params", "neurons", "bound", "ternary", "seconds")
@@ -227,6 +227,7 @@ def run_jobs(jobs: list[tuple[Settings, str]], *, key: str, label: str = "Scorin
         run["stopped"] = True
         raise err
     if not finished and not run["stopped"]:
+        col_info.empty()  # a resumed run: the previous "Stopped after ..." box goes
         run["watched"] = time.monotonic()
         worker = run["worker"]
         if worker is None or not worker.is_alive():
@@ -295,11 +296,6 @@ def property_columns(table: pd.DataFrame) -> list[str]:
 
 
 # --- words for column names, and the current architecture on a chart -------------------------------------
-
-def current_arch(space_name: str) -> str | None:
-    """The architecture the patterns page shows for this space (None before it has shown one)."""
-    return st.session_state.get(arch_key(space_name))
-
 
 def mark_value(fig, x: float, label: str = "current architecture", *, row=None, col=None):
     """A vertical line at `x` (a histogram's current architecture)."""

@@ -219,7 +219,8 @@ def sidebar() -> None:
     sb.caption(info["description"])
     options = inputs_for(s["space"])
     sb.select_slider("Batch size B", BATCH_SIZES, key="batch_size",
-                     help="Samples per pattern; the score is bounded by min(N, 2^B).")
+                     help="Samples per pattern; the score is bounded by min(N, 2^B) (3^B for GELU's "
+                          "ternary patterns).")
     sb.selectbox("Input", options, key="input", format_func=lambda name: INPUT_LABELS.get(name, name))
     sb.selectbox("Resolution", RESOLUTIONS, key="resolution", disabled=info["kind"] != "image",
                  format_func=_resolution_label,
