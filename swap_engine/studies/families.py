@@ -87,10 +87,11 @@ def frame(atlas_name: str) -> pd.DataFrame:
         truth = truth.assign(arch=[space.format(space.parse(a)) for a in truth["arch"]])
         means = truth.groupby("arch", sort=False)[[*targets, *published]].mean()
         joined = table.join(means, on="arch")
+    joined.attrs = {"targets": [*targets, *published], "cells": len(table), "atlas": atlas_name}
     scores = proxy_columns(joined)
     measured = joined[scores].notna().any(axis=1) if scores else pd.Series(False, index=joined.index)
     out = joined[measured].reset_index(drop=True)
-    out.attrs = {"targets": [*targets, *published], "cells": len(table), "atlas": atlas_name}
+    out.attrs = dict(joined.attrs)
     return out
 
 
@@ -200,7 +201,10 @@ def _held_out(recipe, part: Fitted, n_boot: int, seed: int) -> analysis.Correlat
     except ValueError:
         return None  # a column the recipe reads is not on this atlas
     truth = part.truth(part.task.report)
-    return analysis.correlate(scores[part.report_rows], truth[part.report_rows], n_boot=n_boot, seed=seed)
+    try:
+        return analysis.correlate(scores[part.report_rows], truth[part.report_rows], n_boot=n_boot, seed=seed)
+    except ValueError:
+        return None  # fewer than 3 cells of the reporting half where the recipe has a value
 
 
 def parts(tasks: Sequence[str] | None = None, *, seed: int = 0) -> tuple[dict[str, Fitted], dict[str, str]]:
