@@ -198,3 +198,22 @@ def test_the_map_places_every_cell_by_its_proxy_ranks_and_colours_it_by_choice()
     assert_clean(at)
     colour.set_value("params").run()
     assert_clean(at)
+
+
+def test_cost_labels_never_overlap_even_in_a_dense_cluster():
+    import pandas as pd
+
+    from ui import lab
+
+    table = pd.DataFrame({"proxy": ["flops", "synflow_b64", "swap_b16", "naswot_b64", "zico_b64", "jacov_b64",
+                                    "az_expressivity_b64", "az_progressivity_b64", "params"],
+                          "seconds per cell": [0.1, 0.1, 0.12, 0.6, 0.9, 0.6, 1.0, 1.0, 0.001],
+                          "spearman": [0.753, 0.779, 0.818, 0.786, 0.79, 0.687, 0.765, 0.705, 0.753]})
+    offsets = lab.label_offsets(table)
+    x = np.log10(table["seconds per cell"].to_numpy())
+    y = table["spearman"].to_numpy()
+    px = (x - x.min()) / np.ptp(x) * lab._PLOT_BOX[0]
+    py = (y.max() - y) / np.ptp(y) * lab._PLOT_BOX[1]
+    boxes = [(px[i] + dx - (7 * len(n) + 6) / 2, py[i] + dy - 8, px[i] + dx + (7 * len(n) + 6) / 2, py[i] + dy + 8)
+             for i, (n, (dx, dy)) in enumerate(zip(table["proxy"], offsets))]
+    assert not any(lab._overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

@@ -295,34 +295,64 @@ def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series) -> go.Figure:
                    max(320, 28 * len(matrix) + 140))
 
 
+COST_HEIGHT = 520
+_PLOT_BOX = (900, COST_HEIGHT - 130)  # pixels of the plotting area, roughly, at the page's usual width
+
+
 def cost_scatter(table: pd.DataFrame, target: str) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=table["seconds per cell"], y=table["spearman"], mode="markers+text",
-                               text=table["proxy"], marker=dict(size=10),
-                               textposition=_label_positions(table["seconds per cell"], table["spearman"])))
-    fig.update_xaxes(type="log")
+    """Proxies by seconds per cell and Spearman; each name in a label placed clear of the others, with a leader
+    line to its point where it had to move away (dense clusters of proxies of one cost)."""
     seconds = table["seconds per cell"].to_numpy(dtype=float)
-    seconds = seconds[np.isfinite(seconds) & (seconds > 0)]
-    if len(seconds):  # round ticks only, no log minor-tick labels
+    spearman = table["spearman"].to_numpy(dtype=float)
+    fig = go.Figure(go.Scatter(x=seconds, y=spearman, mode="markers", marker=dict(size=10),
+                               customdata=table[["proxy"]].to_numpy(),
+                               hovertemplate="%{customdata[0]}: %{x:.3g} s, Spearman %{y:.3f}<extra></extra>"))
+    for name, x, y, (dx, dy) in zip(table["proxy"], seconds, spearman, label_offsets(table)):
+        fig.add_annotation(x=np.log10(max(x, 1e-9)), y=y, text=name, ax=dx, ay=dy, showarrow=True, arrowhead=0,
+                           arrowwidth=1, arrowcolor="#999999", font=dict(size=12), standoff=4)
+    fig.update_xaxes(type="log")
+    finite = seconds[np.isfinite(seconds) & (seconds > 0)]
+    if len(finite):  # round ticks only, no log minor-tick labels
         from ui.charts import log_ticks
 
-        ticks, labels = log_ticks(float(seconds.min()), float(seconds.max()))
+        ticks, labels = log_ticks(float(finite.min()), float(finite.max()))
         fig.update_xaxes(tickvals=ticks, ticktext=labels)
     return _layout(fig, f"Cost against correlation with {TARGET_LABELS.get(target, target)}",
-                   "seconds per cell (log scale, measured on this machine)", "Spearman")
+                   "seconds per cell (log scale, measured on this machine)", "Spearman", COST_HEIGHT)
 
 
-_POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
+def label_offsets(table: pd.DataFrame) -> list[tuple[int, int]]:
+    """Pixel offsets (label centre from its point) so that no two labels' boxes meet and none covers a point:
+    the nearest free place on rings around the point, tried in order of crowding (crowded points first)."""
+    x = np.log10(np.clip(table["seconds per cell"].to_numpy(dtype=float), 1e-9, None))
+    y = table["spearman"].to_numpy(dtype=float)
+    px = (x - x.min()) / max(float(np.ptp(x)), 1e-9) * _PLOT_BOX[0]
+    py = (y.max() - y) / max(float(np.ptp(y)), 1e-9) * _PLOT_BOX[1]  # pixels grow downwards
+    widths = np.array([7.0 * len(str(n)) + 6 for n in table["proxy"]])
+    placed: list[tuple[float, float, float, float]] = []
+    points = [(a - 6, b - 6, a + 6, b + 6) for a, b in zip(px, py)]
+    offsets: list[tuple[int, int]] = [(0, -18)] * len(x)
+    crowd = [-sum(1 for j in range(len(x)) if abs(px[j] - px[i]) < 120 and abs(py[j] - py[i]) < 40)
+             for i in range(len(x))]
+    for i in np.argsort(crowd, kind="stable"):
+        for dx, dy in _rings(widths[i]):
+            box = (px[i] + dx - widths[i] / 2, py[i] + dy - 8, px[i] + dx + widths[i] / 2, py[i] + dy + 8)
+            if not any(_overlap(box, other) for other in placed + points):
+                break
+        placed.append(box)
+        offsets[i] = (int(dx), int(dy))
+    return offsets
 
 
-def _label_positions(seconds: pd.Series, spearman: pd.Series) -> list[str]:
-    """A text position per point that differs from those of its near neighbours, so labels do not overlap."""
-    x = np.log10(np.clip(seconds.to_numpy(dtype=float), 1e-9, None))
-    y = spearman.to_numpy(dtype=float)
-    chosen: list[str] = []
-    for i in range(len(x)):
-        taken = {chosen[j] for j in range(i) if abs(x[j] - x[i]) < 0.25 and abs(y[j] - y[i]) < 0.04}
-        chosen.append(next((p for p in _POSITIONS if p not in taken), _POSITIONS[i % len(_POSITIONS)]))
-    return chosen
+def _rings(width: float):
+    side = width / 2 + 10
+    for r in (1, 2, 3, 4, 5):
+        yield from ((0, -18 * r), (0, 18 * r), (side + 20 * (r - 1), 0), (-side - 20 * (r - 1), 0),
+                    (side, -18 * r), (-side, -18 * r), (side, 18 * r), (-side, 18 * r))
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def edge_op_heatmaps(by_proxy: pd.DataFrame, by_accuracy: pd.DataFrame, label: str, fraction: float) -> go.Figure:
