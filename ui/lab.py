@@ -44,8 +44,10 @@ def atlas(name: str = "nb201") -> pd.DataFrame:
         except data.MissingDataError:
             frame = atlases.load(name)
             frame.attrs.update(targets=[], cells=len(frame))
-        frame.attrs["targets"] = [t for t in frame.attrs.get("targets", []) if not t.startswith("zc_")]
-        frame.attrs["source"] = f"the proxy atlas, {atlases.spec(name).file}"
+        attrs = {**frame.attrs, "targets": [t for t in frame.attrs.get("targets", []) if not t.startswith("zc_")],
+                 "source": f"the proxy atlas, {atlases.spec(name).file}"}
+        frame = frame.drop(columns=[c for c in frame.columns if c.startswith("zc_")])  # Suite-Zero's: Across families
+        frame.attrs = attrs
         return frame
     frame = recipe_study.atlas("nb201")
     try:
