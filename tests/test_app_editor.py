@@ -18,6 +18,9 @@ TINY = {"space": "nb201", "build_options": '{"C": 4, "N": 1}', "resolution": 8, 
 NB101_TINY = {"space": "nb101", "build_options": '{"stem_channels": 8, "stacks": 1, "cells_per_stack": 1}',
               "resolution": 8, "batch_size": 16, "n_archs": 5, "seed": 0}
 DARTS_TINY = {"space": "darts", "resolution": 8, "batch_size": 16, "n_archs": 5, "seed": 0}
+# NB101's Inception-like cell (its README): 7 nodes, 9 edges
+INCEPTION_LIKE = ("(0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, "
+                  "0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 3, 4, 4, 4, 2, 1)")
 CELL = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|"
 
 needs_data = pytest.mark.skipif(
@@ -108,21 +111,21 @@ def test_nb201_editor_follows_the_text_box_and_other_accuracies():
 
 @needs_data
 def test_nb101_invalid_edits_are_answered_in_words_and_change_nothing():
-    at = open_app("patterns", defaults=NB101_TINY)
+    chain = "(0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 4, 4, 1)"  # input -> 1 -> 2 -> output
+    at = open_app("patterns", defaults=NB101_TINY, **{"arch::nb101": chain})
     assert_clean(at)
-    before = at.session_state["arch::nb101"]
-    at.multiselect(key="edit_nb101_edges").set_value([]).run()
+    at.checkbox(key="edit_nb101_edge_1_2").uncheck().run()
     assert_clean(at)
     assert any("No path from the input to the output" in w.value for w in at.warning)
-    assert at.session_state["arch::nb101"] == before
+    assert at.session_state["arch::nb101"] == chain
+    assert at.checkbox(key="edit_nb101_edge_1_2").value  # the tick shows the cell again
 
-    from ui import edits
-
-    nodes = 2 + sum(s.key.startswith("edit_nb101_op_") for s in at.selectbox)
-    assert nodes >= 5  # the default cell keeps enough nodes for more than 9 edges
-    at.multiselect(key="edit_nb101_edges").set_value(edits.nb101_slots(nodes)).run()  # every possible edge
-    assert any("NB101 allows at most 9" in w.value for w in at.warning)
-    assert at.session_state["arch::nb101"] == before
+    at.session_state["arch::nb101"] = INCEPTION_LIKE  # 7 nodes, 9 edges: one more is too many
+    at.run()
+    at.checkbox(key="edit_nb101_edge_1_2").check().run()
+    assert any("That makes 10 edges; NB101 allows at most 9" in w.value for w in at.warning)
+    assert at.session_state["arch::nb101"] == INCEPTION_LIKE
+    assert next(b for b in at.button if b.label.startswith("Add a node")).disabled  # 7 nodes already
 
 
 @needs_data
@@ -130,19 +133,21 @@ def test_nb101_edge_and_operation_edits_apply():
     from swap_engine import spaces
     from swap_engine.spaces import nb101
 
-    at = open_app("patterns", defaults=NB101_TINY)
+    at = open_app("patterns", defaults=NB101_TINY, **{"arch::nb101": INCEPTION_LIKE})
     space = spaces.get("nb101")
-    edges = at.multiselect(key="edit_nb101_edges").value
-    at.multiselect(key="edit_nb101_edges").set_value(edges[:-1] if len(edges) > 2 else edges).run()
+    at.checkbox(key="edit_nb101_edge_0_1").uncheck().run()  # input -> 1: node 1 then feeds nothing: pruned
     assert_clean(at)
     cell = space.parse(at.session_state["arch::nb101"])
+    assert len(cell.ops) == 6 and deltas(at)["SWAP-Score"].endswith("vs previous")
     op = at.selectbox(key="edit_nb101_op_1")
     new = next(o for o in nb101.INTERIOR_OPS if o != op.value)
     op.select(new).run()
     assert_clean(at)
     assert space.parse(at.session_state["arch::nb101"]).ops[1] == new
     assert nb101.graph_hash(space.parse(at.session_state["arch::nb101"])) != nb101.graph_hash(cell)
-    assert deltas(at)["SWAP-Score"].endswith("vs previous")
+    next(b for b in at.button if b.label.startswith("Add a node")).click().run()
+    assert_clean(at)
+    assert len(space.parse(at.session_state["arch::nb101"]).ops) == 7
 
 
 @needs_data
@@ -283,3 +288,21 @@ def test_without_ground_truth_the_editor_and_neighbours_say_so(tmp_path, monkeyp
     assert metric(at, "CIFAR-10 test accuracy") == "–"
     assert any("table is not on this machine" in m.value for m in at.markdown)
     st.cache_resource.clear()  # the missing table's answers stay out of the next tests
+
+
+@needs_data
+def test_nb201_neighbours_take_any_atlas_column_or_recipe_and_refuse_a_bad_one_in_words(scored):
+    at = open_app("patterns", defaults=TINY, **{"arch::nb201": CELL})
+    measure = at.selectbox(key="neighbours_measure")
+    assert {"SWAP (B = 16)", "parameters", "naswot (B = 64)"} <= set(measure.options)  # in words
+    measure.select("naswot_b64").run()
+    assert_clean(at)
+    assert any("naswot \\(B \\= 64\\)" in m.value and "Of 24 neighbours" in m.value for m in at.markdown)
+    at.selectbox(key="neighbours_measure").select("a recipe of your own ...").run()
+    at.text_input(key="neighbours_recipe").input("log_rank:swap_b32+params").run()
+    assert_clean(at)
+    assert any("log\\_rank" in m.value and "Of 24 neighbours" in m.value for m in at.markdown)
+    at.text_input(key="neighbours_recipe").input("log_rank:no_such_column").run()
+    assert not at.exception
+    assert any("Not a recipe the atlas can score" in e.value for e in at.error)
+    assert set(scored) == {CELL}  # every choice read the atlas

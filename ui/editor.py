@@ -104,8 +104,8 @@ def _nb101_op(arch, key: str, node: int):
     return edits.nb101_edited(arch, ops={node: st.session_state[key]})
 
 
-def _nb101_edges(arch, key: str):
-    return edits.nb101_edited(arch, edges=list(st.session_state[key]))
+def _nb101_edge(arch, slot: str):
+    return edits.nb101_edited(arch, edges=sorted(set(edits.edges_of(arch)) ^ {slot}))
 
 
 def _nb101_add(arch):
@@ -137,7 +137,7 @@ def _darts_widgets(arch, cell: str) -> None:
     from swap_engine.spaces.darts import OPS
 
     def source_name(node: int) -> str:
-        return {0: "c_{k-2}", 1: "c_{k-1}"}.get(node, f"node {node}")
+        return {0: "input c(k-2)", 1: "input c(k-1)"}.get(node, f"node {node}")
 
     for position, (op, source) in enumerate(getattr(arch, cell)):
         node = 2 + position // 2
@@ -163,14 +163,33 @@ def _nb101_widgets(arch) -> None:
     for k in range(1, n - 1):
         with columns[(k - 1) % 2]:
             _widget(st.selectbox, f"edit_nb101_op_{k}", pruned.ops[k], f"node {k}", nb101.INTERIOR_OPS, _nb101_op, k)
-    _widget(st.multiselect, "edit_nb101_edges", edits.edges_of(pruned), "edges (add or remove one)",
-            edits.nb101_slots(n), _nb101_edges,
-            help=f"At most {nb101.MAX_EDGES} edges, and a path from input to output must remain.")
+    _edge_grid(pruned)
     st.button("Add a node (conv3x3, fed by the input, feeding the output)", key="edit_nb101_add",
               disabled=n >= nb101.MAX_NODES, on_click=_apply, args=("nb101", _nb101_add),
               help=f"NB101 cells have at most {nb101.MAX_NODES} nodes.")
 
 
+def _edge_grid(cell) -> None:
+    """The cell's adjacency matrix as ticks (a row per node an edge leaves, a column per node it enters): every
+    possible edge in view, a click adds or removes one."""
+    from swap_engine.spaces import nb101
+
+    n = cell.num_nodes
+    names = edits.nb101_names(n)
+    st.markdown(f"**Edges** (from a row's node to a column's; at most {nb101.MAX_EDGES}, and a path from input "
+                "to output must remain)")
+    header = st.columns(n)
+    for j in range(1, n):
+        header[j].caption(names[j])
+    for i in range(n - 1):
+        row = st.columns(n, vertical_alignment="center")
+        row[0].caption(names[i])
+        for j in range(i + 1, n):
+            key = f"edit_nb101_edge_{i}_{j}"
+            st.session_state[key] = bool(cell.matrix[i][j])
+            slot = f"{names[i]}→{names[j]}"
+            row[j].checkbox(slot, key=key, label_visibility="collapsed", on_change=_apply,
+                            args=("nb101", _nb101_edge, slot))
 
 
 # ---- the section: the cell, its editor, and the comparison with the previous cell -------------------------------
