@@ -71,7 +71,7 @@ def _darts_neighbours(arch) -> list[Neighbour]:
             for other in range(node):
                 if other != source:
                     try:
-                        found.append(Neighbour(f"{where}: reads node {source} → node {other}", op,
+                        found.append(Neighbour(f"{where}: reads node {source} → node {other}", "input rewired",
                                                darts_set(arch, cell, position, source=other)))
                     except ValueError:
                         pass  # the rewiring leaves a node dangling: not a valid neighbour

@@ -25,7 +25,8 @@ from ui.labels import words
 from ui.tables import benchmark
 
 OWN_RECIPE = "a recipe of your own ..."
-CHANGE_COLORS = {"edge added": "#111111", "edge removed": "#9e9e9e"}  # NB101's edge flips, beside its ops
+# edits that bring no operation, beside those that do: NB101's edge flips, DARTS' rewired inputs
+CHANGE_COLORS = {"edge added": "#111111", "edge removed": "#9e9e9e", "input rewired": "#111111"}
 
 
 @st.cache_resource(show_spinner="Reading the atlas ...", max_entries=1)
@@ -72,7 +73,8 @@ def sentence(table: pd.DataFrame, proxy: str, accuracy: str, missing: str = "") 
         text += f". {ties} neighbour{'s' if ties > 1 else ''} score{'' if ties > 1 else 's'} the same as this cell"
     missing = int(table["proxy change"].isna().sum())
     if missing:
-        text += f". {missing} ha{'ve' if missing > 1 else 's'} no finite value of the proxy (left out)"
+        text += (f". {missing} ha{'ve' if missing > 1 else 's'} no value of the proxy (not finite, or not scored "
+                 "yet), left out")
     best = table.loc[table["accuracy change"].idxmax()] if known else None
     if best is not None and best["accuracy change"] > 0:
         text += (f". The best move for accuracy is {best['edit']} ({best['accuracy change']:+.2f} points, proxy "
@@ -221,7 +223,7 @@ def section(settings: state.Settings, space, arch, result, reg: state.Regulariza
     st.subheader("Neighbours: one edit away")
     found = edits.neighbours(space.name, arch)
     column = editor.target(space.name)
-    accuracy = words(column) if column else "true accuracy"
+    accuracy = words(column).removesuffix(" (%)") if column else "true accuracy"
     answer = (_from_atlas(settings, space, arch, found, column) if space.name == "nb201"
               else _live(settings, space, arch, found, column, result, reg))
     if answer is None:
