@@ -33,7 +33,6 @@ def scorings(monkeypatch):
         calls.append((settings.batch_size, arch_text))
         return real(settings, arch_text, keep_patterns)
 
-    counted.clear = real.clear
     monkeypatch.setattr(engine, "_score", counted)
     return calls
 

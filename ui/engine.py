@@ -25,7 +25,7 @@ from ui.tables import PRECOMPUTED, benchmark, precomputed_table, space_size
 CORE_COLUMNS = ("arch", "batch_size", "raw_score", "params", "neurons", "bound", "ternary", "seconds")
 
 
-@st.cache_resource(show_spinner="Preparing the input batch ...", max_entries=64)
+@st.cache_resource(show_spinner="Preparing the input batch ...", max_entries=16)  # a sweep: B = 2 to 4096
 def inputs(name: str, batch_size: int, resolution: int | None, device: str):
     """The batch every model of a setting sees (the first B items, as in the reference setup)."""
     return data.inputs(name, batch_size, resolution=resolution, device=device)
@@ -36,8 +36,25 @@ def _scoring_key(settings: Settings) -> Settings:
     return dataclasses.replace(settings, n_archs=0)
 
 
-@st.cache_data(show_spinner=False, max_entries=50_000)
 def _score(settings: Settings, arch_text: str, keep_patterns: int) -> swap_engine.SwapResult:
+    """Every scoring's one door (tests wrap it); results go to a cache sized for what they hold."""
+    if keep_patterns:
+        return _score_with_patterns(settings, arch_text, keep_patterns)
+    return _score_plain(settings, arch_text)
+
+
+@st.cache_data(show_spinner=False, max_entries=50_000)  # about 1 KB each: ~50 MB
+def _score_plain(settings: Settings, arch_text: str) -> swap_engine.SwapResult:
+    return _compute(settings, arch_text, 0)
+
+
+# With a pattern sample a result holds keep_patterns x B bytes (about 200 KB at B = 1024): few of them.
+@st.cache_data(show_spinner=False, max_entries=256)
+def _score_with_patterns(settings: Settings, arch_text: str, keep_patterns: int) -> swap_engine.SwapResult:
+    return _compute(settings, arch_text, keep_patterns)
+
+
+def _compute(settings: Settings, arch_text: str, keep_patterns: int) -> swap_engine.SwapResult:
     space = spaces.get(settings.space)
     batch = inputs(settings.input, settings.batch_size, settings.resolution, settings.device)
     # the CLI's and the runner's path: the same weights (the sidebar's seed) and threads, so the same count
@@ -97,7 +114,7 @@ def clamp_archs(space_name: str, n: int, what: str = "architectures") -> int:
     return n
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)  # up to 5,000 texts each
 def sample_archs(space_name: str, n: int, seed: int) -> list[str]:
     """`n` distinct seeded architectures (all of them when the space is smaller)."""
     space = spaces.get(space_name)
@@ -119,14 +136,14 @@ def precomputed(settings: Settings) -> pd.DataFrame | None:
     return precomputed_table(settings.space)
 
 
-@st.cache_data(show_spinner="Bootstrapping confidence intervals ...")
+@st.cache_data(show_spinner="Bootstrapping confidence intervals ...", max_entries=256)  # a few numbers each
 def correlate(scores: tuple[float, ...], targets: tuple[float, ...], seed: int, n_boot: int = 1000):
     from swap_engine import analysis  # scipy: loaded by the first page that correlates, not at start
 
     return analysis.correlate(list(scores), list(targets), seed=seed, n_boot=n_boot)
 
 
-@st.cache_resource(show_spinner="Loading ground truth ...")
+@st.cache_resource(show_spinner="Loading ground truth ...", max_entries=4)  # NB201: 15,625 archs each
 def ground_truth(space_name: str, target: str | None) -> tuple[str, dict[str, float]]:
     """(target column, arch text -> true value) for a space; shared, never modify it."""
     return search.ground_truth(spaces.get(space_name), target)
@@ -150,6 +167,7 @@ class AppFitness:
 LIVE_SECONDS = 1.0  # how often a running job list redraws its partial results
 POLL_SECONDS = 0.2  # how often the page checks the worker (and so how soon Stop and page changes act)
 UNWATCHED_SECONDS = 5.0  # a worker whose page stopped watching pauses; coming back continues it
+MAX_RUNS = 16  # job lists whose partial results a session keeps (a run of 5,000 rows: about 5 MB)
 
 
 class _QuietWorkers(logging.Filter):
@@ -214,6 +232,7 @@ def run_jobs(jobs: list[tuple[Settings, str]], *, key: str, label: str = "Scorin
     for other_key, other in runs.items():  # one live run per page: a changed setting pauses the older one
         if other is not run and other_key[0] == key:
             other["watched"] = 0.0
+    _forget_old_runs(runs, run)
     finished = run["next"] >= len(jobs)
     col_stop, col_resume, col_info = st.columns([1, 1, 4])
     if col_stop.button("Stop", key=f"{key}_stop", disabled=finished or run["stopped"]):
@@ -262,6 +281,15 @@ def run_jobs(jobs: list[tuple[Settings, str]], *, key: str, label: str = "Scorin
         messages.warning(f"{arch}: {message}", prefix=f"{len(run['errors'])} architecture(s) could not be "
                          "scored and were skipped; the first: ")
     return _table(run), done
+
+
+def _forget_old_runs(runs: dict, keep: dict) -> None:
+    """A session keeps the partial results of its latest `MAX_RUNS` job lists (oldest first out; a run
+    whose worker still scores stays), so an hour of changed settings does not hold every run ever made."""
+    for old_key in [k for k, r in runs.items() if r is not keep][:max(0, len(runs) - MAX_RUNS)]:
+        worker = runs[old_key]["worker"]
+        if worker is None or not worker.is_alive():
+            del runs[old_key]
 
 
 def _table(run: dict) -> pd.DataFrame:

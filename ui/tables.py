@@ -15,7 +15,7 @@ import swap_engine
 from swap_engine import data, models, resources, spaces
 
 
-@st.cache_resource(show_spinner="Loading the benchmark table ...")
+@st.cache_resource(show_spinner="Loading the benchmark table ...", max_entries=4)  # up to 15,625 rows each
 def benchmark(name: str) -> pd.DataFrame:
     """The ground-truth table (shared between sessions: never modify it in place)."""
     return data.benchmark(name)
@@ -28,7 +28,7 @@ PRECOMPUTED = {
 }
 
 
-@st.cache_resource(show_spinner="Loading the precomputed scores ...")
+@st.cache_resource(show_spinner="Loading the precomputed scores ...", max_entries=2)  # whole-space tables
 def precomputed_table(space_name: str) -> pd.DataFrame:
     file, key, _ = PRECOMPUTED[space_name]
     scores = pd.read_csv(resources.sample_data_path(file))
@@ -38,7 +38,7 @@ def precomputed_table(space_name: str) -> pd.DataFrame:
         return scores
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)  # one number per space
 def space_size(space_name: str, limit: int = 100_000) -> int | None:
     """How many architectures the space holds (None when it is not enumerable or larger than `limit`)."""
     space = spaces.get(space_name)
@@ -56,7 +56,7 @@ def space_size(space_name: str, limit: int = 100_000) -> int | None:
         return None
 
 
-@st.cache_data(show_spinner="Measuring this space's parameter counts ...")
+@st.cache_data(show_spinner="Measuring this space's parameter counts ...", max_entries=256)  # a pair per option text
 def regularization_defaults(space_name: str, build_options: str, n: int = 16) -> tuple[float, float]:
     """(mu, sigma) for a space: its median parameter count and twice the variance, both in thousands.
 

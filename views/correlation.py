@@ -110,7 +110,7 @@ def _atlas(space_name: str) -> pd.DataFrame | None:
         return None
 
 
-@st.cache_resource(show_spinner="Loading the proxy atlas ...")
+@st.cache_resource(show_spinner="Loading the proxy atlas ...", max_entries=2)  # a whole atlas each
 def _atlas_table(space_name: str, _atlas_module) -> pd.DataFrame:
     return _atlas_module.load(space_name)
 
