@@ -202,7 +202,7 @@ def section(settings: state.Settings, space, arch, result, reg: state.Regulariza
     before = previous(space.name, canonical)
     if space.name not in edits.EDITABLE:
         if edges:
-            figures = charts.cell_graphs(edges)
+            figures = charts.cell_graphs(edges, space.name)
             for i, (column, figure) in enumerate(zip(st.columns(len(figures)), figures)):
                 show_chart(figure, f"cell_{i + 1}", container=column)
         return
@@ -213,7 +213,7 @@ def section(settings: state.Settings, space, arch, result, reg: state.Regulariza
     note = st.session_state.pop(_key("note", space.name), None)
     if note:
         st.warning(note, icon=":material/block:")
-    figures = charts.cell_graphs(edges)
+    figures = charts.cell_graphs(edges, space.name)
     if space.name == "darts":  # a tab per cell, its drawing above its pairs (eight of them need the width)
         for i, (tab, cell) in enumerate(zip(st.tabs(["normal cell", "reduce cell"]), ("normal", "reduce"))):
             with tab:

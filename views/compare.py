@@ -118,7 +118,7 @@ def main() -> None:
             show_chart(fig, f"swap_compare_patterns_{side}", key=f"compare_heat_{side}", container=column)
         edges = space.graph(archs[side])
         if edges:
-            for i, figure in enumerate(charts.cell_graphs(edges)):
+            for i, figure in enumerate(charts.cell_graphs(edges, space.name)):
                 figure.update_layout(title=f"{NAMES[side].capitalize()}: {figure.layout.title.text or 'cell'}")
                 show_chart(figure, f"swap_compare_cell_{side}_{i}", pd.DataFrame(edges, columns=["from", "to", "op"]),
                            key=f"compare_cell_{side}_{i}", container=column)

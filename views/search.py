@@ -151,7 +151,7 @@ def draw(job: dict, truth: dict, target: str | None, boxes: dict) -> None:
     if edges:
         with boxes["cell"].container():
             st.subheader("Best architecture so far")
-            figures = charts.cell_graphs(edges)
+            figures = charts.cell_graphs(edges, space.name)
             for i, (column, figure) in enumerate(zip(st.columns(len(figures)), figures)):
                 column.plotly_chart(figure, key=f"search_cell_{draws}_{i}")
 

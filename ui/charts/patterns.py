@@ -65,23 +65,53 @@ def _discrete_scale(colors: list[str]) -> list:
 
 
 def layer_bars(layers: pd.DataFrame) -> go.Figure:
-    """Per hooked call: neurons vs distinct patterns within that layer (log y, round ticks only)."""
+    """Per hooked call: neurons vs distinct patterns within that layer (log y, round ticks only).
+
+    A zoo network has up to ~200 layers named up to ~55 characters, so the x axis names every k-th layer by
+    the tail of its name, written upright (slanted labels ran into each other), and hover names each in full."""
     names = [layer_label(row.name, row.call) for row in layers.itertuples()]
-    fig = go.Figure([go.Bar(x=names, y=layers["neurons"], name="neurons", marker_color="#1f4e9c",
-                            hovertemplate="%{x}<br>%{y:,} neurons<extra></extra>"),
-                     go.Bar(x=names, y=layers["distinct"], name="distinct patterns", marker_color="#8fb9ef",
-                            hovertemplate="%{x}<br>%{y:,} distinct patterns<extra></extra>")])
+    xs = list(range(1, len(names) + 1))
+    hover = "%{customdata}<br>%{y:,} "
+    fig = go.Figure([go.Bar(x=xs, y=layers["neurons"], name="neurons", marker_color="#1f4e9c", customdata=names,
+                            hovertemplate=hover + "neurons<extra></extra>"),
+                     go.Bar(x=xs, y=layers["distinct"], name="distinct patterns", marker_color="#8fb9ef",
+                            customdata=names, hovertemplate=hover + "distinct patterns<extra></extra>")])
     top = float(max(layers["neurons"].max(), 1)) if len(layers) else 1.0
     low = float(max(layers["distinct"].min(), 1)) if len(layers) else 1.0
     ticks, text = log_ticks(low, top)
     fig.update_yaxes(type="log", tickvals=ticks, ticktext=text, title_text="count (log scale)",
                      range=[math.log10(low) - 0.2, math.log10(top) + 0.15])
-    fig.update_xaxes(title_text="activation layer, in forward order", tickangle=-45, automargin=True)
-    fig.update_layout(barmode="group", height=420, margin=dict(t=70, b=10),
+    step, labels = layer_ticks(names)
+    fig.update_xaxes(tickvals=xs[::step], ticktext=labels[::step], tickangle=-90, tickfont=dict(size=11),
+                     automargin=True, title_text="activation layer, in forward order" +
+                     (f" (one in {step} named; hover names each)" if step > 1 else ""))
+    longest = max((len(label) for label in labels), default=0)
+    fig.update_layout(barmode="group", height=330 + 6 * longest, margin=dict(t=70, b=10),
                       title="Per layer: neurons and distinct patterns (each layer counted alone)",
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0,
                                   traceorder="normal"))
     return fig
+
+
+TICK_CHARS = 26  # a tick label's most characters: upright text about 160 px tall at 11 px
+MAX_TICKS = 40  # upright 11 px labels need about 14 px each: 40 fit a half-page chart (about 560 px of plot)
+
+
+def layer_ticks(names: list[str]) -> tuple[int, list[str]]:
+    """The step between named ticks, and every name shortened for a tick: a leading group that most names
+    share is dropped (`features / `, `trunk_output / `), then a long name keeps its tail, the most specific part."""
+    step = max(1, math.ceil(len(names) / MAX_TICKS))
+    heads = pd.Series([name.split(" / ")[0] for name in names if " / " in name], dtype=object)
+    common = heads.mode().iloc[0] if len(heads) and heads.value_counts().iloc[0] > len(names) / 2 else None
+    labels = []
+    for name in names:
+        if common is not None and name.startswith(common + " / "):
+            name = name[len(common) + 3:]
+        if len(name) > TICK_CHARS:
+            tail = name[-(TICK_CHARS - 1):]
+            name = "…" + (tail[tail.index(" / ") + 1:] if " / " in tail else tail)
+        labels.append(name)
+    return step, labels
 
 
 def bound_gauge(score: float, bound: int) -> go.Figure:
@@ -128,19 +158,18 @@ def compare_layers(layers: dict[str, pd.DataFrame]) -> go.Figure:
                              customdata=[[k, v[1]] for k, v in values.items()],
                              hovertemplate="%{customdata[0]}<br>%{y:,} distinct of %{customdata[1]:,} neurons"
                                            "<extra>" + label + "</extra>"))
-    if len(names) <= 24:
-        fig.update_xaxes(tickvals=list(position.values()), ticktext=names, tickangle=-40)
-    else:
-        fig.update_xaxes(tickmode="linear", tick0=1, dtick=max(1, len(names) // 16))
-    fig.update_xaxes(title_text="activation layer, in forward order (hover for its name)")
+    step, labels = layer_ticks(names)
+    fig.update_xaxes(tickvals=list(position.values())[::step], ticktext=labels[::step], tickangle=-90,
+                     tickfont=dict(size=11), automargin=True,
+                     title_text="activation layer, in forward order (hover for its name)")
     counts = [v[0] for values in keyed.values() for v in values.values() if v[0] > 0]
     if counts:
         ticks, text = log_ticks(min(counts), max(counts))
         fig.update_yaxes(tickvals=ticks, ticktext=text,
                          range=[math.log10(min(counts)) - 0.2, math.log10(max(counts)) + 0.1])
     fig.update_yaxes(title_text="distinct patterns (log scale)", type="log")
-    fig.update_layout(barmode="group", height=400, margin=dict(t=60, b=10),
-                      title="Distinct patterns per layer (each layer counted alone)",
+    fig.update_layout(barmode="group", height=310 + 6 * max((len(label) for label in labels), default=0),
+                      margin=dict(t=60, b=10), title="Distinct patterns per layer (each layer counted alone)",
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0,
                                   traceorder="normal"))
     return fig
@@ -159,5 +188,5 @@ def layer_label(name: str, call: int = 0) -> str:
     return f"{text} (call {call + 1})" if call else text
 
 
-__all__ = ["PATTERN_COLORS", "bound_gauge", "compare_layers", "layer_bars", "layer_label", "pattern_heatmap",
-           "sorted_pattern_order"]
+__all__ = ["PATTERN_COLORS", "bound_gauge", "compare_layers", "layer_bars", "layer_label", "layer_ticks",
+           "pattern_heatmap", "sorted_pattern_order"]
