@@ -6,7 +6,8 @@ and model the views need), then `SWAP_SOAK_ROUNDS` rounds (default 16, 260 views
 batch sizes, seeds, architectures, benchmarks, recipes and targets, each view cheap (NB201 at C=4, N=1 on
 8x8 images, precomputed tables, no long scoring runs). Resident memory (VmRSS, after `gc.collect()`) may
 grow by at most `BOUND_MB` = 300 MB from the warm-up to the end: measured here (2 cores), 1317 -> 1364 MB
-(+47 MB) over the default 260 views, so the margin covers the allocator's noise and slower machines, not a leak.
+(+47 MB) over the default 260 views and 1316 -> 1398 MB (+82 MB, flat from the 500th on) over 975 views
+(60 rounds), so the margin covers the allocator's noise and slower machines, not a leak.
 """
 from __future__ import annotations
 
