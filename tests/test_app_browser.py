@@ -223,7 +223,8 @@ def test_browser_space_batch_size_scatter_click_and_stop(app_url):
             browser.close()
 
 
-@pytest.mark.parametrize("link", ["distribution?space=nb201", "batch_sweep?space=darts", "correlation?space=darts"])
+@pytest.mark.parametrize("link", ["distribution?space=nb201&batch_size=8", "batch_sweep?space=darts",
+                                  "correlation?space=darts"])
 def test_browser_a_fresh_link_to_a_page_that_scores_many_waits_for_the_click(app_url, link):
     """Issue 22: opened by a link, such a page shows its start button with the time it will take, and no run."""
     from playwright.sync_api import sync_playwright
