@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from swap_engine.studies import families
 from tests.app_helpers import assert_clean, open_app
 from ui import families as page_data
 
@@ -14,7 +15,7 @@ from ui import families as page_data
 def recipes_file(tmp_path, monkeypatch):
     path = tmp_path / "recipes.json"
     path.write_text(json.dumps({"nb201-cifar10": "log_rank:swap_b16+params", "nb201-cifar10:loo": "swap_b32"}))
-    monkeypatch.setattr(page_data, "sample_data_path", lambda name, must_exist=True: path)
+    monkeypatch.setattr(families, "sample_data_path", lambda name, must_exist=True: path)
     page_data.transfer.clear()
     yield path
     page_data.transfer.clear()

@@ -2,17 +2,13 @@
 each benchmark, and the study's recipes (sample_data/recipes.json) read on every benchmark."""
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from swap_engine.studies import families
-from swap_engine.resources import sample_data_path
 
-RECIPES_FILE = "recipes.json"
 LABELS = {t.name: t.label for t in families.TASKS}
 
 
@@ -30,10 +26,7 @@ def overview() -> pd.DataFrame:
 
 def study_recipes() -> dict[str, str]:
     """The recipes the families study chose for each task (empty until it has run)."""
-    path = sample_data_path(RECIPES_FILE, must_exist=False)
-    if not path.exists():
-        return {}
-    return {task: text for task, text in json.loads(path.read_text()).items() if not task.endswith(":loo")}
+    return {task: text for task, text in families.saved_recipes().items() if not task.endswith(":loo")}
 
 
 @st.cache_data(show_spinner="Reading each recipe on every benchmark ...", max_entries=2)
@@ -64,7 +57,8 @@ def overview_heatmap(matrix: pd.DataFrame) -> go.Figure:
         hovertemplate="%{y} on %{x}: Spearman %{z:.3f}<extra></extra>"))
     fig.update_layout(title="Each proxy alone on each benchmark (blank: not measured or does not apply)",
                       height=max(360, 26 * len(matrix) + 200), margin=dict(t=150, l=60, r=20, b=20),
-                      font=dict(size=13), xaxis=dict(side="top", tickangle=-30))
+                      font=dict(size=13), xaxis=dict(side="top", tickangle=-30, title="benchmark (its ground truth)"),
+                      yaxis=dict(title="proxy (atlas column)"))
     return fig
 
 

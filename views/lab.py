@@ -6,16 +6,13 @@ precision come with bootstrap intervals, over every cell the atlas covers, next 
 with it can expect. One rule reads -inf everywhere (ranked last, or dropped). Picking a cell opens it on the
 Activation patterns page.
 """
-import json
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from swap_engine import atlas as atlases
 from swap_engine import recipe as recipes
-from swap_engine.resources import sample_data_path
-from swap_engine.studies import recipe_study
+from swap_engine.studies import families, recipe_study
 from ui import lab, messages, state
 from ui.export import show_chart
 
@@ -24,7 +21,6 @@ AGGREGATIONS = {"log_rank": "sum of log ranks (AZ-NAS)", "mean_rank": "mean of n
                 "single": "first proxy alone"}
 DEFAULT_PROXIES = ["swap_b16", "params"]
 MY_CHOICE = "(the choices above)"
-FAMILY_RECIPES = "recipes.json"  # the families study's choices, by task
 
 
 def open_on_patterns(name: str, arch: str) -> None:
@@ -53,21 +49,17 @@ def known_recipes(name: str, frame: pd.DataFrame) -> dict[str, str]:
     benchmark: its own and its leave-one-benchmark-out one; only those whose columns this atlas has."""
     named = recipes.named_recipes(frame) if name == "nb201" else {
         label: text for label, text in recipes.named_recipes(frame).items() if "study" not in label}
-    path = sample_data_path(FAMILY_RECIPES, must_exist=False)
-    if path.exists():
-        for task, text in json.loads(path.read_text()).items():
-            base, _, loo = task.partition(":")
-            if _atlas_of(base) == name:
-                label = f"Families study, {base}: " + ("chosen without its labels (leave-one-out)" if loo else
-                                                       "chosen on its fitting half")
-                named[label] = text
+    for task, text in families.saved_recipes().items():
+        base, _, loo = task.partition(":")
+        if _atlas_of(base) == name:
+            label = f"Families study, {base}: " + ("chosen without its labels (leave-one-out)" if loo else
+                                                   "chosen on its fitting half")
+            named[label] = text
     return {label: text for label, text in named.items()
             if all(column in frame.columns for column in recipes.Recipe.parse(text).columns())}
 
 
 def _atlas_of(task: str) -> str:
-    from swap_engine.studies import families
-
     try:
         return families.task(task).atlas
     except ValueError:

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from swap_engine import analysis
+from swap_engine.recipe import Recipe, candidate_terms, choose, greedy, halves, proxy_columns, spearman
+from swap_engine.resources import sample_data_path
 
 
 @dataclass(frozen=True)
@@ -64,16 +66,10 @@ def task(name: str) -> Task:
     return found[name]
 
 
-def benchmark_of(chosen: Task) -> str:
-    from swap_engine import atlas
-
-    return atlas.spec(chosen.atlas).benchmark
-
-
 def frame(atlas_name: str) -> pd.DataFrame:
     """The atlas joined with its benchmark's targets (several runs of one architecture averaged), restricted to
     the cells with at least one measured proxy; `attrs["cells"]`: the atlas's cells in all."""
-    from swap_engine import atlas, data
+    from swap_engine import atlas, data, spaces
 
     spec = atlas.spec(atlas_name)
     table = atlas.load(atlas_name)
@@ -83,7 +79,7 @@ def frame(atlas_name: str) -> pd.DataFrame:
     if spec.name == "nb201":
         joined = table.merge(truth[["nb201_index", *targets]], on="nb201_index", how="left")
     else:
-        space = _space(spec.space)
+        space = spaces.get(spec.space)
         truth = truth.assign(arch=[space.format(space.parse(a)) for a in truth["arch"]])
         means = truth.groupby("arch", sort=False)[[*targets, *published]].mean()
         joined = table.join(means, on="arch")
@@ -93,18 +89,6 @@ def frame(atlas_name: str) -> pd.DataFrame:
     out = joined[measured].reset_index(drop=True)
     out.attrs = dict(joined.attrs)
     return out
-
-
-def _space(name: str):
-    from swap_engine import spaces
-
-    return spaces.get(name)
-
-
-def proxy_columns(frame: pd.DataFrame) -> list[str]:
-    from swap_engine.recipe import proxy_columns as columns
-
-    return [c for c in columns(frame) if not c.startswith("zc_")]
 
 
 # --- choosing -------------------------------------------------------------------------------------------
@@ -123,8 +107,6 @@ class Fitted:
 
 
 def fitted(chosen: Task, seed: int = 0, frames: dict[str, pd.DataFrame] | None = None) -> Fitted:
-    from swap_engine.recipe import halves
-
     table = frames[chosen.atlas] if frames is not None and chosen.atlas in frames else frame(chosen.atlas)
     fit_rows, report_rows = halves(len(table), seed)
     return Fitted(chosen, table, fit_rows, report_rows)
@@ -133,19 +115,15 @@ def fitted(chosen: Task, seed: int = 0, frames: dict[str, pd.DataFrame] | None =
 def common_terms(parts: Sequence[Fitted], *, also: Sequence[pd.DataFrame] = (), min_coverage: float = 0.95):
     """Candidate terms measured on at least `min_coverage` of the fitting rows of every part (and of every row
     of each frame in `also`: where the recipe will be read, label-free)."""
-    from swap_engine.recipe import candidate_terms
-
     sets = [candidate_terms(p.frame, p.fit_rows, min_coverage=min_coverage) for p in parts]
     sets += [candidate_terms(f, np.arange(len(f)), min_coverage=min_coverage) for f in also]
     shared = set(sets[0]).intersection(*sets[1:]) if sets else set()
-    return [t for t in sets[0] if t in shared and not t.column.startswith("zc_")]
+    return [t for t in sets[0] if t in shared]
 
 
 def choose_across(parts: Sequence[Fitted], terms: Sequence, *, max_terms: int = 5):
     """The recipe that maximises the mean Spearman with each part's selection target on its fitting half
     (ranks taken per benchmark); returns (recipe, mean fit)."""
-    from swap_engine.recipe import Recipe, greedy, spearman
-
     if not terms:
         raise ValueError("no proxy column is measured on every benchmark of the fit")
     values = [{t: t.values(p.frame) for t in terms} for p in parts]
@@ -236,8 +214,6 @@ MIN_CELLS = 20
 def study(tasks: Sequence[str] | None = None, *, seed: int = 0, n_boot: int = 500, max_terms: int = 5,
           min_coverage: float = 0.95, progress: Callable[[str], None] | None = None) -> FamiliesReport:
     """Every proxy alone, each task's own recipe, its leave-one-out recipe and the transfer matrix."""
-    from swap_engine.recipe import choose
-
     say = progress or (lambda _line: None)
     found, skipped = parts(tasks, seed=seed)
     own: list[Row] = []
@@ -259,8 +235,6 @@ def study(tasks: Sequence[str] | None = None, *, seed: int = 0, n_boot: int = 50
 def transfer_matrix(recipes: dict[str, str], found: dict[str, Fitted], *, seed: int = 0) -> pd.DataFrame:
     """Spearman of each recipe (rows: the task it was chosen on) on each task's reporting half (columns); NaN
     where the recipe reads a column that task's atlas lacks."""
-    from swap_engine.recipe import Recipe
-
     out = pd.DataFrame(index=list(recipes), columns=list(found), dtype=float)
     for source, text in recipes.items():
         for target, part in found.items():
@@ -272,8 +246,6 @@ def transfer_matrix(recipes: dict[str, str], found: dict[str, Fitted], *, seed: 
 def alone(found: dict[str, Fitted]) -> pd.DataFrame:
     """Every proxy column alone (and Suite-Zero's published values, where the benchmark ships them) against the
     reporting target, over every measured cell."""
-    from swap_engine.recipe import spearman
-
     rows = []
     for name, part in found.items():
         truth = part.truth(part.task.report)
@@ -378,6 +350,15 @@ def update_results_md(path: str | Path, report: FamiliesReport, command: str) ->
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     target.write_text(text)
+
+
+RECIPES_FILE = "recipes.json"  # in sample_data/: the study's choices, the lab's and the families page's start
+
+
+def saved_recipes() -> dict[str, str]:
+    """The recipes the study wrote to sample_data/recipes.json (`<task>` and `<task>:loo`); empty before."""
+    path = sample_data_path(RECIPES_FILE, must_exist=False)
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def write_recipes(path: str | Path, report: FamiliesReport) -> None:
