@@ -23,6 +23,8 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from swap_engine import analysis
+
 # Our search space -> Suite-Zero's space key. NB301 is the DARTS space.
 SPACE_KEYS = {"nb201": "nasbench201", "nb101": "nasbench101", "darts": "nasbench301"}
 _SPACES_BY_KEY = {key: name for name, key in SPACE_KEYS.items()}
@@ -201,12 +203,10 @@ def published_correlations(scores: pd.DataFrame, path: str | Path, space_name: s
                            seed: int = 0) -> pd.DataFrame:
     """Correlations of a Suite-Zero file's proxies with `targets`, on the architectures of `scores` it has.
 
-    Rows look like `study.correlations` rows, the proxy named `<proxy> (published)`; `n` says how many of the
+    Rows look like `analysis.correlations` rows, the proxy named `<proxy> (published)`; `n` says how many of the
     scored architectures the file covers (the others are dropped, not guessed). `dataset` defaults to the
     first target's (cifar10 for a target that names none).
     """
-    from swap_engine import analysis as study
-
     if dataset is None:
         first = next(iter(targets), "")
         try:
@@ -223,7 +223,7 @@ def published_correlations(scores: pd.DataFrame, path: str | Path, space_name: s
     archs = [space.format(space.parse(a)) for a in scores["arch"]]
     joined = pd.DataFrame({f"{n} (published)": by_arch[n].reindex(archs).to_numpy(dtype=float) for n in names})
     joined["model_params"] = scores["model_params"].to_numpy(dtype=float) if "model_params" in scores else np.nan
-    return study.correlations(joined, list(joined.columns.drop("model_params")), targets=dict(targets),
+    return analysis.correlations(joined, list(joined.columns.drop("model_params")), targets=dict(targets),
                               n_boot=n_boot, seed=seed)
 
 
