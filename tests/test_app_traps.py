@@ -92,6 +92,25 @@ def test_a_precomputed_sample_shows_at_once(scorings):
     assert scorings == []
 
 
+@needs_data
+@pytest.mark.skipif(not (ROOT / "sample_data" / "nb201_swap_b16.csv").exists(), reason="no precomputed table")
+def test_the_precomputed_correlation_lists_atlas_proxies_only_and_reruns_without_recomputing(scorings, monkeypatch):
+    at = open_page("correlation", build_options="", resolution="native", n_archs=40)
+    assert_clean(at)
+    atlas_rows = next(d.value for d in at.dataframe if "proxy" in d.value and "architectures" in d.value
+                      and d.value["proxy"].str.contains("swap at B = 16").any())
+    assert not atlas_rows["proxy"].str.contains("seconds|neurons").any()  # costs are not proxies
+    from swap_engine import analysis
+
+    calls = []
+    correlate = analysis.correlate
+    monkeypatch.setattr(analysis, "correlate", lambda *a, **k: calls.append(1) or correlate(*a, **k))
+    at.selectbox(key="corr_pick").select_index(1).run()  # a click elsewhere on the page
+    assert_clean(at)
+    assert calls == []  # every correlation on the page is cached: a click recomputes none of them
+    assert scorings == []
+
+
 # --- 2. the current architecture: scored first, always marked ---------------------------------------------
 
 @needs_data

@@ -13,7 +13,7 @@ st.title("Correlation with accuracy")  # drawn at once; the imports below wait f
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from swap_engine import analysis, data, spaces  # noqa: E402
+from swap_engine import analysis, data, recipe, spaces  # noqa: E402
 from ui import charts, current, engine, launch, tables  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
@@ -291,25 +291,30 @@ def whole_space_words(whole: pd.DataFrame, target: str, reg: state.Regularizatio
 
 def atlas_words(space_name: str, target: str, seed: int) -> None:
     """Other zero-cost proxies over the whole space, from the proxy atlas when it is installed."""
+    rows = atlas_correlations(space_name, target, seed)
+    if rows is not None and len(rows):
+        with st.expander("Every proxy over the whole space (proxy atlas)"):
+            st.dataframe(rows, hide_index=True)
+
+
+@st.cache_data(show_spinner="Correlating the proxy atlas ...", max_entries=8)
+def atlas_correlations(space_name: str, target: str, seed: int) -> pd.DataFrame | None:
+    """Each atlas proxy's Spearman and Kendall with `target` (no bootstrap): computed once per setting, since
+    a whole atlas is about a hundred columns of 15,625 cells and the page reruns on every click."""
     atlas = _atlas(space_name)
-    if atlas is None or "arch" not in atlas:
-        return
     truth = tables.benchmark(spaces.get(space_name).benchmark)
-    if target not in truth:
-        return
+    if atlas is None or "arch" not in atlas or target not in truth:
+        return None
     merged = atlas.merge(truth[["arch", target]], on="arch", how="inner")
-    proxies = [c for c in atlas.columns if c not in ("arch", "nb201_index") and pd.api.types.is_numeric_dtype(atlas[c])]
     rows = []
-    for column in proxies:
-        pair = merged[[column, target]].dropna()
+    for column in recipe.proxy_columns(atlas):
+        pair = merged[[column, target]].dropna()  # -inf stays: it ranks last, as everywhere in the app
         if len(pair) < 3:
             continue
-        c = engine.correlate(tuple(pair[column].astype(float)), tuple(pair[target]), seed, n_boot=0)
+        c = analysis.correlate(pair[column].astype(float).tolist(), pair[target].tolist(), seed=seed, n_boot=0)
         rows.append({"proxy": column.replace("_b", " at B = ") if "_b" in column else column,
                      "architectures": c.n, "Spearman": round(c.spearman, 3), "Kendall": round(c.kendall, 3)})
-    if rows:
-        with st.expander("Every proxy over the whole space (proxy atlas)"):
-            st.dataframe(pd.DataFrame(rows).sort_values("Spearman", ascending=False), hide_index=True)
+    return pd.DataFrame(rows).sort_values("Spearman", ascending=False) if rows else None
 
 
 def _summary_row(name: str, c) -> dict:
