@@ -247,7 +247,8 @@ def test_compare_says_left_and_right_and_never_divides_by_a_single_pattern():
 
 def test_a_fresh_install_shows_patterns_on_gaussian_inputs_and_offers_the_fetch(tmp_path, monkeypatch):
     monkeypatch.setenv("SWAP_DATA", str(tmp_path))  # no data files at all
-    st.cache_resource.clear()  # batches cached by earlier tests would hide the missing files
+    st.cache_resource.clear()  # batches and scores cached by earlier tests would hide the missing files
+    st.cache_data.clear()
     at = open_app("patterns", defaults=TINY, input="cifar10")
     assert_clean(at)
     said = next(i.value for i in at.info if "not on this machine" in i.value)
