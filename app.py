@@ -5,7 +5,7 @@ where a shared link to a page (/correlation?...) runs that page alone, without t
 """
 import streamlit as st
 
-from ui import messages, state
+from ui import links, messages, state
 
 st.set_page_config(page_title="SWAP Explorer", page_icon=":material/grid_on:", layout="wide")
 
@@ -23,10 +23,12 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+links.begin(page.url_path)  # before the sidebar rewrites the URL: the page's own controls from the link
 try:
     state.sidebar()
 except Exception as err:  # a broken registry or device probe must read as a message, not a traceback
     messages.exception(err)
     st.stop()
 page.run()
+state.update_url()  # the page's own controls, now that it has declared them
 state.finish_sidebar()  # the Device box, when the page never read the settings

@@ -3,6 +3,7 @@ with the rule they broke, and a value too long for a URL stays out of it, with a
 import json
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui import loader, state
@@ -49,3 +50,50 @@ def test_a_value_too_long_for_a_link_stays_out_of_it():
     at.session_state["build_options"] = '{"C": 4, "N": 1}'
     at.run()
     assert at.query_params["build_options"] in ('{"C": 4, "N": 1}', ['{"C": 4, "N": 1}'])
+
+
+# A page's own controls (issue 22): each page's shared control, set to a value other than its default, is
+# written into the link, and a fresh session opened with that link starts from it.
+PAGE_CONTROLS = [
+    ("correlation", "corr_target", "corr_target", "cifar100_test_acc_pct"),
+    ("batch_sweep", "sweep_max", "sweep_max", 128),
+    ("search", "search_budget", "search_budget", 7),
+    ("lab", "lab_topk", "lab_topk", 0.25),
+    ("lab", "lab_text", "lab_text", "log_rank:swap_b16+params"),
+    ("families", "families_to", "families_to", "nb201-cifar100"),
+    ("learn", "learn_b", "learn_b", 6),
+    ("compare", "compare_B::nb201", "compare_right",
+     "|nor_conv_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|none~0|nor_conv_1x1~1|avg_pool_3x3~2|"),
+]
+
+
+def _page(page: str, query: dict | None = None, **state_values) -> AppTest:
+    loader.wait_for_engine()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in {"build_options": '{"C": 4, "N": 1}', "n_archs": 5, **state_values}.items():
+        at.session_state[key] = value
+    if query:
+        at.query_params.update(query)
+    at.switch_page(f"views/{page}.py")
+    return at.run()
+
+
+@pytest.mark.parametrize("page,key,name,value", PAGE_CONTROLS)
+def test_a_page_control_round_trips_through_the_link(page, key, name, value):
+    at = _page(page)
+    assert not at.exception, [e.value for e in at.exception]
+    at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    query = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert name in query, query
+    again = _page(page, query)
+    assert not again.exception, [e.value for e in again.exception]
+    assert again.session_state[key] == value
+
+
+def test_a_page_control_the_page_cannot_take_is_said_and_ignored():
+    at = _page("lab", {"lab_boot": "7"})
+    assert at.session_state["lab_boot"] == 100
+    assert any("lab_boot='7' was ignored" in c.value for c in at.caption)
+    assert not any("lab_boot" in c.value and "not a setting" in c.value for c in at.caption)

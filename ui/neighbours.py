@@ -18,7 +18,7 @@ import streamlit as st
 
 from swap_engine import data
 from swap_engine import recipe as recipes
-from ui import editor, edits, engine, messages, state
+from ui import editor, edits, engine, links, messages, state
 from ui.charts.palette import op_color
 from ui.export import show_chart
 from ui.labels import words
@@ -139,16 +139,15 @@ def _measure(frame_columns: list[str], batch_size: int) -> tuple[str, str]:
     named = recipes.named_recipes(atlas())
     default = f"swap_b{batch_size}" if f"swap_b{batch_size}" in frame_columns else "swap_b16"
     options = frame_columns + list(named) + [OWN_RECIPE]
-    st.session_state.setdefault("neighbours_measure", default)
-    if st.session_state["neighbours_measure"] not in options:
-        st.session_state["neighbours_measure"] = default
+    links.control("neighbours_measure", default, options=options)
     choice = st.selectbox("Proxy or recipe (any column of the atlas)", options, key="neighbours_measure",
                           format_func=lambda option: column_words(option) if option in frame_columns else option,
                           help="Atlas columns are scored at the atlas's settings (NB201 at C = 16, N = 5, CIFAR-10 "
                                "at 32 px, seed 0), not the sidebar's. A recipe combines columns by their ranks "
                                "over all 15,625 cells.")
     if choice == OWN_RECIPE:
-        text = st.text_input("Recipe", value="log_rank:swap_b16+params", key="neighbours_recipe",
+        links.control("neighbours_recipe", "log_rank:swap_b16+params")
+        text = st.text_input("Recipe", key="neighbours_recipe",
                              help="e.g. 'log_rank:swap_b16+params', 'mean_rank:2*swap_b32+naswot_b64', "
                                   "'swap_b16@reg=median'").strip()
         return text, f"`{text}`"

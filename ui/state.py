@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import messages
+from ui import links, messages
 from ui.loader import engine, engine_ready, start_engine
 
 BATCH_SIZES = [2**i for i in range(11)]  # 1 .. 1024, log steps
@@ -81,7 +81,9 @@ _STORE = "_sidebar_values"  # a plain (non-widget) copy of the sidebar: Streamli
 _URL_READ = "_url_read"
 _URL_NOTES = "_url_notes"  # query parameters of the opening link that were ignored, said once in the sidebar
 URL_VALUE_LIMIT = 2_000  # characters: a longer value stays out of the link (browsers and servers refuse huge URLs)
-_URL_WORDS = {"build_options": "model options", "arch": "architecture text"}
+_URL_WORDS = {"build_options": "model options", "arch": "architecture text", "lab_text": "recipe",
+              "search_fitness": "fitness recipe", "neighbours_recipe": "recipe",
+              "compare_left": "left architecture", "compare_right": "right architecture"}
 
 
 # What the sidebar shows about each space, without importing the engine: a snapshot of the registry, so the
@@ -423,8 +425,8 @@ def _from_url(space_names: list[str]) -> dict:
     take("sigma", float, lambda v: math.isfinite(v) and v > 0, "must be a number above 0")
     take("n_archs", int, lambda v: 1 <= v <= 5000, "must be a whole number from 1 to 5000")
     take("build_options", parse_build_options)
-    notes += [f"{key}={q[key][:40]!r} ignored: not a setting" for key in q if key not in {*DEFAULTS, "space",
-                                                                                         "device", "arch"}]
+    known = {*DEFAULTS, *links.NAMES, "space", "device", "arch"}  # links.NAMES: the pages' own controls
+    notes += [f"{key}={q[key][:40]!r} ignored: not a setting" for key in q if key not in known]
     if "mu" in found and "sigma" in found:  # a link's own mu and sigma are kept, not replaced by defaults
         s = st.session_state
         space = found.get("space", PREFERRED_SPACE if PREFERRED_SPACE in space_names else space_names[0])
@@ -463,6 +465,7 @@ def update_url() -> dict[str, int]:
     arch = s.get(arch_key(s["space"]))
     if arch:
         wanted["arch"] = arch
+    wanted.update(links.wanted())
     too_long = {key: len(text) for key, text in wanted.items() if len(text) > URL_VALUE_LIMIT}
     wanted = {key: text for key, text in wanted.items() if key not in too_long}
     current = {key: st.query_params[key] for key in st.query_params}

@@ -2,7 +2,7 @@
 import dataclasses
 import streamlit as st
 
-from ui import messages, state  # light: no engine
+from ui import links, messages, state  # light: no engine
 
 st.title("Batch-size sweep")  # drawn at once; the imports below wait for the engine to load
 
@@ -58,10 +58,12 @@ def summarise(table: pd.DataFrame, truth: pd.DataFrame | None, target: str | Non
 def main() -> None:
     settings = state.settings()
     col_n, col_top = st.columns(2)
-    n = col_n.number_input("Architectures in the sweep", 3, 1000, max(3, min(settings.n_archs, 20)),
-                        key="sweep_n")
-    top = col_top.select_slider("Largest batch size", state.BATCH_SIZES[2:], max(settings.batch_size, 64),
-                                key="sweep_max", help="Past B = 64 most NB201 neurons get a pattern of their own.")
+    links.control("sweep_n", max(3, min(settings.n_archs, 20)), ok=lambda v: 3 <= v <= 1000,
+                  rule="must be a whole number from 3 to 1000")
+    links.control("sweep_max", max(settings.batch_size, 64), options=state.BATCH_SIZES[2:])
+    n = col_n.number_input("Architectures in the sweep", 3, 1000, key="sweep_n")
+    top = col_top.select_slider("Largest batch size", state.BATCH_SIZES[2:], key="sweep_max",
+                                help="Past B = 64 most NB201 neurons get a pattern of their own.")
     sizes = [2**i for i in range(1, top.bit_length()) if 2**i <= top]
     st.caption(f"B = {', '.join(map(str, sizes))}; {settings.input} inputs; raw SWAP counts.")
     archs, truth, target = sweep_archs(settings, engine.clamp_archs(settings.space, int(n)))

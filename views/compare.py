@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from swap_engine import spaces
-from ui import charts, engine, launch, messages, state
+from ui import charts, engine, launch, links, messages, state
 from ui.export import show_chart
 
 KEEP_PATTERNS = 128  # neurons shown per heatmap (a reproducible sample, as on the patterns page)
@@ -44,9 +44,8 @@ def _defaults(settings: state.Settings) -> None:
     first = space.format(space.example(settings.seed))
     second = next(a for a in engine.sample_archs(name, 2, settings.seed + 1) if a != first)
     s = st.session_state
-    s.setdefault(_key(name, "A"), s.get(state.arch_key(name), first))
-    if _key(name, "B") not in s:
-        s[_key(name, "B")] = second if second != s[_key(name, "A")] else first
+    links.control(_key(name, "A"), s.get(state.arch_key(name), first), name="compare_left")
+    links.control(_key(name, "B"), second if second != s[_key(name, "A")] else first, name="compare_right")
 
 
 def choose(settings: state.Settings, side: str, column) -> str:

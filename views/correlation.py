@@ -6,7 +6,7 @@ mu and sigma re-weight the stored raw scores (no rescoring); picking a point ope
 """
 import streamlit as st
 
-from ui import messages, state  # light: no engine
+from ui import links, messages, state  # light: no engine
 
 st.title("Correlation with accuracy")  # drawn at once; the imports below wait for the engine to load
 
@@ -58,7 +58,7 @@ def regularisation_controls(params: pd.Series, n_known: int) -> tuple[state.Regu
     col_sigma.select_slider("sigma", SIGMAS, key="corr_sigma", on_change=_sync_regularisation,
                             disabled=not reg.on or mode == "fit", format_func=lambda v: f"{v:,}")
     if reg.on and n_known >= FIT_MIN:
-        s.setdefault("corr_reg_mode", "set")
+        links.control("corr_reg_mode", "set", options=list(MODES))
         mode = st.radio("mu and sigma", list(MODES), key="corr_reg_mode", format_func=MODES.get, horizontal=True,
                         help="Fitting on the same architectures the Spearman is measured on would flatter it: "
                              "the fit sees one half, the numbers below come from the other.")
@@ -131,6 +131,7 @@ def main() -> None:
         st.info(f"Search space {space.name} has no ground-truth table; pick another space in the sidebar.")
         return
     targets = data.targets(space.benchmark)
+    links.control("corr_target", targets[0], options=targets)
     target = st.selectbox("Ground truth", targets, key="corr_target", format_func=engine.column_label)
     whole = engine.precomputed(settings)
     mark = current.arch(settings)

@@ -1,7 +1,7 @@
 """Score distribution: score many sampled architectures live, then look at the spread and what drives it."""
 import streamlit as st
 
-from ui import messages, state  # light: no engine
+from ui import links, messages, state  # light: no engine
 
 st.title("Score distribution")  # drawn at once; the imports below wait for the engine to load
 
@@ -28,8 +28,10 @@ def draw(table: pd.DataFrame, reg: state.Regularization, mark: tuple[str | None,
     split = None
     if not live:
         col_kind, col_split = st.columns(2)
+        links.control("dist_kind", "histogram", options=["histogram", "violin"])
         kind = col_kind.radio("Chart", ["histogram", "violin"], horizontal=True, key="dist_kind")
         choices = split_choices(table, engine.property_columns(table))
+        links.control("dist_split", "(none)", options=["(none)", *choices])
         split = col_split.selectbox("Split by", ["(none)", *choices], key="dist_split",
                                     format_func=lambda c: c if c == "(none)" else engine.column_label(c),
                                     help="A property of each architecture, from the search space (only those "

@@ -11,7 +11,7 @@ import streamlit as st
 from swap_engine import atlas
 from swap_engine.studies import families
 from ui import families as data
-from ui import messages
+from ui import links, messages
 from ui.export import show_chart
 
 LAB_ATLAS = "lab_atlas"  # the Proxy lab's benchmark selector
@@ -44,7 +44,8 @@ def overview() -> None:
     table = data.overview()
     ours = table[table["source"] == "ours"]["proxy"].unique().tolist()
     main = [p for p in ours if not p.startswith("swap_") or p.split("_b")[0] == "swap"]
-    chosen = st.multiselect("Proxies (atlas columns)", sorted(ours), default=sorted(main), key="families_proxies",
+    links.control("families_proxies", sorted(main), options=sorted(ours))
+    chosen = st.multiselect("Proxies (atlas columns)", sorted(ours), key="families_proxies",
                             help="SWAP's variants (layersum, stage1, ...) are left out by default; add any.")
     matrix = data.overview_matrix(table, chosen)
     if matrix.empty:
@@ -73,6 +74,8 @@ def transfer() -> None:
     if custom:
         open_in_lab(custom[1], recipes[custom[0]])
     col_from, col_to, col_go = st.columns([2, 2, 1])
+    links.control("families_from", matrix.index[0], options=list(matrix.index))
+    links.control("families_to", matrix.columns[0], options=list(matrix.columns))
     source = col_from.selectbox("Recipe chosen on", list(matrix.index), format_func=data.LABELS.get,
                                 key="families_from")
     target = col_to.selectbox("Read on", list(matrix.columns), format_func=data.LABELS.get, key="families_to")

@@ -6,6 +6,8 @@ precision come with bootstrap intervals, over every cell the atlas covers, next 
 with it can expect. One rule reads -inf everywhere (ranked last, or dropped). Picking a cell opens it on the
 Activation patterns page.
 """
+import math
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -13,7 +15,7 @@ import streamlit as st
 from swap_engine import atlas as atlases
 from swap_engine import recipe as recipes
 from swap_engine.studies import families, recipe_study
-from ui import lab, messages, state
+from ui import lab, links, messages, state
 from ui.export import show_chart
 
 DATASETS = {"CIFAR-10": "cifar10", "CIFAR-100": "cifar100", "ImageNet16-120": "imagenet16"}
@@ -21,6 +23,7 @@ AGGREGATIONS = {"log_rank": "sum of log ranks (AZ-NAS)", "mean_rank": "mean of n
                 "single": "first proxy alone"}
 DEFAULT_PROXIES = ["swap_b16", "params"]
 MY_CHOICE = "(the choices above)"
+BOOTSTRAPS = [0, 100, 200, 500]
 
 
 def open_on_patterns(name: str, arch: str) -> None:
@@ -36,8 +39,7 @@ def build_recipe(chosen: list[str], method: str, regularize) -> recipes.Recipe:
 
 def choose_benchmark() -> str:
     names = lab.benchmarks()
-    if st.session_state.get("lab_atlas") not in names:
-        st.session_state["lab_atlas"] = names[0]
+    links.control("lab_atlas", names[0], options=names)
     return st.selectbox("Benchmark", names, key="lab_atlas", format_func=lambda n: atlases.spec(n).title,
                         help="Each benchmark's atlas: every proxy on its architectures, under the settings the "
                              "field scores it with (sample_data/README.md). A partial atlas is a seeded uniform "
@@ -69,10 +71,14 @@ def _atlas_of(task: str) -> str:
 def choose_target(name: str, frame: pd.DataFrame, column) -> str:
     if name == "nb201":
         col_data, col_split = column.columns([2, 1])
+        links.control("lab_dataset", list(DATASETS)[0], options=list(DATASETS))
+        links.control("lab_split", "test", options=["test", "valid"])
         dataset = col_data.selectbox("Ground truth", list(DATASETS), key="lab_dataset")
         split = col_split.radio("Split", ["test", "valid"], key="lab_split", horizontal=True)
         return f"{DATASETS[dataset]}_{split}_acc_pct"
-    return column.selectbox("Ground truth", lab.targets(frame), key=f"lab_target_{name}",
+    targets = lab.targets(frame)
+    links.control(f"lab_target_{name}", targets[0], name="lab_target", options=targets)
+    return column.selectbox("Ground truth", targets, key=f"lab_target_{name}",
                             format_func=lambda t: lab.TARGET_LABELS.get(t, t))
 
 
@@ -80,13 +86,17 @@ def controls(name: str, frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float
     columns = recipes.proxy_columns(frame)
     col_target, col_k, col_boot = st.columns([3, 2, 1])
     target = choose_target(name, frame, col_target)
-    top_k = col_k.slider("top-k precision: best fraction", 0.01, 0.5, 0.10, 0.01, key="lab_topk")
-    n_boot = col_boot.selectbox("Bootstrap resamples", [0, 100, 200, 500], index=1, key="lab_boot",
+    links.control("lab_topk", 0.10, ok=lambda v: 0.01 <= v <= 0.5, rule="must be a fraction from 0.01 to 0.5")
+    links.control("lab_boot", 100, options=BOOTSTRAPS)
+    top_k = col_k.slider("top-k precision: best fraction", 0.01, 0.5, step=0.01, key="lab_topk")
+    n_boot = col_boot.selectbox("Bootstrap resamples", BOOTSTRAPS, key="lab_boot",
                                 help="95 % percentile intervals; 0 shows point estimates only")
     col_proxies, col_agg, col_inf = st.columns([3, 2, 2])
     default = [c for c in DEFAULT_PROXIES if c in columns] or columns[:1]
-    chosen = col_proxies.multiselect("Proxies and variants (atlas columns)", columns, default=default,
-                                     key=f"lab_proxies_{name}")
+    links.control(f"lab_proxies_{name}", default, name="lab_proxies", options=columns)
+    links.control("lab_method", list(AGGREGATIONS)[0], options=list(AGGREGATIONS))
+    links.control("lab_non_finite", list(recipes.NON_FINITE)[0], options=list(recipes.NON_FINITE))
+    chosen = col_proxies.multiselect("Proxies and variants (atlas columns)", columns, key=f"lab_proxies_{name}")
     method = col_agg.selectbox("Aggregation", list(AGGREGATIONS), format_func=AGGREGATIONS.get, key="lab_method")
     non_finite = col_inf.radio("A score of -inf", list(recipes.NON_FINITE), format_func=recipes.NON_FINITE.get,
                                key="lab_non_finite",
@@ -94,6 +104,11 @@ def controls(name: str, frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float
                                     "worst, not a missing value. One rule for a proxy alone, every combination, "
                                     "the heatmap and the known recipes (search ranks -inf last too).")
     col_reg, col_rule, col_mu, col_sigma = st.columns([2, 2, 1, 1])
+    links.control("lab_reg", False)
+    links.control("lab_rule", "max", options=["max", "median", "custom"])
+    links.control("lab_mu", 1000.0, ok=lambda v: math.isfinite(v), rule="must be a number")
+    links.control("lab_sigma", 1e6, ok=lambda v: math.isfinite(v) and v >= 1e-3, rule="must be a number from 0.001")
+    links.control("lab_text", "")
     regularise = col_reg.toggle("Regularise SWAP by size", key="lab_reg",
                                 help="Every SWAP column x exp(-(params/1000 - mu)^2 / sigma), before ranking: "
                                      "the paper's penalty on cells far from a parameter count mu")
@@ -101,8 +116,8 @@ def controls(name: str, frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float
                           disabled=not regularise,
                           help="max / median: mu = the largest / median parameter count of the space (thousands), "
                                "sigma = 2 x their variance; chosen without any accuracy")
-    mu = col_mu.number_input("mu", value=1000.0, key="lab_mu", disabled=not (regularise and rule == "custom"))
-    sigma = col_sigma.number_input("sigma", value=1e6, min_value=1e-3, key="lab_sigma",
+    mu = col_mu.number_input("mu", key="lab_mu", disabled=not (regularise and rule == "custom"))
+    sigma = col_sigma.number_input("sigma", min_value=1e-3, key="lab_sigma",
                                    disabled=not (regularise and rule == "custom"))
     named = known_recipes(name, frame)
     col_named, col_typed = st.columns([2, 3])

@@ -19,7 +19,7 @@ import copy  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from swap_engine import toy  # noqa: E402
-from ui import charts, messages, state  # noqa: E402
+from ui import charts, links, messages, state  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 PAPER = "https://arxiv.org/abs/2403.04161"
@@ -31,7 +31,8 @@ def _state() -> dict:
     s = st.session_state
     s.setdefault("learn_weights", copy.deepcopy(toy.DEFAULT_WEIGHTS))
     s.setdefault("learn_batch", copy.deepcopy(toy.DEFAULT_BATCH))
-    s.setdefault("learn_b", 4)
+    links.control("learn_b", 4, ok=lambda v: 1 <= v <= toy.MAX_SAMPLES,
+                  rule=f"must be a whole number from 1 to {toy.MAX_SAMPLES}")
     s.setdefault("learn_editor_version", 0)
     s.setdefault("learn_draws", 0)
     s.setdefault("learn_weight", "h2: bias")  # lowering it splits h2 from h1

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import state  # light: no engine
+from ui import links, state  # light: no engine
 
 st.title("Search")  # drawn at once; the imports below wait for the engine to load
 
@@ -12,13 +12,18 @@ from swap_engine import data, search, spaces  # noqa: E402
 from ui import charts, engine, labels, messages, resume  # noqa: E402
 
 REFRESH_SECONDS = 0.5  # how often the live chart redraws during a search
+# The search's whole-number settings: widget key, default, lowest, highest.
+NUMBERS = [("search_budget", 100, 1, 100_000), ("search_population", 20, 2, 1000), ("search_sample", 5, 1, 1000),
+           ("search_mutations", 1, 1, 10)]
 
 
 def _target(space) -> str | None:
     if space.benchmark is None:
         return None
     try:
-        return st.selectbox("Ground truth to watch", data.targets(space.benchmark), key="search_target",
+        targets = data.targets(space.benchmark)
+        links.control("search_target", targets[0], options=targets)
+        return st.selectbox("Ground truth to watch", targets, key="search_target",
                             format_func=labels.words,
                             help="Only shown beside the search: the fitness never sees it.")
     except data.MissingDataError:
@@ -182,14 +187,19 @@ def main() -> None:
                + (f", regularised with mu = {reg.mu:g}, sigma = {reg.sigma:g}" if reg.on else "")
                + f"; B = {settings.batch_size} on {settings.input}, seed {settings.seed}.")
     cols = st.columns(5)
+    for key, default, low, high in NUMBERS:
+        links.control(key, default, ok=lambda v, low=low, high=high: low <= v <= high,
+                      rule=f"must be a whole number from {low} to {high:,}")
+    links.control("search_crossover", False)
     options = {
-        "budget": int(cols[0].number_input("Budget (evaluations)", 1, 100_000, 100, key="search_budget")),
-        "population": int(cols[1].number_input("Population", 2, 1000, 20, key="search_population")),
-        "sample_size": int(cols[2].number_input("Sample size", 1, 1000, 5, key="search_sample")),
-        "mutations": int(cols[3].number_input("Mutations per child", 1, 10, 1, key="search_mutations")),
+        "budget": int(cols[0].number_input("Budget (evaluations)", 1, 100_000, key="search_budget")),
+        "population": int(cols[1].number_input("Population", 2, 1000, key="search_population")),
+        "sample_size": int(cols[2].number_input("Sample size", 1, 1000, key="search_sample")),
+        "mutations": int(cols[3].number_input("Mutations per child", 1, 10, key="search_mutations")),
         "crossover": cols[4].checkbox("Crossover of the two best", key="search_crossover"),
     }
     if space.name == "nb201":
+        links.control("search_fitness", "")
         options["fitness"] = st.text_input(
             "Fitness: a proxy or recipe from the atlas (empty: live SWAP with the sidebar's settings)",
             key="search_fitness", placeholder="log_rank:swap_b16+params   or   naswot_b64",

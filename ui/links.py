@@ -1,0 +1,111 @@
+"""A page's own controls in its shareable link: a Correlation view on CIFAR-100 reopens on CIFAR-100.
+
+The sidebar's settings have their own query parameters (`ui.state`). A page declares each control it shares
+with `control(key, default)` before drawing the widget (which then takes no default of its own): the
+control starts from the link's value when the session was opened with one, else from `default`, and its
+value goes into the link whenever it differs from `default`. A link applies once; after that the widgets rule.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+import streamlit as st
+
+# Every page control a link may carry: its parameter name -> the page it belongs to. The sidebar says
+# "not a setting" of any other unknown parameter.
+NAMES = {
+    "corr_target": "correlation", "corr_reg_mode": "correlation",
+    "dist_kind": "distribution", "dist_split": "distribution",
+    "sweep_n": "batch_sweep", "sweep_max": "batch_sweep",
+    "compare_left": "compare", "compare_right": "compare",
+    "search_target": "search", "search_budget": "search", "search_population": "search",
+    "search_sample": "search", "search_mutations": "search", "search_crossover": "search",
+    "search_fitness": "search",
+    "lab_atlas": "lab", "lab_dataset": "lab", "lab_split": "lab", "lab_target": "lab", "lab_topk": "lab",
+    "lab_boot": "lab", "lab_proxies": "lab", "lab_method": "lab", "lab_non_finite": "lab", "lab_reg": "lab",
+    "lab_rule": "lab", "lab_mu": "lab", "lab_sigma": "lab", "lab_text": "lab",
+    "families_proxies": "families", "families_from": "families", "families_to": "families",
+    "learn_b": "learn",
+    "neighbours_measure": "patterns", "neighbours_recipe": "patterns",
+}
+_OPENED = "_link_opened"  # page parameters of the link this session opened with, not yet applied
+_SHOWN = "_link_shown"  # parameter -> (widget key, default) of the controls the page declared
+_PAGE = "_link_page"  # the page those controls belong to
+_BOOL = {"1": True, "true": True, "0": False, "false": False}
+
+
+def begin(page: str) -> None:
+    """Before the sidebar: keep the opening link's page parameters (the sidebar rewrites the URL) once per
+    session, and forget the controls of the page before when `page` is another one."""
+    s = st.session_state
+    if _OPENED not in s:
+        s[_OPENED] = {name: st.query_params[name] for name in st.query_params if name in NAMES}
+    if s.get(_PAGE) != page:
+        s[_PAGE], s[_SHOWN] = page, {}
+
+
+def control(key: str, default: Any, *, name: str | None = None, options: Iterable[Any] | None = None,
+            ok: Callable[[Any], bool] | None = None, rule: str = "") -> None:
+    """Declare widget `key` as a shared control (link parameter `name`, default `key`); set its starting value.
+
+    The link's text is read as `default`'s type (a list: comma-separated). A value that does not parse, is
+    not among `options` or fails `ok` is ignored with `rule` said in words under the page's title.
+    """
+    name = name or key
+    if name not in NAMES:
+        raise KeyError(f"{name!r} is not in ui.links.NAMES")
+    s = st.session_state
+    s.setdefault(_SHOWN, {})[name] = (key, default)
+    allowed = list(options) if options is not None else None
+    if key in s and (allowed is None or _within(s[key], allowed)):
+        return  # the widget rules (a value the options lost, e.g. after another space, starts over)
+    value = default
+    text = s.get(_OPENED, {}).pop(name, None)
+    if text is not None:
+        try:
+            parsed = _parse(text, default)
+            if allowed is not None and not _within(parsed, allowed):
+                raise ValueError(rule or "not one of the choices here")
+            if ok is not None and not ok(parsed):
+                raise ValueError(rule or "out of range")
+            value = parsed
+        except (TypeError, ValueError, KeyError) as err:
+            st.caption(f"The link's {name}={text[:40]!r} was ignored: {err}.")
+    s[key] = value
+
+
+def wanted() -> dict[str, str]:
+    """The link parameters of this run's page controls whose values differ from their defaults."""
+    s = st.session_state
+    found = {}
+    for name, (key, default) in s.get(_SHOWN, {}).items():
+        if key in s and s[key] != default and s[key] is not None:
+            found[name] = text(s[key])
+    return found
+
+
+def text(value: Any) -> str:
+    """A control's value as link text (what `control` parses back)."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _within(value: Any, allowed: list) -> bool:
+    return all(v in allowed for v in value) if isinstance(value, (list, tuple)) else value in allowed
+
+
+def _parse(text: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return _BOOL[text.lower()]
+    if isinstance(default, int):
+        return int(text)
+    if isinstance(default, float):
+        return float(text)
+    if isinstance(default, (list, tuple)):
+        return [part for part in text.split(",") if part]
+    return text
