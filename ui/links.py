@@ -11,27 +11,24 @@ from typing import Any, Callable, Iterable
 
 import streamlit as st
 
-# Every page control a link may carry: its parameter name -> the page it belongs to. The sidebar says
-# "not a setting" of any other unknown parameter.
-NAMES = {
-    "corr_target": "correlation", "corr_reg_mode": "correlation",
-    "dist_kind": "distribution", "dist_split": "distribution",
-    "sweep_n": "batch_sweep", "sweep_max": "batch_sweep",
-    "compare_left": "compare", "compare_right": "compare",
-    "search_target": "search", "search_budget": "search", "search_population": "search",
-    "search_sample": "search", "search_mutations": "search", "search_crossover": "search",
-    "search_fitness": "search",
-    "lab_atlas": "lab", "lab_dataset": "lab", "lab_split": "lab", "lab_target": "lab", "lab_topk": "lab",
-    "lab_boot": "lab", "lab_proxies": "lab", "lab_method": "lab", "lab_non_finite": "lab", "lab_reg": "lab",
-    "lab_rule": "lab", "lab_mu": "lab", "lab_sigma": "lab", "lab_text": "lab",
-    "families_proxies": "families", "families_from": "families", "families_to": "families",
-    "learn_b": "learn",
-    "neighbours_measure": "patterns", "neighbours_recipe": "patterns",
-}
+# Every page control a link may carry, by page. The sidebar says "not a setting" of any other unknown parameter.
+NAMES = frozenset({
+    "corr_target", "corr_reg_mode",  # correlation
+    "dist_kind", "dist_split",  # distribution
+    "sweep_n", "sweep_max",  # batch_sweep
+    "compare_left", "compare_right",  # compare
+    "search_target", "search_budget", "search_population", "search_sample", "search_mutations",
+    "search_crossover", "search_fitness",  # search
+    "lab_atlas", "lab_dataset", "lab_split", "lab_target", "lab_topk", "lab_boot", "lab_proxies", "lab_method",
+    "lab_non_finite", "lab_reg", "lab_rule", "lab_mu", "lab_sigma", "lab_text",  # lab
+    "families_proxies", "families_from", "families_to",  # families
+    "learn_b",  # learn
+    "neighbours_measure", "neighbours_recipe",  # patterns
+})
 _OPENED = "_link_opened"  # page parameters of the link this session opened with, not yet applied
 _SHOWN = "_link_shown"  # parameter -> (widget key, default) of the controls the page declared
 _PAGE = "_link_page"  # the page those controls belong to
-_BOOL = {"1": True, "true": True, "0": False, "false": False}
+BOOL = {"1": True, "true": True, "0": False, "false": False}  # link text of a switch
 
 
 def begin(page: str) -> None:
@@ -85,7 +82,7 @@ def wanted() -> dict[str, str]:
 
 
 def text(value: Any) -> str:
-    """A control's value as link text (what `control` parses back)."""
+    """A value as link text (what `control` and the sidebar parse back)."""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):
@@ -101,7 +98,7 @@ def _within(value: Any, allowed: list) -> bool:
 
 def _parse(text: str, default: Any) -> Any:
     if isinstance(default, bool):
-        return _BOOL[text.lower()]
+        return BOOL[text.lower()]
     if isinstance(default, int):
         return int(text)
     if isinstance(default, float):

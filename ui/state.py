@@ -388,9 +388,6 @@ def regularization() -> Regularization:
 
 # --- shareable links ------------------------------------------------------------------------------------
 
-_BOOL = {"1": True, "true": True, "0": False, "false": False}
-
-
 def _from_url(space_names: list[str]) -> dict:
     """Settings from the URL's query parameters; values that do not parse are ignored (defaults apply), and
     the sidebar says which and why."""
@@ -419,8 +416,8 @@ def _from_url(space_names: list[str]) -> dict:
     take("device", str)  # checked against this machine's devices once the engine is loaded
     take("seed", int, lambda v: 0 <= v < 2**31, "must be a whole number from 0 to 2^31 - 1")
     take("repeats", int, lambda v: 1 <= v <= 64, "must be a whole number from 1 to 64")
-    take("reinit", lambda v: _BOOL[v.lower()], rule=switch)
-    take("regularize", lambda v: _BOOL[v.lower()], rule=switch)
+    take("reinit", lambda v: links.BOOL[v.lower()], rule=switch)
+    take("regularize", lambda v: links.BOOL[v.lower()], rule=switch)
     take("mu", float, lambda v: math.isfinite(v) and v >= 0, "must be a number of at least 0")
     take("sigma", float, lambda v: math.isfinite(v) and v > 0, "must be a number above 0")
     take("n_archs", int, lambda v: 1 <= v <= 5000, "must be a whole number from 1 to 5000")
@@ -437,14 +434,6 @@ def _from_url(space_names: list[str]) -> dict:
     return found
 
 
-def _url_text(key: str, value) -> str:
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float):
-        return f"{value:.10g}"
-    return str(value)
-
-
 def update_url() -> dict[str, int]:
     """Write the settings that differ from the defaults, and the architecture shown, into the URL; returns the
     keys left out, with their length, because their text is over `URL_VALUE_LIMIT` characters (a server
@@ -456,7 +445,7 @@ def update_url() -> dict[str, int]:
         if key in ("mu", "sigma") and not s.get("regularize"):
             continue
         if value != default and value is not None:
-            wanted[key] = _url_text(key, value)
+            wanted[key] = links.text(value)
     wanted["space"] = s["space"]
     if s.get("device") and engine_ready():
         _, _, devices = engine()
