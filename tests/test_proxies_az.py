@@ -139,6 +139,16 @@ def test_a_cnn_without_cells_is_cut_into_stages_by_resolution(images):
     assert az.components(plain, images)["az_expressivity"] == pytest.approx(expected, rel=1e-6)
 
 
+def test_a_head_that_enlarges_the_maps_is_no_stage_and_an_uneven_pooling_is_read_where_it_reads():
+    """VGG and AlexNet at 64x64 pool 2x2 maps up to 7x7 before their classifier; SqueezeNet pools 7x7 to 3x3."""
+    x = torch.randn(4, 3, 7, 7, generator=torch.Generator().manual_seed(0))
+    with_head = nn.Sequential(Scale(1.0), nn.MaxPool2d(3, 2), nn.AdaptiveAvgPool2d(5), nn.Flatten())
+    without = nn.Sequential(Scale(1.0), nn.MaxPool2d(3, 2), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    values = az.components(with_head, x, seed=1)
+    assert values == az.components(without, x, seed=1)
+    assert all(math.isfinite(v) for v in values.values())
+
+
 class Tokens(nn.Module):
     def __init__(self, *layers: nn.Module) -> None:
         super().__init__()

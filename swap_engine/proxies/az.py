@@ -138,10 +138,16 @@ def _by_stages(net: nn.Module, prepared: Prepared) -> list[torch.Tensor]:
     chain = outputs[:1] + [out for out, after in zip(outputs, [*outputs[1:], None])
                            if after is None or after.shape[-2:] != out.shape[-2:]]
     chain = [f for i, f in enumerate(chain) if all(f is not g for g in chain[:i])]
+    grows = [i for i in range(1, len(chain)) if _area(chain[i]) > _area(chain[i - 1])]
+    chain = chain[:grows[0]] if grows else chain  # adaptive pooling that enlarges tiny maps is the head, no stage
     if len(chain) < 2:
         raise ValueError(f"proxy 'az' compares consecutive stages, but {type(net).__name__} runs one feature "
                          "map size only (no `model.cells` either)")
     return chain
+
+
+def _area(feature: torch.Tensor) -> int:
+    return feature.shape[-2] * feature.shape[-1]
 
 
 def _by_layers(net: nn.Module, prepared: Prepared) -> list[torch.Tensor]:
@@ -207,11 +213,13 @@ def _trainability(f_out: torch.Tensor, f_in: torch.Tensor) -> float:
     if g_in.shape == signs.shape and torch.equal(g_in, signs):
         return -math.inf  # the block passes the gradient on unchanged
     if signs.dim() == 4 and g_in.shape[-2:] != signs.shape[-2:]:
-        factor = g_in.shape[-1] // signs.shape[-1]
-        if g_in.shape[-1] != factor * signs.shape[-1] or g_in.shape[-2] != factor * signs.shape[-2]:
-            raise ValueError(f"proxy 'az': a block maps {tuple(g_in.shape[-2:])} to {tuple(signs.shape[-2:])}, "
-                             "not a whole-number downsampling")
-        g_in = F.pixel_unshuffle(g_in, factor)
+        (height, width), (out_height, out_width) = g_in.shape[-2:], signs.shape[-2:]
+        factor = min(height // out_height, width // out_width)
+        if factor < 1:
+            raise ValueError(f"proxy 'az': a block maps {(height, width)} to {(out_height, out_width)}, "
+                             "a larger feature map (no downsampling)")
+        # A pooling without padding (7 -> 3) reads the top-left factor x out pixels: the rest has no output.
+        g_in = F.pixel_unshuffle(g_in[..., :factor * out_height, :factor * out_width], factor)
     observed = _channels_last(signs)
     cross = _channels_last(g_in).T @ observed / observed.shape[0]
     top = float(torch.linalg.matrix_norm(cross, ord=2))
