@@ -322,3 +322,17 @@ def test_the_estimate_passes_over_an_architecture_that_cannot_be_scored(monkeypa
     at = open_page("distribution")
     assert_clean(at)
     assert "(about " in launch_button(at).label
+
+
+def test_one_scoring_says_how_long_from_the_atlas_or_from_the_last_one_timed_here(monkeypatch):
+    import pandas as pd
+
+    from ui import launch, state
+
+    monkeypatch.setattr(launch.st, "session_state", {})
+    monkeypatch.setattr(launch, "_atlas_seconds", lambda settings: pd.Series({"timed cell": 2.0}))
+    settings = state.Settings("nb201", 16, "cifar10", None, "cpu", 0, 1, False, "", 5)
+    assert launch.scoring_label(settings, "timed cell") == "Scoring at B = 16 (about 2 s, the atlas's time) ..."
+    assert launch.scoring_label(settings, "new cell") == "Scoring at B = 16 ..."
+    launch.remember(settings, "new cell", 42.0)
+    assert launch.scoring_label(settings, "another") == "Scoring at B = 16 (about 42 s, as one took here) ..."

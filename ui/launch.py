@@ -73,6 +73,18 @@ def estimate(jobs: list[tuple[Settings, str]]) -> tuple[float, str]:
     return total, " ".join(words)
 
 
+def scoring_label(settings: Settings, arch: str) -> str:
+    """The spinner's words for scoring one architecture, with the time it should take: the atlas's for this
+    cell at this setting, else what one architecture at this setting took here."""
+    times = _atlas_seconds(settings)
+    if times is not None and arch in times.index:
+        return f"Scoring at B = {settings.batch_size} (about {duration(float(times[arch]))}, the atlas's time) ..."
+    timed = [s for (done, _), s in st.session_state.get(_MEASURED, {}).items() if done == settings]
+    if timed:
+        return f"Scoring at B = {settings.batch_size} (about {duration(timed[-1])}, as one took here) ..."
+    return f"Scoring at B = {settings.batch_size} ..."
+
+
 def _between(per_size: dict[int, float], batch_size: int) -> float:
     """Seconds at `batch_size`, in proportion between the smallest and largest measured sizes."""
     (low, t_low), (high, t_high) = min(per_size.items()), max(per_size.items())
@@ -104,10 +116,16 @@ def _measure(jobs: list[tuple[Settings, str]], batch_size: int, tries: int = 3) 
                 raise  # every one tried failed: the run would fail the same way
             continue
         # a score already cached returns at once: its own stored time is then the measurement
-        known[(settings, arch)] = max(time.perf_counter() - started, result.seconds)
-        while len(known) > MAX_MEASURED:
-            known.pop(next(iter(known)))
-        return known[(settings, arch)]
+        return remember(settings, arch, max(time.perf_counter() - started, result.seconds))
+
+
+def remember(settings: Settings, arch: str, seconds: float) -> float:
+    """Keep how long one scoring took here (the next estimate at this setting reads it)."""
+    known = st.session_state.setdefault(_MEASURED, {})
+    known[(settings, arch)] = seconds
+    while len(known) > MAX_MEASURED:
+        known.pop(next(iter(known)))
+    return seconds
 
 
 def _atlas_seconds(settings: Settings) -> pd.Series | None:

@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 import dataclasses  # noqa: E402
 
 from swap_engine import data, spaces  # noqa: E402
-from ui import charts, editor, engine, fetch, messages, neighbours  # noqa: E402
+from ui import charts, editor, engine, fetch, launch, messages, neighbours  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 KEEP_PATTERNS = 192  # neurons shown in the heatmap: enough to see structure, few enough to read
@@ -122,12 +122,13 @@ def show(settings: state.Settings, space, text: str) -> None:
         return
     canonical = space.format(arch)
     try:
-        with st.spinner(f"Scoring at B = {settings.batch_size} ..."):
+        with st.spinner(launch.scoring_label(settings, canonical)):
             result = engine.score(settings, canonical, keep_patterns=KEEP_PATTERNS)
     except data.MissingDataError as err:
         settings = without_files(settings, space, err)
-        with st.spinner(f"Scoring at B = {settings.batch_size} ..."):
+        with st.spinner(launch.scoring_label(settings, canonical)):
             result = engine.score(settings, canonical, keep_patterns=KEEP_PATTERNS)
+    launch.remember(settings, canonical, result.seconds)
     raw = result.raw_score
     base = f"{3 if result.ternary else 2}^B"
     final = engine.regularize(raw, result.params, reg)
