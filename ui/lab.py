@@ -197,7 +197,7 @@ def map_chart(coordinates: np.ndarray, colour: np.ndarray, colour_label: str, ar
     known = np.isfinite(colour)
     fig = go.Figure(go.Scattergl(
         x=table["x"], y=table["y"], mode="markers", customdata=table[["arch"]].to_numpy(),
-        marker=dict(size=4, opacity=0.6, color=np.where(known, colour, np.nan), colorscale="Viridis",
+        marker=dict(**_dots(len(table), 4, 0.6), color=np.where(known, colour, np.nan), colorscale="Viridis",
                     colorbar=dict(title="recipe" if colour_label.startswith("the recipe") else colour_label[:18])),
         hovertemplate="%{customdata[0]}<br>" + colour_label + " %{marker.color:.4g}<extra></extra>"))
     _layout(fig, f"Every cell of the atlas, placed by its proxy ranks, coloured by {colour_label}",
@@ -256,6 +256,15 @@ def _split(column: str) -> tuple[str, int | None]:
 
 # --- charts ---------------------------------------------------------------------------------------------
 
+def _dots(cells: int, size: int, opacity: float) -> dict:
+    """Small faint dots for the whole NB201 space; a 64-model zoo needs dots one can see and click."""
+    if cells <= 300:
+        return {"size": 9, "opacity": 0.85}
+    if cells <= 2_000:
+        return {"size": 6, "opacity": 0.7}
+    return {"size": size, "opacity": opacity}
+
+
 def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go.Figure:
     fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=height, margin=dict(t=70, l=60, r=20, b=50),
                       font=dict(size=13))
@@ -272,8 +281,8 @@ def rank_scatter(frame: pd.DataFrame, values: np.ndarray, target: str, label: st
                           "accuracy": truth[keep]})
     fig = go.Figure(go.Scattergl(
         x=table["proxy rank"], y=table["accuracy rank"], mode="markers", customdata=table[["arch"]].to_numpy(),
-        marker=dict(size=3, opacity=0.45, color=table["accuracy"], colorscale="Viridis",
-                    colorbar=dict(title="accuracy %")),
+        marker=dict(**_dots(len(table), 3, 0.45), color=table["accuracy"], colorscale="Viridis",
+                    colorbar=dict(title=TARGET_LABELS.get(target, target)[:18])),
         hovertemplate="%{customdata[0]}<br>proxy percentile %{x:.1f}<br>accuracy percentile %{y:.1f}<extra></extra>"))
     # The recipe on a line of its own, in small type: a long recipe ran off the chart's width.
     _layout(fig, f"Rank by the recipe against rank by {TARGET_LABELS.get(target, target)} ({keep.sum():,} cells)"

@@ -17,7 +17,12 @@ RESULTS_END = "<!-- recipe-results:end -->"
 TARGET_LABELS = {"cifar10_test_acc_pct": "CIFAR-10 test", "cifar10_valid_acc_pct": "CIFAR-10 valid",
                  "cifar100_valid_acc_pct": "CIFAR-100 valid", "cifar100_test_acc_pct": "CIFAR-100 test",
                  "imagenet16_valid_acc_pct": "ImageNet16-120 valid",
-                 "imagenet16_test_acc_pct": "ImageNet16-120 test"}
+                 "imagenet16_test_acc_pct": "ImageNet16-120 test",
+                 "imagenet_top1_acc_pct": "ImageNet top-1", "imagenet_top5_acc_pct": "ImageNet top-5",
+                 "glue_avg_score": "GLUE average",
+                 **{f"{task}_score": f"GLUE {name}" for task, name in (
+                     ("cola", "CoLA"), ("mnli", "MNLI"), ("mrpc", "MRPC"), ("qnli", "QNLI"), ("qqp", "QQP"),
+                     ("rte", "RTE"), ("sst2", "SST-2"), ("stsb", "STS-B"))}}
 # What the field publishes for NB201 cells (Spearman with CIFAR-10 test unless said otherwise); only numbers
 OBJECTIVE_WORDS = {"spearman": "Spearman with CIFAR-10 *validation* accuracy",
                    "best-of-100": f"the expected CIFAR-10 *validation* accuracy of the best-scored of "
