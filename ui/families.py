@@ -35,6 +35,16 @@ def transfer() -> pd.DataFrame:
     return families.transfer_matrix(own, found()[0])
 
 
+def leave_one_out_recipes() -> dict[str, str]:
+    """`<task>:loo` -> the recipe the families study chose for that task on the other benchmarks' labels."""
+    return {key: text for key, text in families.saved_recipes().items() if key.endswith(":loo")}
+
+
+@st.cache_data(show_spinner="Reading each leave-one-out recipe on its benchmark ...", max_entries=2)
+def leave_one_out() -> pd.DataFrame:
+    return families.leave_one_out_table(leave_one_out_recipes(), found()[0])
+
+
 def _row_name(proxy: str, source: str) -> str:
     return f"{proxy} (published)" if source == "published" else proxy
 

@@ -21,7 +21,7 @@ NAMES = frozenset({
     "search_crossover", "search_fitness",  # search
     "lab_atlas", "lab_dataset", "lab_split", "lab_target", "lab_topk", "lab_boot", "lab_proxies", "lab_method",
     "lab_non_finite", "lab_reg", "lab_rule", "lab_mu", "lab_sigma", "lab_text",  # lab
-    "families_proxies", "families_from", "families_to",  # families
+    "families_proxies", "families_from", "families_to", "families_loo",  # families
     "learn_b",  # learn
     "neighbours_measure", "neighbours_recipe",  # patterns
 })

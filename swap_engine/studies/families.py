@@ -243,6 +243,19 @@ def transfer_matrix(recipes: dict[str, str], found: dict[str, Fitted], *, seed: 
     return out
 
 
+def leave_one_out_table(recipes: dict[str, str], found: dict[str, Fitted], *, seed: int = 0) -> pd.DataFrame:
+    """task, recipe, spearman, met: each `<task>:loo` recipe of `recipes` read on its task's reporting half."""
+    rows = []
+    for name, part in found.items():
+        text = recipes.get(f"{name}:loo")
+        if text is None:
+            continue
+        result = _held_out(Recipe.parse(text), part, 0, seed)
+        value = result.spearman if result is not None else math.nan
+        rows.append({"task": name, "recipe": text, "spearman": value, "met": bool(value >= LOO_GOAL)})
+    return pd.DataFrame(rows, columns=["task", "recipe", "spearman", "met"])
+
+
 def alone(found: dict[str, Fitted]) -> pd.DataFrame:
     """Every proxy column alone (and Suite-Zero's published values, where the benchmark ships them) against the
     reporting target, over every measured cell."""
