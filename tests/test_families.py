@@ -63,3 +63,19 @@ def test_a_missing_atlas_is_left_out_with_its_reason_and_the_files_are_written(s
     assert json.loads((tmp_path / "recipes.json").read_text()) == {"darts-1k": report.own[0].recipe}
     with pytest.raises(ValueError, match="unknown task"):
         families.task("nb999")
+
+
+def test_auto_terms_are_chosen_on_an_inner_split_of_the_fitting_half_only(synthetic):
+    from dataclasses import replace
+
+    assert families._terms_cap("auto", {3: 0.8, 5: 0.8, 7: 0.79}.get) == 3  # a tie: the fewer terms
+    assert families._terms_cap("auto", {3: 0.8, 5: 0.82, 7: 0.83}.get) == 7
+    assert families._terms_cap(4, lambda k: 1 / 0) == 4  # a number is taken as it is, nothing rated
+    found, _ = families.parts(["nb101-500"])
+    part = found["nb101-500"]
+    chosen = families.choose_own(part).recipe
+    scrambled = part.frame.copy()
+    rows = part.report_rows
+    target = scrambled.columns.get_loc("cifar10_valid_acc_pct")
+    scrambled.iloc[rows, target] = np.random.default_rng(9).permutation(scrambled.iloc[rows, target].to_numpy())
+    assert families.choose_own(replace(part, frame=scrambled)).recipe == chosen  # the reporting half is not read

@@ -25,13 +25,23 @@ def register(subparsers) -> None:
                         help="comma-separated tasks (default: all): " + ", ".join(t.name for t in families.TASKS))
     parser.add_argument("--seed", type=int, default=0, help="seed of the halves and the bootstrap")
     parser.add_argument("--n-boot", type=int, default=500, help="bootstrap resamples for the intervals (default 500)")
-    parser.add_argument("--max-terms", type=int, default=5, help="most proxies in one recipe (default 5)")
+    parser.add_argument("--max-terms", type=_terms, default="auto",
+                        help="most proxies in one recipe, or auto (default): 3, 5 or 7, as an inner split of the "
+                             "fitting half says")
     parser.add_argument("--results-md", type=Path, default=None, metavar="FILE",
                         help="regenerate the families block of this Markdown file (e.g. docs/results.md)")
     parser.add_argument("--recipes-json", type=Path, default=None, metavar="FILE",
                         help="write every task's recipe and its leave-one-out recipe (sample_data/recipes.json)")
     parser.add_argument("--json", action="store_true", help="print the recipes and held-out numbers as JSON")
     parser.set_defaults(func=_run)
+
+
+def _terms(text: str) -> int | str:
+    if text == "auto":
+        return text
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 or auto, got {text!r}")
+    return int(text)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -45,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     parts = ["python", "-m", "swap_engine", "families", "--seed", str(args.seed), "--n-boot", str(args.n_boot)]
     if tasks:
         parts += ["--tasks", ",".join(tasks)]
-    if args.max_terms != 5:
+    if args.max_terms != "auto":
         parts += ["--max-terms", str(args.max_terms)]
     report = families.study(tasks, seed=args.seed, n_boot=args.n_boot, max_terms=args.max_terms,
                             progress=lambda line: print(line, file=sys.stderr))
