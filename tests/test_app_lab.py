@@ -183,6 +183,10 @@ def test_every_benchmark_atlas_here_opens_in_the_lab():
         assert at.selectbox(key="lab_atlas").value == name
         assert [s.value for s in at.subheader][:1] == ["All proxies, every ground truth"]
         assert "What the recipe favours" not in [s.value for s in at.subheader]  # NB201's edges only
+        frame = lab.atlas(name)
+        partial = [job for job, n in atlas.measured_jobs(name, frame).items() if n < frame.attrs["cells"]]
+        said = [c.value for c in at.caption if c.value.startswith("Measured on part")]
+        assert bool(said) == bool(partial) and all(f"**{job}**" in said[0] for job in partial)
 
 
 def test_the_map_places_every_cell_by_its_proxy_ranks_and_colours_it_by_choice():

@@ -141,3 +141,12 @@ def test_a_benchmark_atlas_builds_from_its_store(tmp_path):
     assert list(frame.columns[:2]) == ["index", "arch"] and len(frame) == 500
     assert frame["params"].iat[7] == 123.0 and frame["params"].isna().sum() == 499
     assert len(atlas.records(frame, "nb101-500")) == 1
+
+
+def test_measured_jobs_count_each_job_once_by_its_seconds_and_a_job_never_run_as_zero():
+    frame = pd.DataFrame({"index": [0, 1, 2], "arch": ["a", "b", "c"], "swap_b16": [1.0, 2.0, None],
+                          "swap_layersum_b16": [1.0, 2.0, None], "swap_b16_seconds": [0.1, 0.2, None],
+                          "az_expressivity_b64": [1.0, None, None], "az_b64_seconds": [0.5, None, None]})
+    counts = atlas.measured_jobs("nb301-500", frame)
+    assert counts["swap_b16"] == 2 and counts["az_b64"] == 1 and counts["naswot_b64"] == 0
+    assert "swap_layersum_b16" not in counts and "zico_b64" in counts

@@ -205,6 +205,13 @@ def heatmap_and_cost(name: str, frame: pd.DataFrame, target: str, rule: str) -> 
     if absent:
         st.caption("Not in this atlas, because they do not apply here: " +
                    "; ".join(f"**{proxy}**: {why}" for proxy, why in absent.items()) + ".")
+    total = frame.attrs.get("cells", len(frame))
+    partial = {job: n for job, n in atlases.measured_jobs(name, frame).items() if n < total}
+    if partial:
+        st.caption(f"Measured on part of the {total:,} architectures so far (they apply here; the run has not "
+                   "reached every one): " + "; ".join(f"**{job}** on {n:,}" for job, n in partial.items()) +
+                   f". `python -m swap_engine atlas --space {name} --groups {','.join(atlases.spec(name).groups)}` "
+                   "continues it (resumable).")
     costs = [{"proxy": c, "seconds per cell": float(np.nanmean(frame[cost])), "spearman": float(matrix.loc[c, target])}
              for c in columns for cost in [recipe_study.cost_column(c)]
              if cost in frame.columns and frame[cost].notna().any()

@@ -14,8 +14,8 @@ that cannot apply to a benchmark has no column, and `spec(name).absent` says why
 """
 from swap_engine.atlas.cells import cell_jobs, cell_order, cell_table, column, job_of, jobs
 from swap_engine.atlas.specs import FAMILIES, GROUPS, PROXY_BATCH_SIZE, SEED, SPECS, Group, Spec, settings, spec
-from swap_engine.atlas.table import (available, build, columns_of, coverage, load, load_file, path, records, save,
-                                     wide)
+from swap_engine.atlas.table import (available, build, columns_of, coverage, load, load_file, measured_jobs, path,
+                                     records, save, wide)
 
 SWAP_BATCH_SIZES = SPECS["nb201"].swap_batch_sizes
 FILES = {name: chosen.file for name, chosen in SPECS.items()}  # atlas name -> its file in sample_data/
@@ -28,4 +28,5 @@ def proxy_settings(proxy: str, batch_size: int, name: str = "nb201") -> dict:
 
 __all__ = ["FAMILIES", "FILES", "GROUPS", "PROXY_BATCH_SIZE", "SEED", "SPECS", "SWAP_BATCH_SIZES", "Group", "Spec",
            "available", "build", "cell_jobs", "cell_order", "cell_table", "column", "columns_of", "coverage", "job_of",
-           "jobs", "load", "load_file", "path", "proxy_settings", "records", "save", "settings", "spec", "wide"]
+           "jobs", "load", "load_file", "measured_jobs", "path", "proxy_settings", "records", "save", "settings",
+           "spec", "wide"]

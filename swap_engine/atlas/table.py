@@ -170,3 +170,16 @@ def coverage(frame: pd.DataFrame) -> pd.Series:
     """Share of cells with a value, per proxy column (the `_seconds` columns left out)."""
     columns = [c for c in frame.columns[2:] if not c.endswith("_seconds")]
     return frame[columns].notna().mean()
+
+
+def measured_jobs(name: str, frame: pd.DataFrame) -> dict[str, int]:
+    """Cells that hold each job of atlas `name` (`swap_b16`: SWAP's pass at B = 16 and all its variants; `az_b64`:
+    AZ-NAS's three proxies), counted by the job's `_seconds` column; a job never run counts 0."""
+    chosen = spec(name)
+    out = {}
+    for proxy in chosen.proxies():
+        for size in chosen.batch_sizes(proxy):
+            key = column(proxy, size)
+            seconds = frame.get(f"{key}_seconds")
+            out[key] = 0 if seconds is None else int(seconds.notna().sum())
+    return out
