@@ -291,6 +291,11 @@ def rank_scatter(frame: pd.DataFrame, values: np.ndarray, target: str, label: st
     return fig, table
 
 
+def _two_decimals(z: np.ndarray) -> np.ndarray:
+    """Two decimals per cell, "–" where there is no correlation (Plotly would print NaN)."""
+    return np.where(np.isfinite(z), np.char.mod("%.2f", np.nan_to_num(z)), "–")
+
+
 def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series) -> go.Figure:
     """`cells`: how many cells each proxy's row is read on (rows on a subset are not the whole space).
 
@@ -300,7 +305,7 @@ def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series) -> go.Figure:
     rows = [f"{proxy} ({cells[proxy]:,} cells)" for proxy in matrix.index]
     fig = go.Figure(go.Heatmap(z=matrix.to_numpy(dtype=float), x=[TARGET_LABELS.get(c, c) for c in matrix.columns],
                                y=rows, colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
-                               text=np.round(matrix.to_numpy(dtype=float), 2), texttemplate="%{text}",
+                               text=_two_decimals(matrix.to_numpy(dtype=float)), texttemplate="%{text}",
                                colorbar=dict(title="Spearman")))
     return _layout(fig, "Each proxy alone: Spearman with each dataset and split", "ground truth", "proxy",
                    max(320, 28 * len(matrix) + 140))

@@ -201,6 +201,9 @@ def heatmap_and_cost(name: str, frame: pd.DataFrame, target: str, rule: str) -> 
     matrix, cells = lab.spearman_matrix(columns, target_columns, name, rule)
     show_chart(lab.correlation_heatmap(matrix, cells), f"lab_proxy_dataset_heatmap_{name}",
                matrix.assign(cells=cells).reset_index(names="proxy"), key="lab_heatmap")
+    flat = [c for c in columns if frame[c].nunique() <= 1]
+    if flat:
+        st.caption("–: one value on every measured architecture, so no ranking: " + ", ".join(flat) + ".")
     absent = atlases.spec(name).absent
     if absent:
         st.caption("Not in this atlas, because they do not apply here: " +
