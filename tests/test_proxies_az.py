@@ -149,6 +149,21 @@ def test_a_head_that_enlarges_the_maps_is_no_stage_and_an_uneven_pooling_is_read
     assert all(math.isfinite(v) for v in values.values())
 
 
+class PoolChannelsLast(nn.Module):
+    def forward(self, x):
+        return nn.functional.avg_pool2d(x.permute(0, 3, 1, 2), 2).permute(0, 2, 3, 1)
+
+
+def test_maps_between_permutes_are_read_channels_last_as_in_swin(images):
+    from torchvision.ops.misc import Permute
+
+    swin_like = nn.Sequential(Scale(1.0), Permute([0, 2, 3, 1]), Scale(3.0), PoolChannelsLast(),
+                              Permute([0, 3, 1, 2]), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    plain = nn.Sequential(Scale(1.0), Scale(3.0), nn.AvgPool2d(2), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    got, expected = az.components(swin_like, images, seed=3), az.components(plain, images, seed=3)
+    assert got == pytest.approx(expected, rel=1e-6)
+
+
 class Tokens(nn.Module):
     def __init__(self, *layers: nn.Module) -> None:
         super().__init__()

@@ -121,15 +121,26 @@ def _chain(module: nn.Module) -> Iterator[nn.Module]:
 
 def _by_stages(net: nn.Module, prepared: Prepared) -> list[torch.Tensor]:
     """A CNN without `cells`: its first feature map, then the last feature map of each resolution (a stage),
-    among the modules it runs in a row. Global pooling (1x1 maps) is no stage."""
+    among the modules it runs in a row. Global pooling (1x1 maps) is no stage. Between a `Permute` to (B, H, W, C)
+    and the one back (torchvision's Swin), maps are read channels-last."""
     fired: dict[nn.Module, list[torch.Tensor]] = {}
     order: list[nn.Module] = []
+    channels_last = False
 
-    def record(module: nn.Module, _args: Any, out: Any) -> None:
-        if isinstance(out, torch.Tensor) and out.dim() == 4 and out.shape[-1] * out.shape[-2] > 1:
+    def record(module: nn.Module, _args: Any, out: Any) -> Any:
+        nonlocal channels_last
+        dims = getattr(module, "dims", None)
+        if isinstance(dims, (list, tuple)) and sorted(dims) == [0, 1, 2, 3]:
+            channels_last = list(dims) == [0, 2, 3, 1]
+        if not isinstance(out, torch.Tensor) or out.dim() != 4:
+            return None
+        feature = out.permute(0, 3, 1, 2) if channels_last else out
+        if feature.shape[-1] * feature.shape[-2] > 1:
             if module not in fired:
                 order.append(module)
-            fired.setdefault(module, []).append(out)
+            fired.setdefault(module, []).append(feature)
+        # the network goes on from the recorded view, so gradients between stages pass through it
+        return feature.permute(0, 2, 3, 1) if channels_last else None
 
     with hooks() as handles:
         handles += [m.register_forward_hook(record) for m in _chain(net)]
