@@ -149,6 +149,25 @@ def test_a_head_that_enlarges_the_maps_is_no_stage_and_an_uneven_pooling_is_read
     assert all(math.isfinite(v) for v in values.values())
 
 
+class SkipsOne(nn.Module):
+    """DARTS-like: the last cell reads the cell two before it, not the one before."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = Scale(1.0)
+        self.cells = nn.ModuleList([Scale(2.0), Scale(3.0), Scale(0.5)])
+
+    def forward(self, x):
+        first = self.cells[0](self.stem(x))
+        self.cells[1](first)
+        return self.cells[2](first).flatten(1)
+
+
+def test_a_cell_that_skips_the_one_before_it_is_no_link_of_trainability(images):
+    values = az.components(SkipsOne(), images)
+    assert all(math.isfinite(v) for v in values.values())
+
+
 class PoolChannelsLast(nn.Module):
     def forward(self, x):
         return nn.functional.avg_pool2d(x.permute(0, 3, 1, 2), 2).permute(0, 2, 3, 1)

@@ -77,10 +77,11 @@ def components(model: nn.Module, inputs: Any, *, seed: int = 0, device: Any = No
         features = _CHAINS[blocks](net, prepared)
         entropies = [_entropy(f.detach()) for f in features]
         trainability = [_trainability(features[i], features[i - 1]) for i in reversed(range(1, len(features)))]
+    links = [t for t in trainability if not math.isnan(t)]  # a block that does not read the one before: no link
     return {
         "az_expressivity": _number(sum(entropies)),
         "az_progressivity": _number(min(b - a for a, b in zip(entropies, entropies[1:]))),
-        "az_trainability": _number(sum(trainability) / len(trainability)),
+        "az_trainability": _number(sum(links) / len(links)) if links else -math.inf,
     }
 
 
@@ -220,7 +221,9 @@ def _entropy(feature: torch.Tensor) -> float:
 
 def _trainability(f_out: torch.Tensor, f_in: torch.Tensor) -> float:
     signs = torch.randint(0, 2, f_out.shape, device=f_out.device).to(f_out.dtype) * 2 - 1
-    (g_in,) = torch.autograd.grad(f_out, f_in, grad_outputs=signs, retain_graph=True)
+    (g_in,) = torch.autograd.grad(f_out, f_in, grad_outputs=signs, retain_graph=True, allow_unused=True)
+    if g_in is None:
+        return math.nan  # f_out does not depend on f_in: a DARTS cell fed only by the cell two before it
     if g_in.shape == signs.shape and torch.equal(g_in, signs):
         return -math.inf  # the block passes the gradient on unchanged
     if signs.dim() == 4 and g_in.shape[-2:] != signs.shape[-2:]:
