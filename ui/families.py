@@ -2,12 +2,12 @@
 each benchmark, and the study's recipes (sample_data/recipes.json) read on every benchmark."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from swap_engine.studies import families
+from ui.charts import two_decimals
 
 LABELS = {t.name: t.label for t in families.TASKS}
 
@@ -63,18 +63,13 @@ def overview_heatmap(matrix: pd.DataFrame) -> go.Figure:
     z = matrix.to_numpy(dtype=float)
     fig = go.Figure(go.Heatmap(
         z=z[::-1], x=[LABELS.get(c, c) for c in matrix.columns], y=list(matrix.index)[::-1], colorscale="RdBu",
-        zmid=0, zmin=-1, zmax=1, text=_labels(z[::-1]), texttemplate="%{text}", colorbar=dict(title="Spearman"),
+        zmid=0, zmin=-1, zmax=1, text=two_decimals(z[::-1]), texttemplate="%{text}", colorbar=dict(title="Spearman"),
         hovertemplate="%{y} on %{x}: Spearman %{z:.3f}<extra></extra>"))
     fig.update_layout(title="Each proxy alone on each benchmark (blank: not measured or does not apply)",
                       height=max(360, 26 * len(matrix) + 200), margin=dict(t=150, l=60, r=20, b=20),
                       font=dict(size=13), xaxis=dict(side="top", tickangle=-30, title="benchmark (its ground truth)"),
                       yaxis=dict(title="proxy (atlas column)"))
     return fig
-
-
-def _labels(z: np.ndarray, missing: str = "") -> np.ndarray:
-    """Two decimals per cell, `missing` where there is no number (Plotly would print NaN)."""
-    return np.where(np.isfinite(z), np.char.mod("%.2f", np.nan_to_num(z)), missing)
 
 
 def transfer_heatmap(matrix: pd.DataFrame) -> go.Figure:
@@ -84,7 +79,7 @@ def transfer_heatmap(matrix: pd.DataFrame) -> go.Figure:
     x = [LABELS.get(c, c) for c in matrix.columns]
     y = [LABELS.get(r, r) for r in matrix.index]
     fig = go.Figure(go.Heatmap(z=z, x=x, y=y, colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
-                               text=_labels(z, missing="n/a"),
+                               text=two_decimals(z, "n/a"),
                                texttemplate="%{text}", colorbar=dict(title="Spearman"), hoverinfo="skip"))
     cells = [(r, c, rl, cl) for r, rl in zip(matrix.index, y) for c, cl in zip(matrix.columns, x)]
     fig.add_trace(go.Scatter(

@@ -16,6 +16,7 @@ from swap_engine import analysis, data
 from swap_engine import recipe as recipes
 from swap_engine.studies import recipe_study
 from swap_engine.studies.recipe_report import TARGET_LABELS
+from ui.charts import two_decimals
 
 NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 OP_LABELS = {"none": "none (zero)", "skip_connect": "skip", "nor_conv_1x1": "conv 1x1", "nor_conv_3x3": "conv 3x3",
@@ -291,11 +292,6 @@ def rank_scatter(frame: pd.DataFrame, values: np.ndarray, target: str, label: st
     return fig, table
 
 
-def _two_decimals(z: np.ndarray) -> np.ndarray:
-    """Two decimals per cell, "–" where there is no correlation (Plotly would print NaN)."""
-    return np.where(np.isfinite(z), np.char.mod("%.2f", np.nan_to_num(z)), "–")
-
-
 def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series) -> go.Figure:
     """`cells`: how many cells each proxy's row is read on (rows on a subset are not the whole space).
 
@@ -305,7 +301,7 @@ def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series) -> go.Figure:
     rows = [f"{proxy} ({cells[proxy]:,} cells)" for proxy in matrix.index]
     fig = go.Figure(go.Heatmap(z=matrix.to_numpy(dtype=float), x=[TARGET_LABELS.get(c, c) for c in matrix.columns],
                                y=rows, colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
-                               text=_two_decimals(matrix.to_numpy(dtype=float)), texttemplate="%{text}",
+                               text=two_decimals(matrix.to_numpy(dtype=float), "–"), texttemplate="%{text}",
                                colorbar=dict(title="Spearman")))
     return _layout(fig, "Each proxy alone: Spearman with each dataset and split", "ground truth", "proxy",
                    max(320, 28 * len(matrix) + 140))

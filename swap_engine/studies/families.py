@@ -168,9 +168,9 @@ def choose_own(part: Fitted, *, max_terms: int | str = "auto", min_coverage: flo
     """A task's recipe on its fitting half; "auto" takes 3, 5 or 7 terms as an inner split of that half says
     (more terms fit a 7,800-cell half better, and only overfit a 250-cell one)."""
     truth = part.truth(part.task.select)
+    fit, read = _inner(part, seed)
 
     def inner(k: int) -> float:
-        fit, read = _inner(part, seed)
         recipe = choose(part.frame, truth, fit.fit_rows, max_terms=k, min_coverage=min_coverage).recipe
         return spearman(recipe.score(part.frame)[read.fit_rows], truth[read.fit_rows])
 
@@ -180,8 +180,9 @@ def choose_own(part: Fitted, *, max_terms: int | str = "auto", min_coverage: flo
 
 def choose_across_auto(parts: Sequence[Fitted], terms: Sequence, *, max_terms: int | str = "auto", seed: int = 0):
     """`choose_across`, with "auto" taking 3, 5 or 7 terms as an inner split of every part's fitting half says."""
+    split = [_inner(p, seed) for p in parts]
+
     def inner(k: int) -> float:
-        split = [_inner(p, seed) for p in parts]
         recipe, _ = choose_across([fit for fit, _ in split], terms, max_terms=k)
         return float(np.mean([spearman(recipe.score(read.frame)[read.fit_rows],
                                        read.truth(read.task.select)[read.fit_rows]) for _, read in split]))

@@ -9,11 +9,11 @@ the order of the data. Pages draw them through ui.export.show_chart, which adds 
 - `palette`: one colour per operation, the same in every chart and cell;
 - `distributions`: many architectures: score spreads, against size and accuracy, the batch sweep, a search;
 - `toy`: the Learn page's toy network;
-- `axes`: the round log ticks and compact numbers they share.
+- `axes`: the round log ticks, compact numbers and heatmap cell labels they share.
 
 Light: plotly and networkx, no engine (the Learn page draws before torch has loaded).
 """
-from ui.charts.axes import compact, log_ticks
+from ui.charts.axes import compact, log_ticks, two_decimals
 from ui.charts.cells import ABSENT_OPS, JOIN_OPS, cell_graph, cell_graphs
 from ui.charts.palette import op_color
 from ui.charts.distributions import (batch_sweep, score_distribution, score_vs_params, score_vs_target,
@@ -27,4 +27,4 @@ __all__ = ["ABSENT_OPS", "JOIN_OPS", "PATTERN_COLORS", "SHARED_COLORS", "UNIQUE_
            "cell_graph", "cell_graphs", "compact", "compare_layers", "layer_bars", "layer_label", "log_ticks",
            "op_color", "pattern_colors", "pattern_heatmap", "score_distribution", "score_vs_params", "score_vs_target",
            "search_progress", "sorted_pattern_order", "toy_count_steps", "toy_input_plane", "toy_network_diagram",
-           "toy_sign_matrix", "whole_space_histogram"]
+           "toy_sign_matrix", "two_decimals", "whole_space_histogram"]

@@ -1,4 +1,4 @@
-"""Ticks and numbers the charts share: round log-axis ticks and compact labels (150k, 1.5M)."""
+"""Ticks and numbers the charts share: round log-axis ticks, compact labels (150k, 1.5M), heatmap cells."""
 from __future__ import annotations
 
 import math
@@ -30,3 +30,8 @@ def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
 
 
 __all__ = ["compact", "log_ticks"]
+
+
+def two_decimals(z: np.ndarray, missing: str = "") -> np.ndarray:
+    """A heatmap's cell labels: two decimals, `missing` where there is no number (Plotly would print NaN)."""
+    return np.where(np.isfinite(z), np.char.mod("%.2f", np.nan_to_num(z)), missing)
