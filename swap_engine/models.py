@@ -6,10 +6,12 @@
 `build` answers bad options in words (unknown names with the space's own, wrong types, options the chosen
 variant ignores), then estimates the model's memory on torch's `meta` device, where nothing large is allocated:
 its weights, and the peak of one scoring pass on `inputs`. A model above the budget is refused before one
-byte of it exists: `{"C": 2000, "N": 5}` for NB201 needs tens of GB. The budget follows the machine: a
+byte of it exists: `{"C": 2000, "N": 5}` for NB201 needs tens of GB. Under a benchmark space's default
+options only its largest architecture (`SearchSpace.largest`) is sized, once per process: every other cell
+fits when it does, so a bulk run builds each model once. The budget follows the machine: a
 quarter of its RAM (or of the GPU's memory when scoring on CUDA), or `SWAP_MEMORY_LIMIT` (e.g. `8GB`,
-`50%`), which the CLI's `--memory-limit` sets. Then the model is built from `torch.manual_seed(seed)` under
-the scoring thread policy, so the CLI, the runner, the app and search get the same weights and counts.
+`50%`), which the CLI's `--memory-limit` sets. Then the model is built from `torch.manual_seed(seed)` on one
+thread (`swap_engine.threads`), so the CLI, the runner, the app and search get the same weights and counts.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from torch.utils._pytree import tree_leaves, tree_map
 
 from swap_engine.device import resolve_device
 from swap_engine.spaces import SearchSpace
-from swap_engine.threads import scoring_threads
+from swap_engine.threads import one_thread
 from swap_engine.words import quote
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ SMALL_TENSOR = 4096  # elements: a tensor this small is made for real while a mo
 _CONSTRUCTORS = _device_constructors()
 _KEY_BYTES = 8  # SWAP keeps, per neuron and sign plane, one 64-bit word per 64 samples
 _PASSES: OrderedDict[tuple, tuple[int, int]] = OrderedDict()  # one scoring pass's bytes, by space, options, batch
+_BOUNDS: OrderedDict[tuple, Estimate] = OrderedDict()  # a space's largest default model, by space and budget
 _PASSES_LOCK = threading.Lock()
 
 
@@ -78,7 +81,7 @@ def build(space: SearchSpace, arch: Any, options: Mapping[str, Any] | None = Non
     `ResourceError` for a model over budget; the caller's RNG state is untouched.
     """
     chosen = check(space, arch, options, inputs=inputs, device=device)
-    with torch.random.fork_rng(devices=[]), scoring_threads():
+    with torch.random.fork_rng(devices=[]), one_thread():
         torch.manual_seed(seed)
         return space.build(arch, **chosen)
 
@@ -92,10 +95,29 @@ def check(space: SearchSpace, arch: Any, options: Mapping[str, Any] | None = Non
     """
     chosen = check_options(space, options)
     limit, source = memory_budget(device)
+    largest = space.largest()
+    if not chosen and largest is not None and _bound(space, largest, limit).total <= limit:
+        return chosen  # the space's largest model fits, so this one does: no meta build of its own
     needed = estimate(space, arch, chosen, inputs if chosen else None, limit=limit)
     if needed.total > limit:
         raise ResourceError(_refusal(space, chosen, needed, limit, source))
     return chosen
+
+
+def _bound(space: SearchSpace, largest: Any, limit: int) -> Estimate:
+    """The weights of the space's largest model under its default options, sized once per space and budget.
+
+    Only the defaults: they build the models the space's atlas scores, whose passes are known to fit, while
+    options a user set (a width, a depth) are sized on each cell with one scoring pass on the batch."""
+    key = (space.name, limit)
+    known = _BOUNDS.get(key)
+    if known is None:
+        known = estimate(space, largest, {}, limit=limit)
+        with _PASSES_LOCK:
+            _BOUNDS[key] = known
+            while len(_BOUNDS) > 64:
+                _BOUNDS.popitem(last=False)
+    return known
 
 
 def score_cell(space: SearchSpace, arch: Any, inputs: Any, *, options: Mapping[str, Any] | None = None,

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from torch import nn
 
 from swap_engine.registry import Registry
-from swap_engine.threads import scoring_threads
+from swap_engine.threads import one_thread
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ class Proxy:
 # One module per proxy, imported on first lookup.
 _registry: Registry[Proxy] = Registry("proxy", [
     f"{__name__}.{module}" for module in ("swap", "params", "flops", "naswot", "synflow", "snip", "grasp",
-                                          "fisher", "grad_norm", "jacov", "zen", "zico", "az")])
+                                          "fisher", "grad_norm", "jacov", "zen", "zico", "az", "meco", "lswag",
+                                          "vkdnw")])
 
 
 def register(name: str, *, needs_targets: bool = False) -> Callable[[Callable[..., float]], Callable[..., float]]:
@@ -69,7 +70,7 @@ def score(name: str, model: nn.Module, inputs: Any, targets: Any = None, **optio
     if unknown:
         raise ValueError(f"proxy {name!r} got unknown option(s) {', '.join(unknown)}; "
                          f"accepted: {', '.join(accepted) or 'none'}")
-    with scoring_threads():  # the thread policy of every score (swap_engine.threads)
+    with one_thread():  # the thread policy of every score (swap_engine.threads)
         return float(proxy.fn(model, inputs, targets, **options))
 
 

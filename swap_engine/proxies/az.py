@@ -44,7 +44,7 @@ from torch import nn
 
 from swap_engine.proxies import register
 from swap_engine.proxies._utils import Prepared, first_tensor, hooks, prepare, require_images, seeded
-from swap_engine.threads import scoring_threads
+from swap_engine.threads import one_thread
 
 COMPONENTS = {
     "az_expressivity": "sum over blocks of the eigenvalue entropy of the block's feature covariance",
@@ -70,7 +70,7 @@ def components(model: nn.Module, inputs: Any, *, seed: int = 0, device: Any = No
     if blocks != "layers":
         require_images("az", prepared, "its blocks are convolutional feature maps (blocks='layers' reads a "
                                        "transformer's layers)")
-    with scoring_threads(), seeded(seed, prepared.x.device):  # the same floats as through `proxies.score`
+    with one_thread(), seeded(seed, prepared.x.device):  # the same floats as through `proxies.score`
         _reinitialise(net)
         for p in net.parameters():
             p.requires_grad_(False)  # only gradients between blocks are read: the graph runs from the chain's start

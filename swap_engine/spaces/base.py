@@ -52,6 +52,13 @@ class SearchSpace(ABC):
         empty when all apply. A user who sets an option expects it to change the model."""
         return ""
 
+    def largest(self) -> Any | None:
+        """The architecture whose model takes the most memory under any build options, where the space has one.
+
+        `models.check` then sizes that one model once per options and input shape, and every other cell fits
+        when it does: no second build per cell. None (the default): each architecture is sized on its own."""
+        return None
+
     @abstractmethod
     def mutate(self, arch: Any, rng: random.Random) -> Any:
         """A one-step neighbour of `arch`, never `arch` itself."""

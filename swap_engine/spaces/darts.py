@@ -386,6 +386,13 @@ class DartsSpace(SearchSpace):
         concat = tuple(range(2, 2 + STEPS))
         return Genotype(normal=cells[0], normal_concat=concat, reduce=cells[1], reduce_concat=concat)
 
+    def largest(self) -> Genotype:
+        """Every op a 5x5 separable convolution (the most weights, and six tensors an op), every node in the
+        output: the largest network of either variant."""
+        pairs = tuple(("sep_conv_5x5", position % 2) for position in range(2 * STEPS))
+        concat = tuple(range(2, 2 + STEPS))
+        return Genotype(normal=pairs, normal_concat=concat, reduce=pairs, reduce_concat=concat)
+
     def build(
         self,
         arch: Genotype,

@@ -305,6 +305,12 @@ class NB101Space(SearchSpace):
                 found.setdefault(graph_hash(cell), cell)
         return list(found.values())
 
+    def largest(self) -> Cell:
+        """A chain of five 3x3 convolutions, each at the cell's full width (only the last feeds the output, so no
+        width is split), plus the three more input edges the 9-edge limit allows (each a 1x1 projection)."""
+        matrix = [[int(j == i + 1 or (i == 0 and 2 <= j <= 4)) for j in range(MAX_NODES)] for i in range(MAX_NODES)]
+        return make_cell(matrix, [INPUT] + [CONV3X3] * (MAX_NODES - 2) + [OUTPUT])
+
     def example(self, seed: int = 0) -> Cell:
         """The first sampled cell that keeps at least two operations after pruning: a single random draw is
         often a cell that prunes to the lone input -> output edge, which shows nothing of NB101."""

@@ -286,6 +286,10 @@ class NB201Space(SearchSpace):
                 raise ValueError(f"nb201 build option {option}={value!r} must be a positive integer")
         return TinyNetwork(_check(arch), C=C, N=N, num_classes=num_classes)
 
+    def largest(self) -> Arch:
+        """Every edge a 3x3 convolution: the most weights and the most activations of any cell."""
+        return ("nor_conv_3x3",) * len(EDGES)  # type: ignore[return-value]
+
     def mutate(self, arch: Arch, rng: random.Random) -> Arch:
         arch = _check(arch)
         position = rng.randrange(len(EDGES))

@@ -19,7 +19,7 @@ from swap_engine.swap.capture import (DEFAULT_ACTIVATIONS, FUNCTIONAL_ATTRIBUTE,
 from swap_engine.swap.distinct import count_distinct
 from swap_engine.swap.model_state import count_params, gaussian_reinit, preserved, regularization_factor
 from swap_engine.swap.packing import WORD_BITS, unpack_patterns
-from swap_engine.threads import scoring_threads
+from swap_engine.threads import serial_norms
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ def swap_score(model: nn.Module, inputs: Any, *, pattern: str = "sign",
     forked copy of torch's global RNG (`torch.manual_seed` semantics, so dropout is reproducible) and the
     re-init generator: the same seed on the same device gives the same result, and the caller's RNG state
     is untouched. The caller's model comes back unchanged (weights, buffers, train/eval modes). The passes
-    run on one CPU thread (`swap_engine.threads`), so the count does not depend on the caller's thread count.
+    use the caller's CPU threads with BatchNorm on one (`swap_engine.threads.serial_norms`), so the count does
+    not depend on the thread count.
     In eval mode, `batch_chunk` (a multiple of 64) runs the batch in pieces and joins their bit planes,
     which is exact because samples do not interact; it is chosen automatically when the batch does not fit.
     `functional=True` also counts activation functions called outside activation modules (`F.relu`,
@@ -154,7 +155,7 @@ def swap_score(model: nn.Module, inputs: Any, *, pattern: str = "sign",
     counts: list[int] = []
     first: tuple[list[LayerStat], PatternSample | None, int] | None = None
     cuda_devices = [target.index or 0] if target.type == "cuda" else []
-    with guard, torch.random.fork_rng(devices=cuda_devices), torch.no_grad(), scoring_threads():
+    with guard, torch.random.fork_rng(devices=cuda_devices), torch.no_grad(), serial_norms(work):
         torch.manual_seed(seed)
         generator = torch.Generator(device=target).manual_seed(seed)
         work.train(mode == "train")
