@@ -16,9 +16,21 @@ def words_for(batch_size: int) -> int:
     return math.ceil(batch_size / WORD_BITS)
 
 
-def _pack_plane(bits: torch.Tensor, words: int) -> torch.Tensor:
-    """(B, n) bool -> (n, words) int64, without leaving the tensor's device."""
-    batch, n = bits.shape
+# Up to this many samples a plane is packed by one product with the powers of two: every partial sum is
+# an integer below 2^B, exact in float32 up to 24 samples and in float64 up to 53.
+_EXACT_BITS = {torch.float32: 24, torch.float64: 53}
+
+
+def _pack_plane(flat: torch.Tensor, compare, words: int) -> torch.Tensor:
+    """The plane `compare(flat, 0)` of (B, n) activations -> (n, words) int64, without leaving their device."""
+    batch, n = flat.shape
+    exact = [dtype for dtype, most in _EXACT_BITS.items() if batch <= most and not
+             (dtype == torch.float64 and flat.device.type == "mps")]  # MPS has no float64
+    if exact:  # small batches are bound by the number of ops: a comparison written as 0/1, one product
+        ones = compare(flat, 0, out=torch.empty(flat.shape, dtype=exact[0], device=flat.device))
+        powers = torch.pow(2.0, torch.arange(batch, dtype=exact[0], device=flat.device))
+        return (powers @ ones).to(torch.int64).view(n, 1)
+    bits = compare(flat, 0)
     padding = words * WORD_BITS - batch
     if padding:
         bits = torch.cat([bits, bits.new_zeros(padding, n)])
@@ -39,10 +51,10 @@ def pack_output(output: torch.Tensor, *, ternary: bool, nonnegative: bool = Fals
     """
     flat = output.detach().reshape(output.shape[0], -1)
     words = words_for(flat.shape[0])
-    positive = _pack_plane(flat > 0, words)
+    positive = _pack_plane(flat, torch.gt, words)
     if not ternary:
         return positive.unsqueeze(1)
-    negative = torch.zeros_like(positive) if nonnegative else _pack_plane(flat < 0, words)
+    negative = torch.zeros_like(positive) if nonnegative else _pack_plane(flat, torch.lt, words)
     return torch.stack([positive, negative], dim=1)
 
 
