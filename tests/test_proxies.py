@@ -14,7 +14,7 @@ from swap_engine import proxies
 
 BASELINES = ["params", "flops", "naswot", "synflow", "snip", "grasp", "fisher", "grad_norm", "jacov", "zen",
              "zico"]
-LABELLED = ["snip", "grasp", "fisher", "grad_norm", "zico"]
+LABELLED = ["snip", "grasp", "fisher", "grad_norm", "zico", "lswag"]
 
 
 def tiny_cnn() -> nn.Module:
