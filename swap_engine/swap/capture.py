@@ -7,6 +7,7 @@ nothing is counted twice.
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -80,6 +81,7 @@ class LayerKeys:
     call: int
     keys: torch.Tensor  # (neurons, planes, words) int64
     nonnegative: bool = False  # the activation never outputs negatives (its "< 0" plane is empty)
+    same_as: int | None = None  # an earlier layer with these very patterns (the same function of the same tensor)
 
 
 def activation_modules(model: nn.Module, activations: Sequence[type[nn.Module]]) -> dict[nn.Module, str]:
@@ -118,6 +120,9 @@ class PatternCapture:
         self._running: list[nn.Module] = []  # modules whose forward is under way, innermost last
         self._in_activation = 0  # how many hooked activation modules are running
         self._mode: _FunctionCapture | None = None
+        # (input, its version, what was applied, layer index) of each packed call: NB201 applies one ReLU to
+        # a node's output on every edge that leaves it, and those patterns are packed once
+        self._packed: list[tuple[weakref.ref, int, Any, int]] = []
 
     def __enter__(self) -> "PatternCapture":
         try:
@@ -148,6 +153,7 @@ class PatternCapture:
             self._handles.clear()
             self._running.clear()
             self._in_activation = 0
+            self._packed.clear()
 
     def _enter_module(self, module: nn.Module, args: tuple) -> None:
         self._running.append(module)
@@ -159,8 +165,11 @@ class PatternCapture:
             self._in_activation -= module in self.modules
 
     def _record(self, module: nn.Module, args: tuple, output: torch.Tensor) -> None:
+        # A module without weights and randomness computes the same output from the same input tensor.
+        fixed = not any(True for _ in module.parameters()) and not isinstance(module, nn.RReLU)
         self._append(module, self.modules[module], args[0] if args else None, output,
-                     isinstance(module, NONNEGATIVE_ACTIVATIONS))
+                     isinstance(module, NONNEGATIVE_ACTIVATIONS),
+                     (type(module), module.extra_repr()) if fixed else None)
 
     def _record_function(self, function: Callable, args: tuple, kwargs: dict, output: Any) -> None:
         if self._in_activation:  # e.g. F.relu inside nn.ReLU.forward: the module's hook counts it
@@ -170,7 +179,9 @@ class PatternCapture:
         given = args[0] if args else kwargs.get("input")
         self._append((where, spec.label), f"{where}:{spec.label}", given, output, spec.nonnegative)
 
-    def _append(self, site: Any, name: str, given: Any, output: Any, nonnegative: bool) -> None:
+    def _append(self, site: Any, name: str, given: Any, output: Any, nonnegative: bool, applied: Any = None) -> None:
+        """Pack one call's output; `applied` names a deterministic function of `given` alone (None: unknown),
+        so that a second call of it on the same unchanged tensor shares the first one's keys."""
         if not isinstance(output, torch.Tensor):
             return
         if self.conv_only and not (isinstance(given, torch.Tensor) and given.dim() == 4):
@@ -180,8 +191,17 @@ class PatternCapture:
                              f"is not the batch size {self.batch_size}; SWAP needs batch-first activations")
         call = self._calls.get(site, 0)
         self._calls[site] = call + 1
+        same = None
+        if applied is not None and isinstance(given, torch.Tensor):
+            same = next((index for ref, version, done, index in self._packed
+                         if ref() is given and version == given._version and done == applied), None)
+        if same is not None:
+            self.layers.append(LayerKeys(name, call, self.layers[same].keys, nonnegative, same_as=same))
+            return
         keys = pack_output(output, ternary=self.ternary, nonnegative=nonnegative)
         if keys.shape[0]:
+            if applied is not None and isinstance(given, torch.Tensor):
+                self._packed.append((weakref.ref(given), given._version, applied, len(self.layers)))
             self.layers.append(LayerKeys(name, call, keys, nonnegative))
 
 

@@ -71,18 +71,21 @@ class DistinctCounts:
     multiplicity: torch.Tensor | None  # per sampled neuron: how many neurons share its pattern (1 = unique)
 
 
-def count_distinct(layers: list[torch.Tensor], sample: torch.Tensor | None = None) -> DistinctCounts:
+def count_distinct(layers: list[torch.Tensor], sample: torch.Tensor | None = None,
+                   copies: list[int] | None = None) -> DistinctCounts:
     """Distinct rows over all `layers` (each (n_l, K) int64) and within each, consuming the list.
 
     Layers are processed one at a time and released (their one-word keys are sorted in place), so the
     peak is the keys themselves plus the union of each layer's distinct values. `sample` holds rows whose
-    multiplicity over all layers is wanted (for display).
+    multiplicity over all layers is wanted (for display); `copies[l]`: how many layers of the network hold
+    layer l's very keys (it counts that many times in the multiplicities; default 1).
     """
+    copies = list(copies) if copies is not None else [1] * len(layers)
     multi_word = bool(layers) and layers[0].shape[1] > 1
     if layers and not multi_word:
         low, high = min(_extremes(keys)[0] for keys in layers), max(_extremes(keys)[1] for keys in layers)
         if 0 <= low and high < DENSE_KEYS:
-            return _count_dense(layers, sample, high + 1)
+            return _count_dense(layers, sample, high + 1, copies)
     device = layers[0].device if layers else None
     sample_hashes = row_hash(sample) if sample is not None else None
     multiplicity = torch.zeros_like(sample_hashes) if sample is not None else None
@@ -90,14 +93,16 @@ def count_distinct(layers: list[torch.Tensor], sample: torch.Tensor | None = Non
     distinct_parts: list[torch.Tensor] = []
     repeated: list[torch.Tensor] = []
     kept = list(layers) if multi_word else []  # multi-word keys stay for the collision check
+    weights = list(copies)
     while layers:
         keys = layers.pop(0)
+        weight = copies.pop(0)
         values = _sort_inplace(row_hash(keys) if multi_word else keys.view(-1))
         del keys
         if multiplicity is not None:
             boundary = values.contiguous()  # searchsorted would copy a strided one on each call, and warn
-            multiplicity += (torch.searchsorted(boundary, sample_hashes, right=True)
-                             - torch.searchsorted(boundary, sample_hashes))
+            multiplicity += weight * (torch.searchsorted(boundary, sample_hashes, right=True)
+                                      - torch.searchsorted(boundary, sample_hashes))
             del boundary
         if multi_word:
             repeated.append(_repeated_sorted(values))
@@ -117,7 +122,8 @@ def count_distinct(layers: list[torch.Tensor], sample: torch.Tensor | None = Non
         per_layer = [torch.unique(keys, dim=0).shape[0] for keys in kept]
         total = torch.unique(torch.cat(kept), dim=0).shape[0]
         if sample is not None:
-            multiplicity = torch.stack([sum((keys == row).all(dim=1).sum() for keys in kept) for row in sample])
+            multiplicity = torch.stack([sum(weight * (keys == row).all(dim=1).sum() for keys, weight in
+                                            zip(kept, weights, strict=True)) for row in sample])
     return DistinctCounts(total, per_layer, multiplicity)
 
 
@@ -125,7 +131,8 @@ def _extremes(keys: torch.Tensor) -> tuple[int, int]:
     return (int(keys.min()), int(keys.max())) if keys.numel() else (0, 0)
 
 
-def _count_dense(layers: list[torch.Tensor], sample: torch.Tensor | None, size: int) -> DistinctCounts:
+def _count_dense(layers: list[torch.Tensor], sample: torch.Tensor | None, size: int,
+                 copies: list[int]) -> DistinctCounts:
     """`count_distinct` for one-word keys in 0 .. size - 1: each layer's keys are tallied in a table of
     `size` bins (NumPy's bincount on the CPU, several times faster than torch's there)."""
     cpu = layers[0].device.type == "cpu"
@@ -139,8 +146,9 @@ def _count_dense(layers: list[torch.Tensor], sample: torch.Tensor | None, size: 
         present = counts > 0
         per_layer.append(int(present.sum()))
         seen |= present
+        weight = copies.pop(0)
         if tally is not None:
-            tally += counts
+            tally += counts * weight if weight != 1 else counts
     multiplicity = tally[sample[:, 0]] if tally is not None and sample is not None else None
     return DistinctCounts(int(seen.sum()), per_layer, multiplicity)
 

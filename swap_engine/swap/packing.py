@@ -43,13 +43,25 @@ def _pack_plane(flat: torch.Tensor, compare, words: int) -> torch.Tensor:
     return neuron_major.view(torch.int64)
 
 
+def per_sample(output: torch.Tensor) -> torch.Tensor:
+    """(B, ...) -> (B, n): each sample's values in the order they lie in memory, so that a channels-last map
+    (the zoo's and NB201's convolutions on image batches) is flattened without a copy. The order of a layer's
+    neurons changes nothing that SWAP counts."""
+    if output.dim() > 2 and not output.is_contiguous():
+        order = sorted(range(1, output.dim()), key=lambda dim: -output.stride(dim))
+        permuted = output.permute(0, *order)
+        if permuted.is_contiguous():
+            return permuted.view(output.shape[0], -1)
+    return output.reshape(output.shape[0], -1)
+
+
 def pack_output(output: torch.Tensor, *, ternary: bool, nonnegative: bool = False) -> torch.Tensor:
     """One activation output (B, ...) -> keys (n, planes, words) int64, n = elements per sample.
 
     `nonnegative` skips the comparison for modules that cannot output negatives (ReLU): their
     "< 0" plane is all zeros, which keeps their keys comparable with ternary layers.
     """
-    flat = output.detach().reshape(output.shape[0], -1)
+    flat = per_sample(output.detach())
     words = words_for(flat.shape[0])
     positive = _pack_plane(flat, torch.gt, words)
     if not ternary:

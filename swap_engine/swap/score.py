@@ -255,8 +255,8 @@ def _capture_chunks(model, modules, args, kwargs, batch_size, capture, conv_only
     if any(len(p) != len(pieces[0]) for p in pieces):
         raise ValueError("the model called its activations a different number of times per chunk; "
                          "score it without batch_chunk")
-    return [LayerKeys(layer.name, layer.call, torch.cat([p[i].keys for p in pieces], dim=2), layer.nonnegative)
-            for i, layer in enumerate(pieces[0])]
+    return [LayerKeys(layer.name, layer.call, torch.cat([p[i].keys for p in pieces], dim=2), layer.nonnegative,
+                      layer.same_as) for i, layer in enumerate(pieces[0])]
 
 
 def _slice(values, part: slice):
@@ -279,13 +279,20 @@ def _count(layers: list[LayerKeys], batch_size: int, keep: int, seed: int):
         owner = np.searchsorted(np.cumsum(sizes), chosen, side="right")
         offset = chosen - np.concatenate([[0], np.cumsum(sizes)])[owner]
         rows = torch.stack([keys[layer][int(i)] for layer, i in zip(owner, offset, strict=True)])  # a copy
+    # A layer that repeats an earlier one's patterns (see `LayerKeys.same_as`) adds no distinct pattern: it is
+    # counted once, and weighs as many times in the sample's multiplicities.
+    first = [i for i, layer in enumerate(layers) if layer.same_as is None]
+    copies = [1 + sum(layer.same_as == i for layer in layers) for i in first]
+    keys = [keys[i] for i in first]
     if planes == 2 and words == 1 and 2 * batch_size <= WORD_BITS:  # both planes fit in one word: exact keys
         keys = [key[:, :1] | (key[:, 1:] << batch_size) for key in keys]
-        counts = count_distinct(keys, rows[:, :1] | (rows[:, 1:] << batch_size) if rows is not None else None)
+        counts = count_distinct(keys, rows[:, :1] | (rows[:, 1:] << batch_size) if rows is not None else None,
+                                copies)
     else:
-        counts = count_distinct(keys, rows)
-    stats = [LayerStat(layer.name, layer.call, size, distinct)
-             for layer, size, distinct in zip(layers, sizes, counts.per_layer, strict=True)]
+        counts = count_distinct(keys, rows, copies)
+    distinct_of = dict(zip(first, counts.per_layer, strict=True))
+    stats = [LayerStat(layer.name, layer.call, size, distinct_of[i if layer.same_as is None else layer.same_as])
+             for i, (layer, size) in enumerate(zip(layers, sizes, strict=True))]
     sample = None
     if rows is not None:
         values = unpack_patterns(rows.view(-1, planes, words), batch_size).cpu().numpy()
