@@ -37,7 +37,13 @@ GROUPS = {
     # ranks far worse (Spearman 0.25 against 0.68 on 250 seeded cells).
     "az": Group("az", ("az",), "AZ-NAS's expressivity, progressivity and trainability at B = 64, one pass "
                 "on a Gaussian batch (token ids on text)", input="gaussian"),
+    # VKDNW's authors score NB201 on a Gaussian batch of 64 (their code has no data loader).
+    "vkdnw": Group("vkdnw", ("vkdnw",), "VKDNW's single score (tensor count + Fisher-spectrum entropy) at B = 64 "
+                   "on a Gaussian batch, as its authors run it", input="gaussian"),
+    "meco": Group("meco", ("meco", "lswag"), "MeCo (the first image's channel correlations) and L-SWAG (ZiCo's "
+                  "gradient spread times SWAP) at B = 64"),
 }
+NEW_GROUPS = ("vkdnw", "meco")  # this round's proxies: every atlas takes them, most are still running
 # Jobs that store several columns from one pass: SWAP's variants, AZ-NAS's three proxies.
 FAMILIES = ("swap", "az")
 
@@ -48,7 +54,9 @@ _TEXT_ABSENT = {"synflow": "its all-ones input is not a token sequence: " + _TEX
                 "zico": "it needs class labels and a classification loss: " + _TEXT,
                 "snip": "it needs class labels: " + _TEXT, "grad_norm": "it needs class labels: " + _TEXT,
                 "grasp": "it needs class labels: " + _TEXT, "fisher": "it needs class labels: " + _TEXT,
-                "zen": "it perturbs a continuous input and reads pre-pooling feature maps: images only"}
+                "zen": "it perturbs a continuous input and reads pre-pooling feature maps: images only",
+                "vkdnw": "it differentiates class scores, and an encoder returns hidden states: " + _TEXT,
+                "lswag": "its gradient term needs class labels: " + _TEXT}
 _BIG_CNN = ("millions of ReLU units: at B = 16 the 2^16 = 65,536 cap of the pattern count binds (kept to show "
             "the cap), at B = 32, 64 and 128 it no longer does")
 
@@ -63,7 +71,7 @@ class Spec:
     title: str
     swap_batch_sizes: tuple[int, ...]
     batch_sizes_why: str
-    groups: tuple[str, ...] = ("first", "label", "az")
+    groups: tuple[str, ...] = ("first", "label", "az", *NEW_GROUPS)
     input: str = "cifar10"  # the batch of every group on this benchmark, unless the group names its own
     resolution: int | None = None
     model_options: dict[str, Any] = field(default_factory=dict)
@@ -127,7 +135,7 @@ SPECS: dict[str, Spec] = {spec.name: spec for spec in (
     Spec("darts-1k-proxynet", "darts-1k", "darts",
          "DARTS-1k, the SWAP authors' 1-cell proxy network, 8 Gaussian re-inits", (8, 16, 32, 64),
          "the 1-cell proxy network has a few thousand units, so B = 16 (the paper's) sits mid-range; "
-         "8 to 64 as on NB201", groups=("first", "label"), model_options={"variant": "swap-proxy"},
+         "8 to 64 as on NB201", groups=("first", "label", *NEW_GROUPS), model_options={"variant": "swap-proxy"},
          swap_options={"reinit": "gaussian", "conv_only": True}, repeats=8,
          absent={"az": "the 1-cell proxy network is one block: AZ-NAS compares consecutive blocks"}),
     Spec("nb301-500", "nb301-500", "darts", "NAS-Bench-301 (Suite-Zero's 500), full DARTS network",
@@ -136,7 +144,8 @@ SPECS: dict[str, Spec] = {spec.name: spec for spec in (
          (16, 32, 64, 128), _BIG_CNN),
     Spec("flexibert-500", "flexibert-500", "flexibert", "FlexiBERT-500, faithful dimensions, text input",
          (16, 32, 64, 128), "an encoder's units see every token: B = 128 is the paper's FlexiBERT setting and "
-         "the cap 2^B binds at B = 16", groups=("first", "label", "az"), input="text", absent=_TEXT_ABSENT),
+         "the cap 2^B binds at B = 16", groups=("first", "label", "az", *NEW_GROUPS), input="text",
+         absent=_TEXT_ABSENT),
     Spec("zoo", "zoo", "zoo", "torchvision's ImageNet classifiers at 64x64 (published accuracy)",
          (16, 32, 64, 128), _BIG_CNN, resolution=64),
 )}

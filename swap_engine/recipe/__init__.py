@@ -4,7 +4,7 @@
     choose(frame, truth, fit_rows)                           # the best recipe on those rows' truth only
 
 - `language`: `Term`, `Recipe` (text form, columns, score), `proxy_columns`, `spearman`, AZ-NAS's own
-  recipe `AZ_NAS` and the `named_recipes` the Proxy lab starts from;
+  recipe `AZ_NAS`, VKDNW's `VKDNW_AGG` and the `named_recipes` the Proxy lab starts from;
 - `choosing`: `choose` (forward selection and weights, by Spearman or `expected_best_of` a search budget),
   `greedy` (the same search for any objective), `candidate_terms`, `halves` (the seeded fitting and reporting
   halves).
@@ -14,9 +14,10 @@ recipes (the recipe study, transfer, search evidence) are in `swap_engine.studie
 """
 from swap_engine.recipe.choosing import (OBJECTIVES, SEARCH_BUDGET, WEIGHTS, Choice, candidate_terms, choose,
                                          expected_best_of, greedy, halves)
-from swap_engine.recipe.language import (AZ_NAS, CHOICE_LABELS, CHOICES_FILE, NON_FINITE, NOT_PROXIES, Recipe, Term,
-                                         named_recipes, ordered, proxy_columns, spearman, with_non_finite)
+from swap_engine.recipe.language import (AZ_NAS, CHOICE_LABELS, CHOICES_FILE, NON_FINITE, NOT_PROXIES, VKDNW_AGG,
+                                         Recipe, Term, named_recipes, ordered, proxy_columns, spearman,
+                                         with_non_finite)
 
 __all__ = ["AZ_NAS", "CHOICES_FILE", "CHOICE_LABELS", "NON_FINITE", "NOT_PROXIES", "OBJECTIVES", "SEARCH_BUDGET",
-           "WEIGHTS", "Choice", "Recipe", "Term", "candidate_terms", "choose", "expected_best_of", "greedy", "halves",
-           "named_recipes", "ordered", "proxy_columns", "spearman", "with_non_finite"]
+           "VKDNW_AGG", "WEIGHTS", "Choice", "Recipe", "Term", "candidate_terms", "choose", "expected_best_of",
+           "greedy", "halves", "named_recipes", "ordered", "proxy_columns", "spearman", "with_non_finite"]

@@ -41,6 +41,11 @@ def proxy_columns(frame: pd.DataFrame) -> list[str]:
 
 # AZ-NAS's own combination (CVPR 2024): its three proxies and FLOPs by the sum of log-normalised ranks.
 AZ_NAS = "log_rank:az_expressivity_b64+az_progressivity_b64+az_trainability_b64+flops"
+# VKDNW's aggregate, VKDNW_agg (Tybl and Neumann, CVPR 2025): its single score (tensor count + Fisher-spectrum
+# entropy), Jacov, AZ-NAS's expressivity and trainability, and FLOPs by the sum of log ranks (the authors'
+# `vkdnw_comb_rank`, ondratybl/VKDNW NB201/tss_utils.py). They fill a NaN Jacov with the column's worst value; here
+# a cell with a NaN term scores NaN.
+VKDNW_AGG = "log_rank:vkdnw_b64+jacov_b64+az_expressivity_b64+az_trainability_b64+flops"
 # The study's choices, written by `recipe --recipes-json`; the lab offers them as starting points.
 CHOICES_FILE = "nb201_recipes.json"
 CHOICE_LABELS = {"ranking": "The study's ranking recipe (chosen on half the cells)",
@@ -54,6 +59,7 @@ def named_recipes(frame: pd.DataFrame) -> dict[str, str]:
     import json
 
     named = {"AZ-NAS (CVPR 2024), its four proxies measured here": AZ_NAS,
+             "VKDNW_agg (CVPR 2025), its five proxies measured here": VKDNW_AGG,
              "SWAP at B = 16 and the parameter count, by log-ranks": "log_rank:swap_b16+params"}
     path = sample_data_path(CHOICES_FILE, must_exist=False)
     if path.exists():
@@ -203,5 +209,5 @@ def ordered(values: np.ndarray, rule: str) -> np.ndarray:
     low, high = float(finite.min()) - span, float(finite.max()) + span
     return np.where(values == -np.inf, low, np.where(values == np.inf, high, values))
 
-__all__ = ["AZ_NAS", "CHOICES_FILE", "CHOICE_LABELS", "NOT_PROXIES", "Recipe", "Term", "named_recipes",
+__all__ = ["AZ_NAS", "CHOICES_FILE", "CHOICE_LABELS", "NOT_PROXIES", "Recipe", "Term", "VKDNW_AGG", "named_recipes",
            "proxy_columns", "spearman"]
