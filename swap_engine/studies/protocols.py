@@ -1,0 +1,259 @@
+"""Three protocols, each compared only with its own kind: zero-shot, k labels, and the ceiling.
+
+    kshot("nb201-cifar10", k=100, draws=10)      # a predictor and the recipe chooser, each fitted on k labels
+    zero_shot("nb201-cifar10")                   # no label of the benchmark read: fixed rules and each proxy
+    ceiling("nb201-cifar10")                     # a second training run's agreement, where one exists
+
+- **Zero-shot** reads no label of the benchmark: each proxy alone, the published fixed rules (AZ-NAS's and
+  VKDNW's sums of log ranks) measured here, and the recipe chosen on the other benchmarks only (`<task>:loo` in
+  sample_data/recipes.json).
+- **k labels**: k architectures drawn at random (seeded, `draws` times) are labelled; every learner sees only
+  their labels and is scored on every other architecture of the benchmark. Two learners: the recipe chooser
+  restricted to those k, and `Predictor`, gradient-boosted trees on the atlas's proxy columns.
+- **The ceiling**: on NB201 CIFAR-10 the validation accuracies come from a training run separate from the one
+  behind the test accuracies; their agreement bounds what any predictor of the test accuracy can reach.
+
+The learner is scikit-learn's `HistGradientBoostingRegressor`: a well-kept library already beside SciPy in
+most installs, deterministic for a seed, and it takes the atlas's missing values (a proxy measured on part of
+a benchmark) as they are. It is fitted on the labels' ranks (Spearman reads only the order), 300 trees of
+depth 4 as in the issue's XGBoost baseline, leaves of at least k / 10 architectures (2 to 20).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from threadpoolctl import threadpool_limits
+
+from swap_engine import analysis
+from swap_engine.recipe import AZ_NAS, VKDNW_AGG, Recipe, choose, proxy_columns, spearman
+from swap_engine.studies import families
+
+KS = (10, 20, 50, 100, 200, 500, 1000)
+MAX_SHARE = 0.6  # k is at most this share of a benchmark: the rest is what a learner is scored on
+MIN_LABELS = 10  # fewer labels than this cannot fit a predictor that ranks anything
+# NB201 CIFAR-10: its validation accuracies come from another training run than its test accuracies.
+CEILINGS = {"nb201-cifar10": ("cifar10_valid_acc_pct", "cifar10_test_acc_pct")}
+
+
+@dataclass
+class Predictor:
+    """Gradient-boosted trees from the atlas's proxy columns to a target's ranks."""
+
+    columns: list[str]
+    seed: int = 0
+    model: Any = field(default=None, repr=False)
+
+    def fit(self, frame: pd.DataFrame, labels: np.ndarray) -> Predictor:
+        """Fit on the rows of `frame` (each labelled, `labels` aligned with them; nothing else is read)."""
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        if len(frame) < MIN_LABELS:
+            raise ValueError(f"a predictor needs at least {MIN_LABELS} labelled architectures, got {len(frame)}")
+        values = self.features(frame)
+        varied = [j for j in range(values.shape[1])
+                  if np.unique(values[:, j][np.isfinite(values[:, j])]).size >= 2]
+        self.columns = [self.columns[j] for j in varied]  # a column constant (or unmeasured) on the k splits nothing
+        ranks = stats.rankdata(labels) / len(labels)
+        leaf = int(min(20, max(2, len(frame) // 10)))
+        self.model = HistGradientBoostingRegressor(max_iter=300, max_depth=4, learning_rate=0.05,
+                                                   min_samples_leaf=leaf, early_stopping=False,
+                                                   random_state=self.seed)
+        with threadpool_limits(limits=1, user_api="openmp"):  # a few hundred rows: threads cost more than they give
+            self.model.fit(self.features(frame), ranks)
+        return self
+
+    def features(self, frame: pd.DataFrame) -> np.ndarray:
+        values = frame[self.columns].to_numpy(dtype=np.float64)
+        return np.where(np.isfinite(values), values, np.nan)  # -inf (a defined "worst") and NaN alike: missing
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        with threadpool_limits(limits=1, user_api="openmp"):
+            return self.model.predict(self.features(frame))
+
+    def importances(self) -> pd.Series:
+        """How much each column's splits reduce the squared error, summed over the trees (sums to 1)."""
+        gains = np.zeros(len(self.columns))
+        for stage in self.model._predictors:
+            for tree in stage:
+                nodes = tree.nodes
+                split = ~nodes["is_leaf"].astype(bool)
+                np.add.at(gains, nodes["feature_idx"][split], nodes["gain"][split])
+        total = gains.sum()
+        return pd.Series(gains / total if total > 0 else gains, index=self.columns).sort_values(ascending=False)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Spearman over draws: mean, standard deviation and the 2.5 / 97.5 % percentiles of the draws."""
+
+    values: tuple[float, ...]
+
+    @property
+    def _finite(self) -> np.ndarray:
+        values = np.asarray(self.values, dtype=np.float64)
+        return values[np.isfinite(values)]
+
+    @property
+    def mean(self) -> float:
+        return float(self._finite.mean()) if self._finite.size else math.nan
+
+    @property
+    def sd(self) -> float:
+        return float(self._finite.std(ddof=1)) if self._finite.size > 1 else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        if not self._finite.size:
+            return math.nan, math.nan
+        low, high = np.percentile(self._finite, [2.5, 97.5])
+        return float(low), float(high)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"spearman_mean": self.mean, "spearman_sd": self.sd, "interval_95": list(self.interval),
+                "draws": len(self.values)}
+
+
+@dataclass(frozen=True)
+class KShot:
+    task: str
+    target: str
+    k: int
+    draws: int
+    predictor: Summary
+    recipe: Summary
+    zero_shot: dict[str, float]
+    importances: pd.Series
+
+    def as_dict(self) -> dict[str, Any]:
+        best = max(self.zero_shot, key=lambda name: -math.inf if math.isnan(self.zero_shot[name])
+                   else self.zero_shot[name]) if self.zero_shot else None
+        return {"benchmark": self.task, "target": self.target, "k": self.k, "draws": self.draws,
+                "predictor": self.predictor.as_dict(), "recipe": self.recipe.as_dict() if self.recipe.values else None,
+                "zero_shot": {"best": best, "spearman": self.zero_shot.get(best, math.nan) if best else math.nan,
+                              "rules": self.zero_shot},
+                "importances": {c: float(v) for c, v in self.importances.head(10).items()}}
+
+
+def encoding(frame: pd.DataFrame, space_name: str) -> pd.DataFrame:
+    """The architectures of `frame` as numbers (`enc_*` columns): the space's numeric facts about each (counts of
+    each operation, depth, ...), and where an architecture is a tuple of operations (NB201's six edges) which
+    operation sits on each position, one column per (position, operation)."""
+    from swap_engine import spaces
+
+    space = spaces.get(space_name)
+    archs = [space.parse(text) for text in frame["arch"]]
+    facts = pd.DataFrame([space.properties(arch) for arch in archs], index=frame.index).select_dtypes("number")
+    parts = [facts.add_prefix("enc_")]
+    if archs and isinstance(archs[0], tuple) and all(isinstance(op, str) for op in archs[0]):
+        ops = pd.DataFrame([list(arch) for arch in archs], index=frame.index).add_prefix("enc_edge")
+        parts.append(pd.get_dummies(ops, prefix_sep="_", dtype=float))
+    return pd.concat(parts, axis=1)
+
+
+def labelled_draw(rows: np.ndarray, k: int, seed: int, draw: int) -> np.ndarray:
+    """The k labelled rows of one draw (sorted), the same for the same (seed, draw)."""
+    return np.sort(np.random.default_rng([seed, 1000 + draw]).choice(rows, size=k, replace=False))
+
+
+def _check_k(k: int, n: int) -> None:
+    if k < MIN_LABELS:
+        raise ValueError(f"k must be at least {MIN_LABELS}, got {k}")
+    if k > MAX_SHARE * n:
+        raise ValueError(f"k = {k} is more than {MAX_SHARE:.0%} of the {n:,} labelled architectures; the rest is "
+                         "what a learner is scored on")
+
+
+def kshot(task_name: str, k: int, draws: int = 10, *, seed: int = 0, recipes: bool = True,
+          with_encoding: bool = False, table: pd.DataFrame | None = None) -> KShot:
+    """Both learners on `draws` seeded draws of k labelled architectures, each scored on all the others.
+
+    The labels read are the task's selection target (NB201: validation accuracy, as a researcher who trained
+    k networks would have); scores are read on its report target over the unlabelled architectures only.
+    `with_encoding`: the predictor also reads the architectures themselves (`encoding`), not only the proxies.
+    """
+    chosen = families.task(task_name)
+    frame = families.frame(chosen.atlas) if table is None else table
+    select = frame[chosen.select].to_numpy(dtype=np.float64)
+    report = frame[chosen.report].to_numpy(dtype=np.float64)
+    known = np.flatnonzero(np.isfinite(select) & np.isfinite(report))
+    _check_k(k, len(known))
+    columns = proxy_columns(frame)
+    if with_encoding:
+        from swap_engine import atlas
+
+        codes = encoding(frame, atlas.spec(chosen.atlas).space)
+        frame = pd.concat([frame, codes], axis=1)
+        columns = [*columns, *codes.columns]
+    by_predictor, by_recipe = [], []
+    gains = pd.Series(0.0, index=columns)
+    for draw in range(draws):
+        labelled = labelled_draw(known, k, seed, draw)
+        others = np.setdiff1d(known, labelled)
+        predictor = Predictor(columns, seed=seed + draw).fit(frame.iloc[labelled], select[labelled])
+        by_predictor.append(spearman(predictor.predict(frame)[others], report[others]))
+        gains = gains.add(predictor.importances(), fill_value=0.0)
+        if recipes:
+            choice = choose(frame[proxy_columns(frame)], select, labelled, max_terms=3)
+            by_recipe.append(spearman(choice.recipe.score(frame)[others], report[others]))
+    return KShot(task_name, chosen.report, k, draws, Summary(tuple(by_predictor)), Summary(tuple(by_recipe)),
+                 zero_shot_rules(task_name, frame), (gains / draws).sort_values(ascending=False))
+
+
+def zero_shot_rules(task_name: str, frame: pd.DataFrame) -> dict[str, float]:
+    """Spearman on every architecture of each label-free rule whose columns the atlas has: AZ-NAS's and VKDNW's
+    published rules measured here, and the recipe chosen without this benchmark (`<task>:loo`)."""
+    chosen = families.task(task_name)
+    truth = frame[chosen.report].to_numpy(dtype=np.float64)
+    rules = {"AZ-NAS": AZ_NAS, "VKDNW_agg": VKDNW_AGG}
+    loo = families.saved_recipes().get(f"{task_name}:loo")
+    if loo:
+        rules["leave-one-benchmark-out recipe"] = loo
+    out = {}
+    for name, text in rules.items():
+        recipe = Recipe.parse(text)
+        if all(c in frame.columns for c in recipe.columns()):
+            out[name] = spearman(recipe.score(frame), truth)
+    return out
+
+
+def zero_shot(task_name: str, *, n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
+    """Every label-free number on one task with its 95 % bootstrap interval: the fixed rules, then each proxy
+    alone (a proxy measured on part of the benchmark is read on the architectures it covers)."""
+    chosen = families.task(task_name)
+    frame = families.frame(chosen.atlas)
+    truth = frame[chosen.report].to_numpy(dtype=np.float64)
+    rules = {"AZ-NAS": AZ_NAS, "VKDNW_agg": VKDNW_AGG}
+    loo = families.saved_recipes().get(f"{task_name}:loo")
+    if loo:
+        rules["leave-one-benchmark-out recipe"] = loo
+    scored = {name: Recipe.parse(text).score(frame) for name, text in rules.items()
+              if all(c in frame.columns for c in Recipe.parse(text).columns())}
+    scored.update({column: frame[column].to_numpy(dtype=np.float64) for column in proxy_columns(frame)})
+    rows = []
+    for name, values in scored.items():
+        finite = np.isfinite(values) & np.isfinite(truth)
+        if finite.sum() < 3 or np.ptp(values[finite]) == 0:
+            continue
+        found = analysis.correlate(values, truth, n_boot=n_boot, seed=seed)
+        rows.append({"rule": name, "kind": "rule" if name in rules else "proxy", "n": found.n,
+                     "spearman": found.spearman, "low": found.spearman_ci[0], "high": found.spearman_ci[1]})
+    return pd.DataFrame(rows).sort_values("spearman", ascending=False, ignore_index=True)
+
+
+def ceiling(task_name: str, *, n_boot: int = 500, seed: int = 0) -> analysis.Correlation | None:
+    """How well a second training run ranks the report target, where the benchmark has one (else None)."""
+    if task_name not in CEILINGS:
+        return None
+    other, target = CEILINGS[task_name]
+    frame = families.frame(families.task(task_name).atlas)
+    return analysis.correlate(frame[other], frame[target], n_boot=n_boot, seed=seed)
+
+
+__all__ = ["CEILINGS", "KS", "MIN_LABELS", "KShot", "Predictor", "Summary", "ceiling", "encoding", "kshot",
+           "labelled_draw",
+           "zero_shot", "zero_shot_rules"]

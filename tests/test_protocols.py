@@ -1,0 +1,134 @@
+"""Zero-shot, k labels and the ceiling (issue 35): a learner reads only its k labels, one seed gives one result,
+and `predict` refuses unusable label files in words, writing nothing."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from swap_engine.cli import main
+
+DATA = Path(os.environ.get("SWAP_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+pytestmark = pytest.mark.skipif(not (DATA / "nb201").is_dir(), reason=f"needs NB201's tables under {DATA}")
+
+
+@pytest.fixture(scope="module")
+def nb201():
+    from swap_engine.studies import families
+
+    return families.frame("nb201").iloc[:1500].reset_index(drop=True)
+
+
+def test_a_learner_never_reads_an_architecture_it_is_scored_on(nb201):
+    from swap_engine.studies import protocols
+
+    task = protocols.families.task("nb201-cifar10")
+    known = np.flatnonzero(np.isfinite(nb201[task.select]) & np.isfinite(nb201[task.report]))
+    labelled = protocols.labelled_draw(known, 30, seed=0, draw=0)
+    scrambled = nb201.copy()
+    others = np.setdiff1d(np.arange(len(nb201)), labelled)
+    scrambled.loc[others, task.select] = np.random.default_rng(1).permutation(scrambled.loc[others, task.select])
+    honest = protocols.kshot("nb201-cifar10", 30, draws=1, table=nb201)
+    blind = protocols.kshot("nb201-cifar10", 30, draws=1, table=scrambled)
+    assert honest.predictor.values == blind.predictor.values
+    assert honest.recipe.values == blind.recipe.values
+    assert 0.5 < honest.predictor.mean < 1
+
+
+def test_one_seed_gives_one_result_and_another_seed_other_draws(nb201):
+    from swap_engine.studies import protocols
+
+    first = protocols.kshot("nb201-cifar10", 20, draws=2, recipes=False, table=nb201)
+    again = protocols.kshot("nb201-cifar10", 20, draws=2, recipes=False, table=nb201)
+    other = protocols.kshot("nb201-cifar10", 20, draws=2, recipes=False, seed=1, table=nb201)
+    assert first.predictor.values == again.predictor.values != other.predictor.values
+    assert first.importances.equals(again.importances) and first.importances.sum() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="more than 60%"):
+        protocols.kshot("nb201-cifar10", 1000, draws=1, table=nb201)
+    with pytest.raises(ValueError, match="at least 10"):
+        protocols.kshot("nb201-cifar10", 5, draws=1, table=nb201)
+
+
+def test_the_encoding_gives_each_edge_its_operation(nb201):
+    from swap_engine.studies import protocols
+
+    codes = protocols.encoding(nb201.iloc[:3], "nb201")
+    edges = [c for c in codes.columns if c.startswith("enc_edge")]
+    assert len(edges) >= 6 and (codes[edges].sum(axis=1) == 6).all()
+
+
+def test_the_ceiling_is_a_second_training_run_and_only_where_one_exists():
+    from swap_engine.studies import protocols
+
+    found = protocols.ceiling("nb201-cifar10", n_boot=50)
+    assert 0.975 < found.spearman < 0.985 and found.n == 15625
+    assert protocols.ceiling("nb101-500") is None
+
+
+def test_kshot_prints_the_issue_s_json(capsys):
+    assert main(["kshot", "--benchmark", "nb101-500", "--k", "20", "--draws", "2", "--no-recipe", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert {"benchmark", "target", "k", "draws", "predictor", "recipe", "zero_shot"} <= set(result)
+    assert {"spearman_mean", "spearman_sd"} <= set(result["predictor"])
+    assert {"best", "spearman"} <= set(result["zero_shot"])
+
+
+def labels_file(tmp_path, rows: list[tuple[str, str]], header: str = "arch,accuracy") -> Path:
+    path = tmp_path / "labels.csv"
+    path.write_text("\n".join([header, *(f"{a},{b}" for a, b in rows)]) + "\n")
+    return path
+
+
+def trained(n: int) -> list[tuple[str, str]]:
+    from swap_engine import atlas
+
+    archs = atlas.load("nb101-500")["arch"].iloc[:n]
+    return [(f'"{arch}"', str(90 + 0.01 * i)) for i, arch in enumerate(archs)]
+
+
+def test_predict_ranks_every_other_architecture(tmp_path, capsys):
+    out = tmp_path / "ranked.csv"
+    assert main(["predict", "--benchmark", "nb101-500", "--labels", str(labels_file(tmp_path, trained(15))),
+                 "--out", str(out)]) == 0
+    import pandas as pd
+
+    ranked = pd.read_csv(out)
+    assert len(ranked) == 485 and list(ranked.columns) == ["arch", "predicted", "rank"]
+    assert ranked["rank"].iloc[0] == 1 and ranked["rank"].is_monotonic_increasing
+
+
+@pytest.mark.parametrize("case, words", [
+    ("unknown", "not one of this benchmark's"),
+    ("garbage", "NB101"),
+    ("duplicate", "twice"),
+    ("few", "needs at least 10"),
+    ("not a number", "is not a number"),
+    ("no column", "no column accuracy"),
+])
+def test_predict_refuses_unusable_labels_in_words_and_writes_nothing(tmp_path, capsys, case, words):
+    rows = trained(12)
+    header = "arch,accuracy"
+    if case == "unknown":
+        from swap_engine import atlas, spaces
+
+        space, known = spaces.get("nb101"), set(atlas.load("nb101-500")["arch"])
+        stranger = next(space.format(cell) for cell in space.sample(50, 99) if space.format(cell) not in known)
+        rows[3] = (f'"{stranger}"', "90")  # a valid NB101 cell, not among the benchmark's 500
+    elif case == "garbage":
+        rows[3] = ("banana", "90")
+    elif case == "duplicate":
+        rows[5] = rows[2]
+    elif case == "few":
+        rows = rows[:4]
+    elif case == "not a number":
+        rows[7] = (rows[7][0], "ninety")
+    else:
+        header = "arch,score"
+    out = tmp_path / "ranked.csv"
+    assert main(["predict", "--benchmark", "nb101-500", "--labels", str(labels_file(tmp_path, rows, header)),
+                 "--out", str(out)]) != 0
+    assert words in capsys.readouterr().err
+    assert not out.exists() and not list(tmp_path.glob("*.csv.tmp*"))
