@@ -23,19 +23,19 @@ def nb201():
 
 
 def test_a_learner_never_reads_an_architecture_it_is_scored_on(nb201):
+    """Every label outside the k is replaced: both learners fit the same (same importances, same recipe)."""
     from swap_engine.studies import protocols
 
     task = protocols.families.task("nb201-cifar10")
-    known = np.flatnonzero(np.isfinite(nb201[task.select]) & np.isfinite(nb201[task.report]))
+    known = np.flatnonzero(np.isfinite(nb201[task.report]))
     labelled = protocols.labelled_draw(known, 30, seed=0, draw=0)
     scrambled = nb201.copy()
     others = np.setdiff1d(np.arange(len(nb201)), labelled)
-    scrambled.loc[others, task.select] = np.random.default_rng(1).permutation(scrambled.loc[others, task.select])
+    scrambled.loc[others, task.report] = np.random.default_rng(1).permutation(scrambled.loc[others, task.report])
     honest = protocols.kshot("nb201-cifar10", 30, draws=1, table=nb201)
     blind = protocols.kshot("nb201-cifar10", 30, draws=1, table=scrambled)
-    assert honest.predictor.values == blind.predictor.values
-    assert honest.recipe.values == blind.recipe.values
-    assert 0.5 < honest.predictor.mean < 1
+    assert honest.importances.equals(blind.importances) and honest.recipes == blind.recipes
+    assert 0.5 < honest.predictor.mean < 1 and abs(blind.predictor.mean) < 0.2  # scored on what it never saw
 
 
 def test_one_seed_gives_one_result_and_another_seed_other_draws(nb201):
