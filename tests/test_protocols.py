@@ -132,3 +132,16 @@ def test_predict_refuses_unusable_labels_in_words_and_writes_nothing(tmp_path, c
                  "--out", str(out)]) != 0
     assert words in capsys.readouterr().err
     assert not out.exists() and not list(tmp_path.glob("*.csv.tmp*"))
+
+
+def test_a_small_study_writes_its_block_once(tmp_path):
+    from swap_engine.studies import protocols
+
+    found = protocols.study(["nb101-500"], ks=(10, 20), draws=2, n_boot=20)
+    results = tmp_path / "results.md"
+    results.write_text("# Results\n")
+    for _ in range(2):
+        protocols.update_results_md(results, found, "python -m swap_engine protocols --tasks nb101-500")
+    text = results.read_text()
+    assert text.count(protocols.RESULTS_BEGIN) == 1 and "| 20 (2) |" in text
+    assert "no second training run" in text and "AZ-NAS" in text
