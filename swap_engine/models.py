@@ -100,7 +100,7 @@ def check(space: SearchSpace, arch: Any, options: Mapping[str, Any] | None = Non
         return chosen  # the space's largest model fits, so this one does: no meta build of its own
     needed = estimate(space, arch, chosen, inputs if chosen else None, limit=limit)
     if needed.total > limit:
-        raise ResourceError(_refusal(space, chosen, needed, limit, source))
+        raise ResourceError(_refusal(space, chosen, needed, limit, source, device))
     return chosen
 
 
@@ -374,15 +374,22 @@ def _size(n: float) -> str:
     return f"{int(n)} bytes"
 
 
-def _refusal(space: SearchSpace, options: Mapping[str, Any], needed: Estimate, limit: int, source: str) -> str:
+def _refusal(space: SearchSpace, options: Mapping[str, Any], needed: Estimate, limit: int, source: str,
+             device: str | torch.device | None = None) -> str:
     parts = f"{_size(needed.weight_bytes)} for {needed.params:,} parameters"
     if needed.batch_size is not None:
         parts += f" and {_size(needed.pass_bytes)} for one scoring pass of {needed.batch_size} samples"
-    raise_to = _size(needed.total * 1.25).replace(" ", "").replace(",", "")
-    return (f"{space.name} with options {quote(dict(options))} would need about {_size(needed.total)} of memory "
-            f"({parts}); the limit is {_size(limit)} ({source}). Use smaller options (or a smaller batch), or raise "
-            f"the limit: set the environment variable {MEMORY_ENV}={raise_to} (before starting the app), or pass "
-            f"--memory-limit {raise_to} to swap-explorer.")
+    what = f"{space.name} with options {quote(dict(options))}" if options else space.name
+    said = (f"{what} would need about {_size(needed.total)} of memory ({parts}); the limit is {_size(limit)} "
+            f"({source}).")
+    total, where = _device_memory(resolve_device(device) if device is not None else torch.device("cpu"))
+    wanted = needed.total * 1.25
+    if wanted > 0.9 * total:  # never advise a limit this machine cannot give
+        return (f"{said} That is more than this machine can give ({where.format(_size(total))}): use smaller "
+                "options or a smaller batch, or a machine with more memory.")
+    raise_to = _size(wanted).replace(" ", "").replace(",", "")
+    return (f"{said} Use smaller options (or a smaller batch), or raise the limit: set the environment variable "
+            f"{MEMORY_ENV}={raise_to} (before starting the app), or pass --memory-limit {raise_to} to swap-explorer.")
 
 
 __all__ = ["MEMORY_ENV", "MEMORY_FRACTION", "Estimate", "ResourceError", "build", "check", "check_options", "estimate",

@@ -36,8 +36,16 @@ def info(text: object, *, prefix: str = "", icon: str | None = None):
 
 
 def exception(err: BaseException, *, prefix: str = "") -> None:
-    """An exception as one readable line: its type and message, literally."""
-    error(f"{type(err).__name__}: {err}", prefix=prefix)
+    """An exception as one readable line, literally: the library's refusals (ValueError and its kin) are written
+    as sentences and shown as they are; anything else is named as unexpected, with its type."""
+    error(words(err), prefix=prefix)
+
+
+def words(err: BaseException) -> str:
+    """An exception's message for a reader: no Python type name in front of a sentence we wrote."""
+    if isinstance(err, (ValueError, LookupError, OSError)) and str(err):
+        return str(err)
+    return f"Something unexpected went wrong ({type(err).__name__}): {err}"
 
 
 def guard(body: Callable[[], None]) -> None:
