@@ -200,7 +200,9 @@ def kshot(task_name: str, k: int, draws: int = 10, *, seed: int = 0, recipes: bo
         by_predictor.append(spearman(predictor.predict(frame)[others], report[others]))
         gains = gains.add(predictor.importances(), fill_value=0.0)
         if recipes:
-            choice = choose(frame[proxy_columns(frame)], report, labelled, max_terms=3)
+            # the chooser sees the k rows alone (its ranks over them too); the recipe then ranks every row
+            known_k = frame.iloc[labelled][proxy_columns(frame)].reset_index(drop=True)
+            choice = choose(known_k, report[labelled], np.arange(k), max_terms=3)
             recipes_chosen.append(choice.recipe.text())
             by_recipe.append(spearman(choice.recipe.score(frame)[others], report[others]))
     return KShot(task_name, chosen.report, k, draws, Summary(tuple(by_predictor)), Summary(tuple(by_recipe)),
