@@ -206,7 +206,7 @@ def test_neighbours_agreement_and_words():
 def test_every_neighbour_is_one_valid_edit_away():
     from swap_engine import spaces
     from swap_engine.spaces import nb101
-    from ui import edits
+    from swap_engine.spaces import edits  # moved from ui/edits.py
 
     nb201 = spaces.get("nb201")
     cell = nb201.parse(CELL)

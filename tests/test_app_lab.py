@@ -207,7 +207,7 @@ def test_the_map_places_every_cell_by_its_proxy_ranks_and_colours_it_by_choice()
 def test_cost_labels_never_overlap_even_in_a_dense_cluster():
     import pandas as pd
 
-    from ui import lab
+    from ui.charts import lab  # the lab's figures
 
     table = pd.DataFrame({"proxy": ["flops", "synflow_b64", "swap_b16", "naswot_b64", "zico_b64", "jacov_b64",
                                     "az_expressivity_b64", "az_progressivity_b64", "params"],

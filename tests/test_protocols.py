@@ -28,7 +28,9 @@ def test_a_learner_never_reads_an_architecture_it_is_scored_on(nb201):
 
     task = protocols.families.task("nb201-cifar10")
     known = np.flatnonzero(np.isfinite(nb201[task.report]))
-    labelled = protocols.labelled_draw(known, 30, seed=0, draw=0)
+    from swap_engine.studies.split import Split
+
+    labelled = Split.labelled(known, 30, seed=0, draw=0).fit
     scrambled = nb201.copy()
     others = np.setdiff1d(np.arange(len(nb201)), labelled)
     scrambled.loc[others, task.report] = np.random.default_rng(1).permutation(scrambled.loc[others, task.report])

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from swap_engine import data, spaces
-from ui import charts, edits, engine, state
+from swap_engine import atlas, data, spaces
+from swap_engine.spaces import edits
+from ui import charts, engine, state, tables
 from ui.export import show_chart
 from ui.labels import words
 from ui.tables import benchmark
@@ -43,8 +44,10 @@ def truth_table(space_name: str, column: str) -> dict:
     space = spaces.get(space_name)
     table = benchmark(space.benchmark)
     known = table[["arch", column]].dropna()
-    if space_name == "nb201":
-        return dict(zip(table.loc[known.index, "nb201_index"].astype(int), known[column].astype(float)))
+    whole = tables.whole_atlas(space_name)
+    index = atlas.spec(whole).index_column if whole is not None else None
+    if index in table.columns:  # the table numbers its cells as the space does (NB201's index): no parsing
+        return dict(zip(table.loc[known.index, index].astype(int), known[column].astype(float)))
     groups: dict = {}
     for text, value in zip(known["arch"], known[column].astype(float)):
         groups.setdefault(edits.truth_key(space_name, space.parse(text)), []).append(value)
@@ -200,7 +203,7 @@ def section(settings: state.Settings, space, arch, result, reg: state.Regulariza
     edges = space.graph(arch)
     canonical = space.format(arch)
     before = previous(space.name, canonical)
-    if space.name not in edits.EDITABLE:
+    if not edits.is_editable(space.name):
         if edges:
             figures = charts.cell_graphs(edges, space.name)
             for i, (column, figure) in enumerate(zip(st.columns(len(figures)), figures)):
@@ -223,7 +226,7 @@ def section(settings: state.Settings, space, arch, result, reg: state.Regulariza
         left, right = st.columns(2, gap="medium")
         show_chart(figures[0], "cell_1", container=left)
         with right:
-            (_nb201_widgets if space.name == "nb201" else _nb101_widgets)(arch)
+            (_nb201_widgets if space.cell_edges else _nb101_widgets)(arch)  # one operation per edge: NB201's
     compare(settings, space, arch, result, reg, before)
     if before is not None:
         _layers(settings, result, before)

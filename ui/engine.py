@@ -6,6 +6,7 @@ keyed by every setting they depend on, so moving a slider back to an earlier val
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, field
 import logging
 import threading
 import time
@@ -180,35 +181,51 @@ class _QuietWorkers(logging.Filter):
 logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_QuietWorkers())
 
 
-def _work(run: dict, jobs: list[tuple[Settings, str]]) -> None:
+@dataclass(eq=False)
+class Run:
+    """One job list's progress in a session (`run_jobs`): the rows scored so far, the architectures that failed
+    (text, why), the next job, whether Stop was pressed, each job's seconds, the worker thread, an error that ends
+    the run, and when the page last watched it. The worker appends; the page reads."""
+
+    rows: list[dict] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    next: int = 0
+    stopped: bool = False
+    seconds: list[float] = field(default_factory=list)
+    worker: threading.Thread | None = None
+    fatal: Exception | None = None
+    watched: float = 0.0
+
+
+def _work(run: Run, jobs: list[tuple[Settings, str]]) -> None:
     """Score the remaining jobs in order (a worker thread: no Streamlit calls) until done, stopped or unwatched."""
-    while run["next"] < len(jobs) and not run["stopped"]:
-        if time.monotonic() - run["watched"] > UNWATCHED_SECONDS:
+    while run.next < len(jobs) and not run.stopped:
+        if time.monotonic() - run.watched > UNWATCHED_SECONDS:
             break  # the page was left; its next run starts a worker again
-        settings, arch = jobs[run["next"]]
+        settings, arch = jobs[run.next]
         started = time.perf_counter()
         try:
             result = score(settings, arch)
         except data.MissingDataError as err:
-            run["fatal"] = err
+            run.fatal = err
             break
         except Exception as err:  # one bad arch must not end the run; a systematic failure does
-            if not run["rows"] and len(run["errors"]) >= 2:
-                run["errors"].append((arch, f"{type(err).__name__}: {err}"))
-                run["fatal"] = err
+            if not run.rows and len(run.errors) >= 2:
+                run.errors.append((arch, f"{type(err).__name__}: {err}"))
+                run.fatal = err
                 break
-            run["errors"].append((arch, f"{type(err).__name__}: {err}"))
+            run.errors.append((arch, f"{type(err).__name__}: {err}"))
         else:
-            run["rows"].append(_row(settings, arch, result))
-        run["seconds"].append(time.perf_counter() - started)
-        run["next"] += 1
+            run.rows.append(_row(settings, arch, result))
+        run.seconds.append(time.perf_counter() - started)
+        run.next += 1
 
 
-def _eta(run: dict, total: int) -> str:
-    left = total - run["next"]
-    if not run["seconds"] or left <= 0:
+def _eta(run: Run, total: int) -> str:
+    left = total - run.next
+    if not run.seconds or left <= 0:
         return ""
-    recent = run["seconds"][-20:]
+    recent = run.seconds[-20:]
     seconds = left * sum(recent) / len(recent)
     if seconds < 90:
         return f", about {seconds:.0f} s left"
@@ -227,74 +244,73 @@ def run_jobs(jobs: list[tuple[Settings, str]], *, key: str, label: str = "Scorin
     them, and coming back continues where it stopped. Returns the rows so far and whether all ran.
     """
     runs = st.session_state.setdefault("_runs", {})
-    run = runs.setdefault((key, tuple(jobs)), {"rows": [], "errors": [], "next": 0, "stopped": False,
-                                               "seconds": [], "worker": None, "fatal": None, "watched": 0.0})
+    run = runs.setdefault((key, tuple(jobs)), Run())
     for other_key, other in runs.items():  # one live run per page: a changed setting pauses the older one
         if other is not run and other_key[0] == key:
-            other["watched"] = 0.0
+            other.watched = 0.0
     _forget_old_runs(runs, run)
-    finished = run["next"] >= len(jobs)
+    finished = run.next >= len(jobs)
     col_stop, col_resume, col_info = st.columns([1, 1, 4])
-    if col_stop.button("Stop", key=f"{key}_stop", disabled=finished or run["stopped"]):
-        run["stopped"] = True
+    if col_stop.button("Stop", key=f"{key}_stop", disabled=finished or run.stopped):
+        run.stopped = True
         st.rerun()  # redraw the buttons in their new state
-    if col_resume.button("Resume", key=f"{key}_resume", disabled=finished or not run["stopped"]):
-        run["stopped"] = False
+    if col_resume.button("Resume", key=f"{key}_resume", disabled=finished or not run.stopped):
+        run.stopped = False
         st.rerun()
-    if run["fatal"] is not None:
-        err, run["fatal"] = run["fatal"], None
-        run["stopped"] = True
+    if run.fatal is not None:
+        err, run.fatal = run.fatal, None
+        run.stopped = True
         raise err
-    if not finished and not run["stopped"]:
+    if not finished and not run.stopped:
         col_info.empty()  # a resumed run: the previous "Stopped after ..." box goes
-        run["watched"] = time.monotonic()
-        worker = run["worker"]
+        run.watched = time.monotonic()
+        worker = run.worker
         if worker is None or not worker.is_alive():
-            worker = run["worker"] = threading.Thread(target=_work, args=(run, jobs), daemon=True,
+            worker = run.worker = threading.Thread(target=_work, args=(run, jobs), daemon=True,
                                                       name=f"swap-run-{key}")
             worker.start()
-        bar = st.progress(run["next"] / len(jobs), text=f"{label}: {run['next']} / {len(jobs)}")
+        bar = st.progress(run.next / len(jobs), text=f"{label}: {run.next} / {len(jobs)}")
         live = st.empty()
         drawn, last_draw = -1, 0.0
         while worker.is_alive():
             worker.join(POLL_SECONDS)
-            run["watched"] = time.monotonic()
-            done = run["next"]
+            run.watched = time.monotonic()
+            done = run.next
             # Every Streamlit call is a point where a Stop click or a page switch ends this script run.
             bar.progress(done / len(jobs), text=f"{label}: {done} / {len(jobs)}{_eta(run, len(jobs))}")
-            if (draw is not None and run["rows"] and len(run["rows"]) != drawn
+            if (draw is not None and run.rows and len(run.rows) != drawn
                     and time.monotonic() - last_draw >= LIVE_SECONDS):
-                drawn, last_draw = len(run["rows"]), time.monotonic()
+                drawn, last_draw = len(run.rows), time.monotonic()
                 with live.container():
                     _live_counter()
                     draw(_table(run))
-        if run["fatal"] is not None and not run["rows"]:
-            err, run["fatal"] = run["fatal"], None
-            run["stopped"] = True
+        if run.fatal is not None and not run.rows:
+            err, run.fatal = run.fatal, None
+            run.stopped = True
             raise err
         st.rerun()  # redraw with the run finished (Stop disabled); every score is stored, so this is quick
-    done = run["next"] >= len(jobs)
+    done = run.next >= len(jobs)
     if not done:
-        col_info.info(f"Stopped after {run['next']} of {len(jobs)}; showing partial results. Resume continues.")
-    if run["errors"]:
-        arch, message = run["errors"][0]
-        messages.warning(f"{arch}: {message}", prefix=f"{len(run['errors'])} architecture(s) could not be "
+        col_info.info(f"Stopped after {run.next} of {len(jobs)}; showing partial results. Resume continues.")
+    if run.errors:
+        arch, message = run.errors[0]
+        messages.warning(f"{arch}: {message}", prefix=f"{len(run.errors)} architecture(s) could not be "
                          "scored and were skipped; the first: ")
     return _table(run), done
 
 
-def _forget_old_runs(runs: dict, keep: dict) -> None:
+def _forget_old_runs(runs: dict, keep: Run) -> None:
     """A session keeps the partial results of its latest `MAX_RUNS` job lists (oldest first out; a run
     whose worker still scores stays), so an hour of changed settings does not hold every run ever made."""
     for old_key in [k for k, r in runs.items() if r is not keep][:max(0, len(runs) - MAX_RUNS)]:
-        worker = runs[old_key]["worker"]
+        worker = runs[old_key].worker
         if worker is None or not worker.is_alive():
             del runs[old_key]
 
 
-def _table(run: dict) -> pd.DataFrame:
+def _table(run: Run) -> pd.DataFrame:
     # A copy first: the worker thread can append a row while this one reads.
-    rows = list(run["rows"])
+    rows = list(run.rows)
     return pd.DataFrame(rows, columns=None if rows else list(CORE_COLUMNS))
 
 

@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from swap_engine.studies import families
+from ui import tables
 from ui.charts import two_decimals
 
 LABELS = {t.name: t.label for t in families.TASKS}
@@ -15,7 +16,7 @@ LABELS = {t.name: t.label for t in families.TASKS}
 @st.cache_resource(show_spinner="Reading every benchmark's atlas ...", max_entries=1)
 def found() -> tuple[dict[str, families.Fitted], dict[str, str]]:
     """The tasks whose atlas and ground truth are here (shared: never modify them), and why the others are not."""
-    return families.parts()
+    return families.parts(load=tables.joined)  # the app's one cached join of each atlas
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -26,7 +27,7 @@ def overview() -> pd.DataFrame:
 
 def study_recipes() -> dict[str, str]:
     """The recipes the families study chose for each task (empty until it has run)."""
-    return {task: text for task, text in families.saved_recipes().items() if not task.endswith(":loo")}
+    return families.saved().own
 
 
 @st.cache_data(show_spinner="Reading each recipe on every benchmark ...", max_entries=2)
@@ -36,8 +37,8 @@ def transfer() -> pd.DataFrame:
 
 
 def leave_one_out_recipes() -> dict[str, str]:
-    """`<task>:loo` -> the recipe the families study chose for that task on the other benchmarks' labels."""
-    return {key: text for key, text in families.saved_recipes().items() if key.endswith(":loo")}
+    """Task -> the recipe the families study chose for that task on the other benchmarks' labels."""
+    return families.saved().loo
 
 
 @st.cache_data(show_spinner="Reading each leave-one-out recipe on its benchmark ...", max_entries=2)

@@ -1,92 +1,114 @@
-"""The Proxy lab's data and charts: the atlas read once (cached), every statistic cached by its inputs.
+"""The Proxy lab's data: the atlas read once (cached for the app), every statistic cached by its inputs.
 
-The page (views/lab.py) only lays out widgets; every number here is computed over the whole NB201 atlas
-from cached arrays, so a widget change redraws in well under a second once the bootstrap of that choice
-has been computed.
+What the lab shows is one `Choice` (benchmark, ground truth, scorer, top-k, resamples, the rule for -inf); a
+scorer is anything with a `key`, a `label` and `score(frame)` (`swap_engine.recipe.Scorer`: a recipe, later a
+predictor fitted on k labels), and every cache is keyed on `scorer.key`. The page (views/lab.py) only lays out
+widgets, and its figures are in ui/charts/lab.py; every number here is computed over the whole atlas from
+cached arrays, so a widget change redraws in well under a second once the bootstrap of that choice has been
+computed. Another page opens the lab on a recipe with `open` (never by writing the lab's keys).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 from scipy import stats
 
-from swap_engine import analysis, data
+from swap_engine import analysis
 from swap_engine import recipe as recipes
+from swap_engine.columns import Column
+from swap_engine.recipe import NonFinite, Scorer
 from swap_engine.studies import recipe_study
-from swap_engine.studies.recipe_report import TARGET_LABELS
-from ui.charts import two_decimals
+from swap_engine.studies.alone import each_alone
+from ui import tables
 
-NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
+BENCHMARK_KEY = "lab_atlas"  # the lab's benchmark selector
+RECIPE_KEY = "lab_text"  # the lab's typed recipe
 OP_LABELS = {"none": "none (zero)", "skip_connect": "skip", "nor_conv_1x1": "conv 1x1", "nor_conv_3x3": "conv 3x3",
              "avg_pool_3x3": "avg pool 3x3"}
-# NB201 string order: |a~0|+|b~0|c~1|+|d~0|e~1|f~2|  -> edges into node 1, 2, 2, 3, 3, 3
-NB201_EDGES = ["0→1", "0→2", "1→2", "0→3", "1→3", "2→3"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Everything the lab's numbers depend on: the benchmark's atlas, the ground truth, the scorer, the best
+    fraction of top-k precision, the bootstrap resamples and the rule for -inf."""
+
+    benchmark: str
+    target: str
+    scorer: Scorer
+    top_k: float = 0.1
+    resamples: int = 0
+    non_finite: NonFinite = NonFinite.LAST
+
+
+def open(atlas_name: str, recipe: str) -> None:  # noqa: A001 - the lab's verb, as `state.open_architecture`
+    """Open the Proxy lab on atlas `atlas_name` with `recipe` typed in (from any page)."""
+    st.session_state[BENCHMARK_KEY] = atlas_name
+    st.session_state[RECIPE_KEY] = recipe
+    st.switch_page("views/lab.py")
 
 
 def benchmarks() -> list[str]:
-    """The atlases this installation ships, NB201 first (the lab's benchmark selector)."""
+    """The atlases this installation ships, in the specs' order (NB201 first): the lab's benchmark selector."""
     from swap_engine import atlas as atlases
 
-    return atlases.available() or ["nb201"]
+    return atlases.available() or list(atlases.SPECS)[:1]
 
 
-@st.cache_resource(show_spinner="Reading the atlas ...", max_entries=8)
-def atlas(name: str = "nb201") -> pd.DataFrame:
-    """An atlas joined with its benchmark's ground truth where the table is here (shared: never modify it).
-    NB201 keeps every cell; another benchmark's atlas keeps the cells measured so far (`attrs["cells"]`: all)."""
-    if name != "nb201":
-        from swap_engine import atlas as atlases
-        from swap_engine.studies import families
-
-        try:
-            frame = families.frame(name)
-        except data.MissingDataError:
-            frame = atlases.load(name)
-            frame.attrs.update(targets=[], cells=len(frame))
-        attrs = {**frame.attrs, "targets": [t for t in frame.attrs.get("targets", []) if not t.startswith("zc_")],
-                 "source": f"the proxy atlas, {atlases.spec(name).file}"}
-        frame = frame.drop(columns=[c for c in frame.columns if c.startswith("zc_")])  # Suite-Zero's: Across families
-        frame.attrs = attrs
-        return frame
-    frame = recipe_study.atlas("nb201")
-    try:
-        return recipe_study.with_targets(frame)
-    except data.MissingDataError:
-        frame.attrs["targets"] = []
-        return frame
+def atlas(name: str) -> pd.DataFrame:
+    """An atlas joined with its benchmark's ground truth where the table is here (`tables.atlas`, cached once for
+    the app; shared: never modify it): the cells measured so far, `attrs["cells"]` all of them."""
+    return tables.atlas(name)
 
 
 def targets(frame: pd.DataFrame) -> list[str]:
-    return [t for t in frame.attrs.get("targets", []) if t in frame.columns and frame[t].notna().any()]
+    """The ground truths the lab ranks against (Suite-Zero's published `zc_` values are the Across-families
+    page's, not a ground truth)."""
+    return [t for t in frame.attrs.get("targets", []) if t in frame.columns and frame[t].notna().any()
+            and not t.startswith("zc_")]
+
+
+def scores(choice: Choice) -> np.ndarray:
+    """The scorer's value for every cell under the choice's rule for -inf; NaN where a column it reads is
+    missing."""
+    return _scores(choice.scorer.key, choice.benchmark, NonFinite(choice.non_finite).value, _scorer=choice.scorer)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def scores(text: str, name: str = "nb201", rule: str = "last") -> np.ndarray:
-    """The recipe's score for every cell under one rule for -inf (`recipes.NON_FINITE`); NaN where a column it
-    reads is missing."""
-    recipe = recipes.Recipe.parse(text)
-    frame = recipes.with_non_finite(atlas(name), recipe.columns(), rule)
-    return recipes.ordered(recipe.score(frame), rule)
+def _scores(key: str, name: str, rule: str, _scorer: Scorer) -> np.ndarray:
+    frame = recipes.with_non_finite(atlas(name), recipes.reads(_scorer, atlas(name)), rule)
+    return recipes.ordered(_scorer.score(frame), rule)
+
+
+def correlation(choice: Choice, seed: int = 0) -> analysis.Correlation:
+    return _correlation(choice.scorer.key, choice.target, choice.top_k, choice.resamples, seed, choice.benchmark,
+                        NonFinite(choice.non_finite).value, _scorer=choice.scorer)
 
 
 @st.cache_data(show_spinner="Bootstrapping confidence intervals ...", max_entries=256)
-def correlation(text: str, target: str, top_k: float, n_boot: int, seed: int = 0, name: str = "nb201",
-                rule: str = "last") -> analysis.Correlation:
-    return analysis.correlate(scores(text, name, rule), atlas(name)[target].to_numpy(dtype=float), n_boot=n_boot,
-                              seed=seed, top_k=top_k)
+def _correlation(key: str, target: str, top_k: float, n_boot: int, seed: int, name: str, rule: str,
+                 _scorer: Scorer) -> analysis.Correlation:
+    values = _scores(key, name, rule, _scorer=_scorer)
+    return analysis.correlate(values, atlas(name)[target].to_numpy(dtype=float), n_boot=n_boot, seed=seed,
+                              top_k=top_k)
+
+
+def best_of_budget(choice: Choice) -> tuple[float, float, float]:
+    """(scorer, random, oracle): the expected target of the best-scored of `SEARCH_BUDGET` random cells.
+
+    What a search with this scorer as fitness and that budget is after; random search with a perfect
+    fitness (the target itself) is the oracle, a random cell's mean the floor.
+    """
+    return _best_of_budget(choice.scorer.key, choice.target, choice.benchmark, NonFinite(choice.non_finite).value,
+                           _scorer=choice.scorer)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def best_of_budget(text: str, target: str, name: str = "nb201", rule: str = "last") -> tuple[float, float, float]:
-    """(recipe, random, oracle): the expected target of the best-scored of `SEARCH_BUDGET` random cells.
-
-    What a search with this recipe as fitness and that budget is after; random search with a perfect
-    fitness (the target itself) is the oracle, a random cell's mean the floor.
-    """
+def _best_of_budget(key: str, target: str, name: str, rule: str, _scorer: Scorer) -> tuple[float, float, float]:
     truth = atlas(name)[target].to_numpy(dtype=float)
-    values = scores(text, name, rule)
+    values = _scores(key, name, rule, _scorer=_scorer)
     known = ~(np.isnan(values) | np.isnan(truth))
     if known.sum() < recipes.SEARCH_BUDGET:
         return np.nan, np.nan, np.nan
@@ -95,18 +117,16 @@ def best_of_budget(text: str, target: str, name: str = "nb201", rule: str = "las
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def spearman_matrix(columns: tuple[str, ...], target_columns: tuple[str, ...], name: str = "nb201",
-                    rule: str = "last") -> tuple[pd.DataFrame, pd.Series]:
-    """Spearman of each column alone with each target under the rule for -inf, and the cells each column is
-    read on (finite, or ranked last)."""
-    frame = atlas(name)
-    out = pd.DataFrame(index=list(columns), columns=list(target_columns), dtype=float)
-    cells = pd.Series(0, index=list(columns), dtype=int)
-    for column in columns:
-        x = recipes.ordered(frame[column].to_numpy(dtype=float), rule)
-        cells[column] = int(np.isfinite(x).sum())
-        for target in target_columns:
-            out.loc[column, target] = recipes.spearman(x, frame[target].to_numpy(dtype=float))
+def spearman_matrix(columns: tuple[str, ...], target_columns: tuple[str, ...], name: str,
+                    rule: str = NonFinite.LAST.value) -> tuple[pd.DataFrame, pd.Series]:
+    """Spearman of each column alone with each target under the rule for -inf (`studies.alone`), and the cells
+    each column is read on (finite, or ranked last)."""
+    table = each_alone(atlas(name), target_columns, columns=columns, rule=rule)
+    out = table.pivot(index="column", columns="target", values="spearman").reindex(
+        index=list(columns), columns=list(target_columns)).astype(float)
+    out.index.name, out.columns.name = None, None
+    cells = table.drop_duplicates("column").set_index("column")["read"].reindex(list(columns)).fillna(0).astype(int)
+    cells.index.name = None
     return out, cells
 
 
@@ -132,9 +152,9 @@ def missing_counts(frame: pd.DataFrame, columns: list[str]) -> dict[str, int]:
             "not measured": int(not_measured.sum()) + outside}
 
 
-def missing_words(counts: dict[str, int], rule: str) -> str:
+def missing_words(counts: dict[str, int], rule: NonFinite) -> str:
     """The counts in words: "15,424 read, 201 -inf (ranked last), 0 not computable, 0 not measured"."""
-    inf = "ranked last" if rule == "last" else "dropped"
+    inf = "ranked last" if rule == NonFinite.LAST else "dropped"
     return (f"{counts['read']:,} cells read, {counts['inf']:,} -inf ({inf}), {counts['not computable']:,} not "
             f"computable, {counts['not measured']:,} not measured")
 
@@ -159,10 +179,10 @@ def score_live(name: str, job) -> dict[str, float]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _fitness(name: str, text: str):
+def _fitness(name: str, key: str, _scorer: Scorer):
     from swap_engine.studies.recipe_fitness import RecipeFitness
 
-    return RecipeFitness(space(atlas_space(name)), text, atlas(name), live=False)
+    return RecipeFitness(space(atlas_space(name)), key, atlas(name), live=False)
 
 
 def atlas_space(name: str) -> str:
@@ -171,9 +191,9 @@ def atlas_space(name: str) -> str:
     return atlases.spec(name).space
 
 
-def rank_live(name: str, text: str, values: dict[str, float]) -> float:
+def rank_live(name: str, scorer: Scorer, values: dict[str, float]) -> float:
     """A live cell's recipe score, each term ranked among the atlas's values (the same scale as the atlas's)."""
-    return _fitness(name, text).combine(values)
+    return _fitness(name, scorer.key, _scorer=scorer).combine(values)
 
 
 @st.cache_data(show_spinner="Laying out the map ...", max_entries=8)
@@ -185,36 +205,31 @@ def space_map(name: str) -> tuple[np.ndarray, list[str]]:
     columns = [c for c in recipes.proxy_columns(frame) if frame[c].notna().all()]
     if len(columns) < 2:
         return np.full((len(frame), 2), np.nan), columns
-    ranks = np.column_stack([stats.rankdata(recipes.ordered(frame[c].to_numpy(dtype=float), "last")) / len(frame)
+    ranks = np.column_stack([stats.rankdata(recipes.ordered(frame[c].to_numpy(dtype=float), NonFinite.LAST))
+                             / len(frame)
                              for c in columns])
     centred = ranks - ranks.mean(axis=0)
     _, _, components = np.linalg.svd(centred, full_matrices=False)
     return centred @ components[:2].T, columns
 
 
-def map_chart(coordinates: np.ndarray, colour: np.ndarray, colour_label: str, archs: np.ndarray
-              ) -> tuple[go.Figure, pd.DataFrame]:
-    table = pd.DataFrame({"arch": archs, "x": coordinates[:, 0], "y": coordinates[:, 1], colour_label: colour})
-    known = np.isfinite(colour)
-    fig = go.Figure(go.Scattergl(
-        x=table["x"], y=table["y"], mode="markers", customdata=table[["arch"]].to_numpy(),
-        marker=dict(**_dots(len(table), 4, 0.6), color=np.where(known, colour, np.nan), colorscale="Viridis",
-                    colorbar=dict(title="recipe" if colour_label.startswith("the recipe") else colour_label[:18])),
-        hovertemplate="%{customdata[0]}<br>" + colour_label + " %{marker.color:.4g}<extra></extra>"))
-    _layout(fig, f"Every cell of the atlas, placed by its proxy ranks, coloured by {colour_label}",
-            "first principal component of the proxy ranks", "second principal component", 560)
-    return fig, table
+def edge_cells(name: str) -> bool:
+    """Whether the atlas's space is a cell of one operation per fixed edge (NB201's), so that which operation the
+    top cells have on each edge can be read."""
+    return bool(space(atlas_space(name)).cell_edges)
 
 
-def edge_op_share(archs: pd.Series) -> pd.DataFrame:
-    """For NB201 cell strings: share of cells (in %) with each op on each of the 6 edges (ops x edges)."""
-    counts = np.zeros((len(NB201_OPS), len(NB201_EDGES)))
+def edge_op_share(name: str, archs: pd.Series) -> pd.DataFrame:
+    """Share of the cells (in %) with each operation on each edge of the space's cell (operations x edges), from
+    the space's own list of operations and edges (`spaces.nb201.OPS`, `EDGES`)."""
+    chosen = space(atlas_space(name))
+    ops, edges = list(chosen.edge_ops), [f"{a}→{b}" for a, b in chosen.cell_edges]
+    counts = np.zeros((len(ops), len(edges)))
     for arch in archs:
-        ops = [token.split("~")[0] for token in arch.replace("+", "").split("|") if token]
-        for edge, op in enumerate(ops):
-            counts[NB201_OPS.index(op), edge] += 1
+        for edge, op in enumerate(chosen.parse(arch)):
+            counts[ops.index(op), edge] += 1
     share = 100 * counts / max(len(archs), 1)
-    return pd.DataFrame(share, index=[OP_LABELS[o] for o in NB201_OPS], columns=NB201_EDGES)
+    return pd.DataFrame(share, index=[OP_LABELS.get(o, o) for o in ops], columns=edges)
 
 
 def top_cells(values: np.ndarray, fraction: float) -> np.ndarray:
@@ -232,11 +247,12 @@ def at_bound(frame: pd.DataFrame) -> pd.DataFrame:
     came within 1 % / 5 % of it (cells near the bound all but tie, so SWAP cannot order them)."""
     rows = []
     for column in recipes.proxy_columns(frame):
-        proxy, batch = _split(column)
-        if proxy != "swap" or batch is None:
+        parsed = Column.parse(column)
+        batch = parsed.batch
+        if parsed.stem != "swap" or batch is None:
             continue
         values = frame[column].to_numpy(dtype=float)
-        neurons = frame.get(f"swap_neurons_b{batch}")
+        neurons = frame.get(Column("swap", "neurons", batch).name)
         bound = np.full(values.shape, 2.0 ** batch)
         if neurons is not None:
             n = neurons.to_numpy(dtype=float)
@@ -248,151 +264,3 @@ def at_bound(frame: pd.DataFrame) -> pd.DataFrame:
         rows.append(row)
     columns = ["batch size", "cells measured", *NEAR_BOUND]
     return pd.DataFrame(rows, columns=columns).sort_values("batch size")
-
-
-def _split(column: str) -> tuple[str, int | None]:
-    head, _, tail = column.rpartition("_b")
-    return (head, int(tail)) if tail.isdigit() else (column, None)
-
-
-# --- charts ---------------------------------------------------------------------------------------------
-
-def _dots(cells: int, size: int, opacity: float) -> dict:
-    """Small faint dots for the whole NB201 space; a 64-model zoo needs dots one can see and click."""
-    if cells <= 300:
-        return {"size": 9, "opacity": 0.85}
-    if cells <= 2_000:
-        return {"size": 6, "opacity": 0.7}
-    return {"size": size, "opacity": opacity}
-
-
-def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go.Figure:
-    fig.update_layout(title=title, xaxis_title=x, yaxis_title=y, height=height, margin=dict(t=70, l=60, r=20, b=50),
-                      font=dict(size=13))
-    return fig
-
-
-def rank_scatter(frame: pd.DataFrame, values: np.ndarray, target: str, label: str) -> tuple[go.Figure, pd.DataFrame]:
-    """Every measured cell: its rank by the recipe against its rank by accuracy (WebGL, one trace)."""
-    truth = frame[target].to_numpy(dtype=float)
-    keep = ~np.isnan(values) & ~np.isnan(truth)
-    table = pd.DataFrame({"arch": frame["arch"].to_numpy()[keep],
-                          "proxy rank": stats.rankdata(values[keep]) / keep.sum() * 100,
-                          "accuracy rank": stats.rankdata(truth[keep]) / keep.sum() * 100,
-                          "accuracy": truth[keep]})
-    fig = go.Figure(go.Scattergl(
-        x=table["proxy rank"], y=table["accuracy rank"], mode="markers", customdata=table[["arch"]].to_numpy(),
-        marker=dict(**_dots(len(table), 3, 0.45), color=table["accuracy"], colorscale="Viridis",
-                    colorbar=dict(title=TARGET_LABELS.get(target, target)[:18])),
-        hovertemplate="%{customdata[0]}<br>proxy percentile %{x:.1f}<br>accuracy percentile %{y:.1f}<extra></extra>"))
-    # The recipe on a line of its own, in small type: a long recipe ran off the chart's width.
-    _layout(fig, f"Rank by the recipe against rank by {TARGET_LABELS.get(target, target)} ({keep.sum():,} cells)"
-                 f"<br><sup>{label}</sup>",
-            "rank by the proxy (percentile, 100 = best)", "rank by accuracy (percentile, 100 = best)", 520)
-    return fig, table
-
-
-def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series) -> go.Figure:
-    """`cells`: how many cells each proxy's row is read on (rows on a subset are not the whole space).
-
-    Rows are sorted by the first ground truth, best at the top, so the ranking of proxies reads at a glance.
-    """
-    matrix = matrix.loc[matrix.iloc[:, 0].sort_values(na_position="first").index]  # Plotly draws row 0 lowest
-    rows = [f"{proxy} ({cells[proxy]:,} cells)" for proxy in matrix.index]
-    fig = go.Figure(go.Heatmap(z=matrix.to_numpy(dtype=float), x=[TARGET_LABELS.get(c, c) for c in matrix.columns],
-                               y=rows, colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
-                               text=two_decimals(matrix.to_numpy(dtype=float), "–"), texttemplate="%{text}",
-                               colorbar=dict(title="Spearman")))
-    return _layout(fig, "Each proxy alone: Spearman with each dataset and split", "ground truth", "proxy",
-                   max(320, 28 * len(matrix) + 140))
-
-
-COST_HEIGHT = 520
-_PLOT_BOX = (900, COST_HEIGHT - 130)  # pixels of the plotting area, roughly, at the page's usual width
-
-
-def cost_scatter(table: pd.DataFrame, target: str) -> go.Figure:
-    """Proxies by seconds per cell and Spearman; each name in a label placed clear of the others, with a leader
-    line to its point where it had to move away (dense clusters of proxies of one cost)."""
-    seconds = table["seconds per cell"].to_numpy(dtype=float)
-    spearman = table["spearman"].to_numpy(dtype=float)
-    fig = go.Figure(go.Scatter(x=seconds, y=spearman, mode="markers", marker=dict(size=10),
-                               customdata=table[["proxy"]].to_numpy(),
-                               hovertemplate="%{customdata[0]}: %{x:.3g} s, Spearman %{y:.3f}<extra></extra>"))
-    for name, x, y, (dx, dy) in zip(table["proxy"], seconds, spearman, label_offsets(table)):
-        fig.add_annotation(x=np.log10(max(x, 1e-9)), y=y, text=name, ax=dx, ay=dy, showarrow=True, arrowhead=0,
-                           arrowwidth=1, arrowcolor="#999999", font=dict(size=12), standoff=4)
-    fig.update_xaxes(type="log")
-    finite = seconds[np.isfinite(seconds) & (seconds > 0)]
-    if len(finite):  # round ticks only, no log minor-tick labels
-        from ui.charts import log_ticks
-
-        ticks, labels = log_ticks(float(finite.min()), float(finite.max()))
-        fig.update_xaxes(tickvals=ticks, ticktext=labels)
-    return _layout(fig, f"Cost against correlation with {TARGET_LABELS.get(target, target)}",
-                   "seconds per cell (log scale, measured on this machine)", "Spearman", COST_HEIGHT)
-
-
-def label_offsets(table: pd.DataFrame) -> list[tuple[int, int]]:
-    """Pixel offsets (label centre from its point) so that no two labels' boxes meet and none covers a point:
-    the nearest free place on rings around the point, tried in order of crowding (crowded points first)."""
-    x = np.log10(np.clip(table["seconds per cell"].to_numpy(dtype=float), 1e-9, None))
-    y = table["spearman"].to_numpy(dtype=float)
-    px = (x - x.min()) / max(float(np.ptp(x)), 1e-9) * _PLOT_BOX[0]
-    py = (y.max() - y) / max(float(np.ptp(y)), 1e-9) * _PLOT_BOX[1]  # pixels grow downwards
-    widths = np.array([7.0 * len(str(n)) + 6 for n in table["proxy"]])
-    placed: list[tuple[float, float, float, float]] = []
-    points = [(a - 6, b - 6, a + 6, b + 6) for a, b in zip(px, py)]
-    offsets: list[tuple[int, int]] = [(0, -18)] * len(x)
-    crowd = [-sum(1 for j in range(len(x)) if abs(px[j] - px[i]) < 120 and abs(py[j] - py[i]) < 40)
-             for i in range(len(x))]
-    for i in np.argsort(crowd, kind="stable"):
-        for dx, dy in _rings(widths[i]):
-            box = (px[i] + dx - widths[i] / 2, py[i] + dy - 8, px[i] + dx + widths[i] / 2, py[i] + dy + 8)
-            if not any(_overlap(box, other) for other in placed + points):
-                break
-        placed.append(box)
-        offsets[i] = (int(dx), int(dy))
-    return offsets
-
-
-def _rings(width: float):
-    side = width / 2 + 10
-    for r in (1, 2, 3, 4, 5):
-        yield from ((0, -18 * r), (0, 18 * r), (side + 20 * (r - 1), 0), (-side - 20 * (r - 1), 0),
-                    (side, -18 * r), (-side, -18 * r), (side, 18 * r), (-side, 18 * r))
-
-
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def edge_op_heatmaps(by_proxy: pd.DataFrame, by_accuracy: pd.DataFrame, label: str, fraction: float) -> go.Figure:
-    from plotly.subplots import make_subplots
-
-    pct = f"{fraction:.0%}"
-    fig = make_subplots(rows=1, cols=3, subplot_titles=[f"top {pct} by {label}", f"top {pct} by accuracy",
-                                                        "difference (proxy - accuracy)"], horizontal_spacing=0.12)
-    for col, (matrix, scale, mid) in enumerate([(by_proxy, "Blues", None), (by_accuracy, "Blues", None),
-                                                (by_proxy - by_accuracy, "RdBu", 0)], start=1):
-        fig.add_trace(go.Heatmap(z=matrix.to_numpy(), x=list(matrix.columns), y=list(matrix.index), colorscale=scale,
-                                 zmid=mid, zmin=0 if mid is None else None, zmax=100 if mid is None else None,
-                                 text=np.round(matrix.to_numpy(), 0), texttemplate="%{text}", showscale=col == 3,
-                                 hovertemplate="edge %{x}, %{y}: %{z:.1f} %<extra></extra>"), row=1, col=col)
-        fig.update_xaxes(title_text="edge (from node → to node)", row=1, col=col)
-    fig.update_yaxes(title_text="operation", row=1, col=1)
-    fig.update_layout(title="Which operation sits on which edge (% of the cells in each top set)", height=420,
-                      margin=dict(t=90, l=60, r=20, b=50), font=dict(size=13))
-    return fig
-
-
-def bound_bars(table: pd.DataFrame) -> go.Figure:
-    labels = [f"B = {b} ({n:,} cells)" for b, n in zip(table["batch size"], table["cells measured"])]
-    fig = go.Figure([go.Bar(name=name, x=labels, y=100 * table[name], textposition="outside",
-                            text=[f"{100 * v:.1f} %" for v in table[name]]) for name in NEAR_BOUND])
-    fig.update_yaxes(range=[0, 110])
-    _layout(fig, "SWAP: share of cells whose score reached its bound min(N, 2^B), or came close",
-            "batch size", "cells (%)", 440)
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
-                      margin=dict(t=100, l=60, r=20, b=50))
-    return fig

@@ -12,6 +12,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
+from swap_engine.columns import Column
 from ui import engine
 from ui.state import Settings
 
@@ -144,7 +145,7 @@ def _atlas_seconds(settings: Settings) -> pd.Series | None:
         if ((wanted["input"], resolution, wanted["model_options"], wanted.get("repeats", 1))
                 != (settings.input, settings.resolution, settings.build_kwargs(), settings.repeats)):
             continue
-        column = f"swap_b{settings.batch_size}_seconds"
+        column = Column("swap", None, settings.batch_size).cost
         times = _seconds(name, column)
         if times is not None:
             return times

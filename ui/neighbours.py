@@ -8,7 +8,6 @@ how long it will take. A click on a neighbour opens it.
 from __future__ import annotations
 
 import dataclasses
-import re
 import zlib
 
 import numpy as np
@@ -18,7 +17,9 @@ import streamlit as st
 
 from swap_engine import data
 from swap_engine import recipe as recipes
-from ui import editor, edits, engine, links, messages, state
+from swap_engine.columns import Column
+from swap_engine.spaces import edits
+from ui import editor, engine, links, messages, state, tables
 from ui.charts.palette import op_color
 from ui.export import show_chart
 from ui.labels import words
@@ -30,17 +31,22 @@ CHANGE_COLORS = {"edge added": "#111111", "edge removed": "#9e9e9e", "input rewi
 
 
 @st.cache_resource(show_spinner="Reading the atlas ...", max_entries=1)
-def atlas() -> pd.DataFrame:
-    """NB201's atlas with its rows in benchmark-index order (shared: never modify it)."""
+def atlas(name: str) -> pd.DataFrame:
+    """The whole-space atlas `name` (`tables.atlas`) with its rows in benchmark-index order (shared: never modify
+    it)."""
     from swap_engine import atlas as atlases
 
-    return atlases.load("nb201").set_index("nb201_index", drop=False).sort_index()
+    key = atlases.spec(name).index_column
+    frame = tables.atlas(name)
+    cells = np.arange(frame.attrs.get("cells", len(frame)))  # a row per index, even one not measured yet
+    return frame.set_index(key, drop=False).sort_index().reindex(cells)
 
 
 @st.cache_data(show_spinner="Scoring every cell of the atlas with the recipe ...", max_entries=32)
-def atlas_values(text: str) -> np.ndarray:
-    """The recipe's (or column's) value on every NB201 cell, by benchmark index; NaN where it is not finite."""
-    values = recipes.Recipe.parse(text).score(atlas())
+def atlas_values(text: str, name: str) -> np.ndarray:
+    """The recipe's (or column's) value on every cell of whole-space atlas `name`, by benchmark index; NaN where
+    it is not finite."""
+    values = recipes.Recipe.parse(text).score(atlas(name))
     return np.where(np.isfinite(values), values, np.nan)
 
 
@@ -134,10 +140,11 @@ def _table(rows: list[dict], current: float, accuracy: float | None) -> pd.DataF
     return table
 
 
-def _measure(frame_columns: list[str], batch_size: int) -> tuple[str, str]:
+def _measure(frame: pd.DataFrame, frame_columns: list[str], batch_size: int) -> tuple[str, str]:
     """(recipe text, its name in words) chosen on the page: an atlas column, a named recipe or one typed."""
-    named = recipes.named_recipes(atlas())
-    default = f"swap_b{batch_size}" if f"swap_b{batch_size}" in frame_columns else "swap_b16"
+    named = recipes.named_recipes(frame)
+    wanted = Column("swap", None, batch_size).name
+    default = wanted if wanted in frame_columns else "swap_b16"
     options = frame_columns + list(named) + [OWN_RECIPE]
     links.control("neighbours_measure", default, options=options)
     choice = st.selectbox("Proxy or recipe (any column of the atlas)", options, key="neighbours_measure",
@@ -158,18 +165,16 @@ def _measure(frame_columns: list[str], batch_size: int) -> tuple[str, str]:
 
 def column_words(column: str) -> str:
     """`swap_b16` -> "SWAP (B = 16)", `swap_layersum_b32` -> "SWAP layersum (B = 32)", `params` -> "parameters"."""
-    match = re.fullmatch(r"(.+)_b(\d+)", column)
-    if not match:
-        return words(column)
-    name = match.group(1).replace("_", " ")
-    return f"{'SWAP' + name[4:] if name.startswith('swap') else name} (B = {match.group(2)})"
+    parsed = Column.parse(column)
+    return parsed.words() if parsed.batch is not None else words(column)
 
 
-def _from_atlas(settings: state.Settings, space, arch, found: list[edits.Neighbour], column: str | None):
-    frame = atlas()
-    text, name = _measure(list(recipes.proxy_columns(frame)), settings.batch_size)
+def _from_atlas(settings: state.Settings, space, arch, found: list[edits.Neighbour], column: str | None,
+                atlas_name: str):
+    frame = atlas(atlas_name)
+    text, name = _measure(frame, list(recipes.proxy_columns(frame)), settings.batch_size)
     try:
-        values = atlas_values(text)
+        values = atlas_values(text, atlas_name)
     except ValueError as err:
         messages.error(err, prefix="Not a recipe the atlas can score: ")
         return None
@@ -217,13 +222,14 @@ def _missing_table(space) -> str:
 
 def section(settings: state.Settings, space, arch, result, reg: state.Regularization) -> None:
     """The neighbours chart, its sentence, and a click that moves to a neighbour."""
-    if space.name not in edits.EDITABLE:
+    if not edits.is_editable(space.name):
         return
     st.subheader("Neighbours: one edit away")
     found = edits.neighbours(space.name, arch)
     column = editor.target(space.name)
     accuracy = words(column).removesuffix(" (%)") if column else "true accuracy"
-    answer = (_from_atlas(settings, space, arch, found, column) if space.name == "nb201"
+    atlas_name = tables.whole_atlas(space.name)
+    answer = (_from_atlas(settings, space, arch, found, column, atlas_name) if atlas_name is not None
               else _live(settings, space, arch, found, column, result, reg))
     if answer is None:
         return

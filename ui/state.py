@@ -1,129 +1,26 @@
 """The shared sidebar: every scoring setting lives in `st.session_state`, so all pages see the same choices.
 
-The settings (and the architecture the patterns page shows) are mirrored in the URL's query parameters, so
-a link opens exactly the view it was copied from. The sidebar is drawn from a snapshot of the registry
-(ui/catalogue.json); the engine (torch and the search spaces) is imported in a background thread, started
-by the first page that needs it or just after a first page that does not, so that the first page draws
-before torch is loaded.
+The settings (and the architecture the patterns page shows) are mirrored in the URL's query parameters, so a
+link opens exactly the view it was copied from (`ui.url`). The sidebar is drawn from a snapshot of the registry
+(`ui.catalogue`, ui/catalogue.json); what can be chosen, and the `Settings` a page receives, are in
+`ui.choices` (their names are kept here too, where the pages find them). The engine (torch and the search
+spaces) is imported in a background thread, started by the first page that needs it or just after a first page
+that does not, so that the first page draws before torch is loaded.
 """
 from __future__ import annotations
 
-import json
 import math
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 
-from ui import links, messages
+from ui import messages
+from ui.catalogue import CATALOGUE, catalogue, catalogue_from_registry, space_info, space_names, write
+from ui.choices import (BATCH_SIZES, DEFAULTS, INPUT_LABELS, INPUTS_BY_KIND, PREFERRED_SPACE, REG_FOR, RESOLUTIONS,
+                        STORE, Regularization, Settings, arch_key, parse_build_options)
 from ui.loader import engine, engine_ready, start_engine
+from ui.url import NOTES, READ, URL_VALUE_LIMIT, WORDS, from_url, update_url
 
-BATCH_SIZES = [2**i for i in range(11)]  # 1 .. 1024, log steps
-RESOLUTIONS = ["native", 3, 8, 15, 16, 32, 64, 96, 128, 224]
-# Which inputs fit which kind of model (images vs token ids); the order is the sidebar's.
-INPUTS_BY_KIND = {"image": ["cifar10", "cifar10-16", "gaussian"], "tokens": ["text", "random-tokens"]}
-INPUT_LABELS = {
-    "cifar10": "CIFAR-10 training images",
-    "cifar10-16": "CIFAR-10 at 16x16 (stand-in for ImageNet16-120)",
-    "gaussian": "Gaussian noise N(0, 1)",
-    "text": "English text (token ids)",
-    "random-tokens": "random token ids",
-}
-PREFERRED_SPACE = "nb201"
-
-# Reference setup of SWAP.md: B = 16 on the first CIFAR-10 training images, train mode, one pass.
-# mu and sigma have no fixed default: they follow the space's parameter counts (see `_fill_regularization`).
-DEFAULTS = {
-    "batch_size": 16,
-    "resolution": "native",
-    "seed": 0,
-    "repeats": 1,
-    "reinit": False,
-    "regularize": False,
-    "mu": None,
-    "sigma": None,
-    "n_archs": 30,
-    "build_options": "",
-}
-_REG_FOR = "_regularization_for"  # (space, build options) whose parameter counts mu and sigma were set for
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Everything a score depends on; hashable, so it keys caches and stored results."""
-
-    space: str
-    batch_size: int
-    input: str
-    resolution: int | None
-    device: str
-    seed: int
-    repeats: int
-    reinit: bool
-    build_options: str  # canonical JSON text of keyword arguments for `space.build`
-    n_archs: int
-
-    def build_kwargs(self) -> dict:
-        return json.loads(self.build_options) if self.build_options else {}
-
-
-@dataclass(frozen=True)
-class Regularization:
-    """Regularisation is applied after scoring (to stored raw scores), so it is kept apart from `Settings`."""
-
-    on: bool
-    mu: float
-    sigma: float
-
-
-_STORE = "_sidebar_values"  # a plain (non-widget) copy of the sidebar: Streamlit drops widget state on switch_page
-_URL_READ = "_url_read"
-_URL_NOTES = "_url_notes"  # query parameters of the opening link that were ignored, said once in the sidebar
-URL_VALUE_LIMIT = 2_000  # characters: a longer value stays out of the link (browsers and servers refuse huge URLs)
-_URL_WORDS = {"build_options": "model options", "arch": "architecture text", "lab_text": "recipe",
-              "search_fitness": "fitness recipe", "neighbours_recipe": "recipe",
-              "compare_left": "left architecture", "compare_right": "right architecture"}
-
-
-# What the sidebar shows about each space, without importing the engine: a snapshot of the registry, so the
-# first page draws its sidebar and title while torch loads. `python -m ui.state` rewrites it; a test checks
-# it against the registry; once the engine is loaded (or when the file is missing) the registry itself answers.
-CATALOGUE = Path(__file__).with_name("catalogue.json")
-
-
-def catalogue_from_registry() -> dict:
-    data, spaces, _ = engine()
-    entries = {}
-    for name in spaces.names():
-        space = spaces.get(name)
-        spec = space.input_spec
-        entries[name] = {"description": space.description, "benchmark": space.benchmark, "kind": spec.kind,
-                         "resolution": spec.resolution, "default_input": spec.default_input}
-    return {"spaces": entries, "inputs": list(data.input_names())}
-
-
-_LIVE: dict = {}
-
-
-def _catalogue() -> dict:
-    if engine_ready():
-        if not _LIVE:
-            _LIVE.update(catalogue_from_registry())
-        return _LIVE
-    try:
-        return json.loads(CATALOGUE.read_text())
-    except (OSError, ValueError):
-        _LIVE.update(catalogue_from_registry())  # waits for the engine
-        return _LIVE
-
-
-def space_names() -> list[str]:
-    return list(_catalogue()["spaces"])
-
-
-def space_info(name: str) -> dict:
-    return _catalogue()["spaces"][name]
 
 
 # --- settings --------------------------------------------------------------------------------------------
@@ -136,10 +33,10 @@ def _init_defaults(device: bool = True) -> None:
         raise RuntimeError("no search space is registered; is swap_engine.spaces installed?")
     defaults = {"space": PREFERRED_SPACE if PREFERRED_SPACE in names else names[0], **DEFAULTS}
     s = st.session_state
-    saved = s.setdefault(_STORE, {})
-    if not s.get(_URL_READ):
-        s[_URL_READ] = True
-        saved.update(_from_url(names))
+    saved = s.setdefault(STORE, {})
+    if not s.get(READ):
+        s[READ] = True
+        saved.update(from_url(names))
     for key, value in defaults.items():
         if key not in s:
             s[key] = saved.get(key, value)
@@ -148,7 +45,7 @@ def _init_defaults(device: bool = True) -> None:
         found = devices.available_devices()
         if s.get("device") not in found:
             if saved.get("device") not in (None, *found):
-                s.setdefault(_URL_NOTES, []).append(f"device={saved['device']} ignored: not on this machine "
+                s.setdefault(NOTES, []).append(f"device={saved['device']} ignored: not on this machine "
                                                     f"(available: {', '.join(found)})")
             s["device"] = saved.get("device") if saved.get("device") in found else found[0]
     if s["space"] not in names:
@@ -165,24 +62,11 @@ def _init_defaults(device: bool = True) -> None:
 def inputs_for(space_name: str) -> list[str]:
     """Inputs that fit the space's models, its own default first."""
     info = space_info(space_name)
-    known = set(_catalogue()["inputs"])
+    known = set(catalogue()["inputs"])
     options = [name for name in INPUTS_BY_KIND.get(info["kind"], []) if name in known]
     if info["default_input"] in options:
         options.remove(info["default_input"])
     return [info["default_input"], *options]
-
-
-def parse_build_options(text: str) -> str:
-    """Canonical JSON of a `{"C": 8, "N": 1}` object; `ValueError` naming what is wrong."""
-    if not text.strip():
-        return ""
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError) as err:  # RecursionError: brackets nested deeper than Python goes
-        raise ValueError(f"model options are not valid JSON: {str(err)[:200]}") from None
-    if not isinstance(value, dict):
-        raise ValueError("model options must be a JSON object such as {\"C\": 8, \"N\": 1}")
-    return json.dumps(value, sort_keys=True)
 
 
 def _resolution_label(choice: str | int) -> str:
@@ -213,7 +97,7 @@ def sidebar() -> None:
     _init_defaults(device=engine_ready())
     s = st.session_state
     sb = st.sidebar
-    for note in s.pop(_URL_NOTES, []):
+    for note in s.pop(NOTES, []):
         sb.warning(messages.literal(note[:300]), icon=":material/link_off:")
     sb.selectbox("Search space", space_names(), key="space",
                  help="Registered search spaces; the zoo works fully offline.")
@@ -252,10 +136,10 @@ def sidebar() -> None:
     with sb.expander("Model options"):
         st.text_input("Build options (JSON)", key="build_options", placeholder='{"C": 8, "N": 1}',
                       help="Keyword arguments for the space's build(), e.g. a smaller NB201 network.")
-    s[_STORE] = {key: s[key] for key in ("space", "input", *DEFAULTS)} | (
+    s[STORE] = {key: s[key] for key in ("space", "input", *DEFAULTS)} | (
         {"device": s["device"]} if "device" in s else {})
     for key, length in update_url().items():
-        sb.caption(f"The {_URL_WORDS.get(key, key)} ({length:,} characters) is too long for a link (at most "
+        sb.caption(f"The {WORDS.get(key, key)} ({length:,} characters) is too long for a link (at most "
                    f"{URL_VALUE_LIMIT:,}): a copied link leaves it out.")
 
 
@@ -268,7 +152,7 @@ def _device_box() -> None:
     _init_defaults()
     _, _, devices = engine()
     slot.selectbox("Device", devices.available_devices(), key="device")
-    st.session_state[_STORE]["device"] = st.session_state["device"]
+    st.session_state[STORE]["device"] = st.session_state["device"]
 
 
 def finish_sidebar() -> None:
@@ -312,12 +196,12 @@ def _fill_regularization() -> None:
     except ValueError:
         build = ""
     target = [s["space"], build]
-    if s.get(_REG_FOR) == target and s.get("mu") is not None and s.get("sigma") is not None:
+    if s.get(REG_FOR) == target and s.get("mu") is not None and s.get("sigma") is not None:
         return
     from ui import tables
 
     mu, sigma = tables.regularization_defaults(s["space"], build)
-    s["mu"], s["sigma"], s[_REG_FOR] = mu, sigma, target
+    s["mu"], s["sigma"], s[REG_FOR] = mu, sigma, target
 
 
 def set_regularization(on: bool, mu: float | None = None, sigma: float | None = None) -> None:
@@ -329,19 +213,14 @@ def set_regularization(on: bool, mu: float | None = None, sigma: float | None = 
     if sigma is not None:
         s["sigma"] = float(sigma)
     if on and (s.get("mu") is None or s.get("sigma") is None):
-        s.pop(_REG_FOR, None)
+        s.pop(REG_FOR, None)
         _fill_regularization()
     elif mu is not None and sigma is not None:  # the page's own values: the sidebar keeps them
         try:
             build = parse_build_options(s["build_options"])
         except ValueError:
             build = ""
-        s[_REG_FOR] = [s["space"], build]
-
-
-def arch_key(space_name: str) -> str:
-    """Session key of the architecture the patterns page shows for a space; other pages set it to open one."""
-    return f"arch::{space_name}"
+        s[REG_FOR] = [s["space"], build]
 
 
 def open_architecture(space_name: str, arch: str) -> None:
@@ -349,7 +228,7 @@ def open_architecture(space_name: str, arch: str) -> None:
     space from its saved copy (widget values do not survive a page switch), with that space's own input and no
     model options of another space."""
     st.session_state[arch_key(space_name)] = arch
-    saved = st.session_state.setdefault(_STORE, {})
+    saved = st.session_state.setdefault(STORE, {})
     if saved.get("space") != space_name:
         saved.update(space=space_name, build_options="")
         saved.pop("input", None)
@@ -386,83 +265,11 @@ def regularization() -> Regularization:
                           float(s["sigma"]) if s.get("sigma") is not None else math.nan)
 
 
-# --- shareable links ------------------------------------------------------------------------------------
-
-def _from_url(space_names: list[str]) -> dict:
-    """Settings from the URL's query parameters; values that do not parse are ignored (defaults apply), and
-    the sidebar says which and why."""
-    q = st.query_params
-    found: dict = {}
-    notes = st.session_state.setdefault(_URL_NOTES, [])
-    switch = "must be 1, 0, true or false"
-
-    def take(key: str, parse, ok=lambda v: True, rule: str = "") -> None:
-        if key not in q:
-            return
-        try:
-            value = parse(q[key])
-        except (TypeError, ValueError, KeyError) as err:
-            value, rule = None, rule or str(err)
-        if value is not None and ok(value):
-            found[key] = value
-        else:
-            notes.append(f"{key}={q[key][:40]!r} ignored: {rule}")
-
-    take("space", str, lambda v: v in space_names, f"not a search space here ({', '.join(space_names)})")
-    take("batch_size", int, lambda v: v in BATCH_SIZES, "must be a power of two from 1 to 1024")
-    take("input", str, lambda v: v in INPUT_LABELS, f"not an input ({', '.join(INPUT_LABELS)})")
-    take("resolution", lambda v: v if v == "native" else int(v), lambda v: v in RESOLUTIONS,
-         f"must be one of {', '.join(map(str, RESOLUTIONS))}")
-    take("device", str)  # checked against this machine's devices once the engine is loaded
-    take("seed", int, lambda v: 0 <= v < 2**31, "must be a whole number from 0 to 2^31 - 1")
-    take("repeats", int, lambda v: 1 <= v <= 64, "must be a whole number from 1 to 64")
-    take("reinit", lambda v: links.BOOL[v.lower()], rule=switch)
-    take("regularize", lambda v: links.BOOL[v.lower()], rule=switch)
-    take("mu", float, lambda v: math.isfinite(v) and v >= 0, "must be a number of at least 0")
-    take("sigma", float, lambda v: math.isfinite(v) and v > 0, "must be a number above 0")
-    take("n_archs", int, lambda v: 1 <= v <= 5000, "must be a whole number from 1 to 5000")
-    take("build_options", parse_build_options)
-    known = {*DEFAULTS, *links.NAMES, "space", "device", "arch"}  # links.NAMES: the pages' own controls
-    notes += [f"{key}={q[key][:40]!r} ignored: not a setting" for key in q if key not in known]
-    if "mu" in found and "sigma" in found:  # a link's own mu and sigma are kept, not replaced by defaults
-        s = st.session_state
-        space = found.get("space", PREFERRED_SPACE if PREFERRED_SPACE in space_names else space_names[0])
-        s[_REG_FOR] = [space, found.get("build_options", "")]
-    if "arch" in q and q["arch"].strip():
-        space = found.get("space", PREFERRED_SPACE if PREFERRED_SPACE in space_names else space_names[0])
-        st.session_state[arch_key(space)] = q["arch"].strip()
-    return found
-
-
-def update_url() -> dict[str, int]:
-    """Write the settings that differ from the defaults, and the architecture shown, into the URL; returns the
-    keys left out, with their length, because their text is over `URL_VALUE_LIMIT` characters (a server
-    refuses a 1 MB link)."""
-    s = st.session_state
-    wanted = {}
-    for key, default in DEFAULTS.items():
-        value = s.get(key, default)
-        if key in ("mu", "sigma") and not s.get("regularize"):
-            continue
-        if value != default and value is not None:
-            wanted[key] = links.text(value)
-    wanted["space"] = s["space"]
-    if s.get("device") and engine_ready():
-        _, _, devices = engine()
-        if s["device"] != devices.available_devices()[0]:
-            wanted["device"] = s["device"]
-    arch = s.get(arch_key(s["space"]))
-    if arch:
-        wanted["arch"] = arch
-    wanted.update(links.wanted())
-    too_long = {key: len(text) for key, text in wanted.items() if len(text) > URL_VALUE_LIMIT}
-    wanted = {key: text for key, text in wanted.items() if key not in too_long}
-    current = {key: st.query_params[key] for key in st.query_params}
-    if current != wanted:
-        st.query_params.from_dict(wanted)
-    return too_long
+__all__ = ["BATCH_SIZES", "CATALOGUE", "DEFAULTS", "INPUTS_BY_KIND", "INPUT_LABELS", "PREFERRED_SPACE", "RESOLUTIONS",
+           "URL_VALUE_LIMIT", "Regularization", "Settings", "arch_key", "catalogue_from_registry", "engine_ready",
+           "finish_sidebar", "inputs_for", "native_resolution", "open_architecture", "parse_build_options",
+           "regularization", "set_regularization", "settings", "sidebar", "space_info", "space_names", "update_url"]
 
 
 if __name__ == "__main__":  # python -m ui.state: rewrite the catalogue from the registry
-    CATALOGUE.write_text(json.dumps(catalogue_from_registry(), indent=1) + "\n")
-    print(f"wrote {CATALOGUE}")
+    print(f"wrote {write()}")

@@ -21,7 +21,8 @@ def benchmark(name: str) -> pd.DataFrame:
     return data.benchmark(name)
 
 
-# Whole-space tables this project computed itself (sample_data/README.md says how), valid for one setting.
+# Whole-space tables this project computed itself (sample_data/README.md says how), valid for one setting. Keyed by
+# the space a file covers: a file is named here, so its space is too (a literal nb201 name, beside the file's).
 PRECOMPUTED = {
     "nb201": ("nb201_swap_b16.csv", "nb201_index",
               dict(batch_size=16, input="cifar10", resolution=32, seed=0, repeats=1, reinit=False, build_options="")),
@@ -36,6 +37,55 @@ def precomputed_table(space_name: str) -> pd.DataFrame:
         return scores.merge(benchmark(spaces.get(space_name).benchmark), on=key, how="left")
     except data.MissingDataError:
         return scores
+
+
+def whole_atlas(space_name: str) -> str | None:
+    """The atlas that holds every cell of the space by the space's own benchmark index (NB201's), from the atlas
+    specs; None where the space has none."""
+    from swap_engine import atlas as atlases
+
+    return next((name for name in atlases.of_space(space_name) if atlases.spec(name).whole_space), None)
+
+
+def atlas(name: str) -> pd.DataFrame:
+    """Atlas `name` joined with its benchmark's targets (`joined`); without the ground-truth table, the atlas alone
+    (`attrs["targets"]` empty). Shared between sessions: never modify it in place."""
+    try:
+        return joined(name)
+    except data.MissingDataError:
+        return _bare(name)
+
+
+@st.cache_resource(show_spinner="Reading the atlas ...", max_entries=8)  # a whole atlas each
+def joined(name: str) -> pd.DataFrame:
+    """The app's one join of an atlas with its ground truth (`atlas.with_truth`, Suite-Zero's published `zc_`
+    columns among the targets), the cells measured so far (`attrs["cells"]`: all of them); read by the Proxy lab,
+    the Across-families page, Correlation's atlas panel and the neighbours. `data.MissingDataError` without the
+    ground-truth table."""
+    from swap_engine import atlas as atlases
+
+    return atlases.with_truth(name, _read(name))
+
+
+@st.cache_resource(show_spinner="Reading the atlas ...", max_entries=4)
+def _bare(name: str) -> pd.DataFrame:
+    frame = _read(name)
+    frame.attrs.update(targets=[], cells=len(frame))
+    return frame
+
+
+def _read(name: str) -> pd.DataFrame:
+    """The atlas file; NB201's whole-space atlas without its file, the project's round-1 sample tables (they hold
+    every cell of the space: `recipe_study.atlas`)."""
+    from swap_engine import atlas as atlases
+    from swap_engine.studies import recipe_study
+
+    chosen = atlases.spec(name)
+    if chosen.whole_space:
+        return recipe_study.atlas(name)
+    frame = atlases.load(name)
+    frame.attrs["source"] = f"the proxy atlas, {chosen.file}"
+    return frame
 
 
 @st.cache_data(show_spinner=False, max_entries=64)  # one number per space
@@ -90,4 +140,5 @@ def _known_params(space_name: str) -> pd.Series | None:
     return table["params"].dropna() if "params" in table else None
 
 
-__all__ = ["PRECOMPUTED", "benchmark", "precomputed_table", "regularization_defaults", "space_size"]
+__all__ = ["PRECOMPUTED", "atlas", "benchmark", "joined", "precomputed_table", "regularization_defaults", "space_size",
+           "whole_atlas"]

@@ -6,24 +6,11 @@ import streamlit as st
 
 import swap_engine
 from swap_engine import data
+from swap_engine.data import sources
 from ui import messages, state
 from ui.fetch import fetch_groups
 
-GROUND_TRUTHS = pd.DataFrame([
-    ("nb201", "NAS-Bench-201: all 15,625 cells; 200-epoch test accuracy (seed-averaged) on CIFAR-10, CIFAR-100 "
-     "and ImageNet16-120, and validation accuracy for each",
-     "NATS-Bench via v-tao/nats-bench-landscape (test); automl/NASLib nb201_zen.zip (validation)", "nb201"),
-    ("darts-1k", "1,000 DARTS genotypes with CIFAR-10 validation accuracy: the SWAP authors' own benchmark",
-     "pym1024/SWAP_Universal datasets/DARTS_archs_CIFAR10.csv", "darts"),
-    ("nb101-500", "500 NAS-Bench-101 cells with CIFAR-10 validation accuracy (NAS-Bench-Suite-Zero subset)",
-     "automl/NASLib naslib/data/zc_nasbench101.json", "suite-zero"),
-    ("nb301-500", "500 NAS-Bench-301 (DARTS) cells with CIFAR-10 validation accuracy (Suite-Zero subset)",
-     "automl/NASLib naslib/data/zc_nasbench301.json", "suite-zero"),
-    ("flexibert-500", "500 FlexiBERT / ELECTRA-small transformers with GLUE scores (NAS-Bench-BERT)",
-     "aaronserianni/training-free-nas data/BERT_benchmark.json", "flexibert"),
-    ("zoo", "torchvision classification models with their published ImageNet-1k top-1 / top-5 accuracy",
-     "torchvision weight metadata (ships with torchvision: works offline)", "(none)"),
-], columns=["benchmark", "what", "source", "data group"])
+GROUND_TRUTHS = pd.DataFrame(sources.GROUND_TRUTHS, columns=list(sources.COLUMNS))
 
 
 def build_info() -> dict[str, str]:

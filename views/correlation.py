@@ -13,7 +13,10 @@ st.title("Correlation with accuracy")  # drawn at once; the imports below wait f
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from swap_engine import analysis, data, recipe, spaces  # noqa: E402
+from swap_engine import data, recipe, spaces  # noqa: E402
+from swap_engine.columns import Column  # noqa: E402
+from swap_engine.studies import split  # noqa: E402
+from swap_engine.studies.alone import each_alone  # noqa: E402
 from ui import charts, current, engine, launch, tables  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
@@ -66,10 +69,11 @@ def regularisation_controls(params: pd.Series, n_known: int) -> tuple[state.Regu
 
 
 @st.cache_data(show_spinner="Fitting mu and sigma on one half ...", max_entries=32)
-def fitted(raw: tuple[float, ...], params: tuple[float, ...], truth: tuple[float, ...]) -> tuple[float, float]:
-    from swap_engine.analysis import fit_regularization
-
-    return fit_regularization(np.array(raw), np.array(params, dtype=float), np.array(truth))
+def fitted(raw: tuple[float, ...], params: tuple[float, ...], truth: tuple[float, ...], seed: int
+           ) -> tuple[float, float]:
+    """mu and sigma chosen on the fitting half of `Split.halves(len(raw), seed)` only."""
+    return split.fit_regularization(split.Split.halves(len(raw), seed), np.array(raw), np.array(params, dtype=float),
+                                    np.array(truth))
 
 
 def _use_everywhere(mu: float, sigma: float) -> None:
@@ -94,25 +98,8 @@ def hurts_words(raw: float, regularised: float, reg: state.Regularization, mode:
 
 
 def open_on_patterns(space_name: str, arch: str) -> None:
-    st.session_state[state.arch_key(space_name)] = arch
+    state.open_architecture(space_name, arch)
     st.switch_page("views/patterns.py")
-
-
-def _atlas(space_name: str) -> pd.DataFrame | None:
-    """The proxy atlas of every cell, when this installation has it (it is optional)."""
-    try:
-        from swap_engine import atlas
-    except ImportError:
-        return None
-    try:
-        return _atlas_table(space_name, atlas)
-    except Exception:  # noqa: BLE001 - no atlas for this space (or none built yet): the page works without it
-        return None
-
-
-@st.cache_resource(show_spinner="Loading the proxy atlas ...", max_entries=2)  # a whole atlas each
-def _atlas_table(space_name: str, _atlas_module) -> pd.DataFrame:
-    return _atlas_module.load(space_name)
 
 
 def scatter(known: pd.DataFrame, target: str, mark: str | None, key: str):
@@ -182,10 +169,10 @@ def main() -> None:
     reg, mode = regularisation_controls(table["params"], len(known))
     reported = known
     if mode == "fit":
-        fit_rows, report_rows = analysis.split_halves(len(known), settings.seed)
-        half = known.iloc[fit_rows]
-        reg = state.Regularization(True, *fitted(tuple(half["raw_score"]), tuple(half["params"]),
-                                                 tuple(half[target])))
+        halves = split.Split.halves(len(known), settings.seed)
+        fit_rows, report_rows = halves.fit, halves.report
+        reg = state.Regularization(True, *fitted(tuple(known["raw_score"]), tuple(known["params"]),
+                                                 tuple(known[target]), settings.seed))
         reported = known.iloc[report_rows]
         col_words, col_use = st.columns([4, 1], vertical_alignment="center")
         col_words.caption(f"mu = {_plain(reg.mu)} and sigma = {_plain(reg.sigma)} rank {len(fit_rows)} of these "
@@ -290,31 +277,47 @@ def whole_space_words(whole: pd.DataFrame, target: str, reg: state.Regularizatio
             "That is the answer the sample above estimates.")
 
 
+def atlas_names(space_name: str) -> list[str]:
+    """The atlases of this space's benchmark that this installation ships, from the atlas specs (DARTS: the full
+    network's and the SWAP authors' proxy network's)."""
+    from swap_engine import atlas
+
+    space = spaces.get(space_name)
+    here = set(atlas.available())
+    return [name for name in atlas.of_space(space.name, space.benchmark) if name in here]
+
+
 def atlas_words(space_name: str, target: str, seed: int) -> None:
-    """Other zero-cost proxies over the whole space, from the proxy atlas when it is installed."""
-    rows = atlas_correlations(space_name, target, seed)
-    if rows is not None and len(rows):
+    """Other zero-cost proxies over the whole space, from each proxy atlas of the space installed here."""
+    from swap_engine import atlas
+
+    found = {name: atlas_correlations(name, target, seed) for name in atlas_names(space_name)}
+    shown = {name: rows for name, rows in found.items() if rows is not None and len(rows)}
+    if shown:
         with st.expander("Every proxy over the whole space (proxy atlas)"):
-            st.dataframe(rows, hide_index=True)
+            for name, rows in shown.items():
+                if len(shown) > 1:
+                    st.caption(atlas.spec(name).title)
+                st.dataframe(rows, hide_index=True)
 
 
 @st.cache_data(show_spinner="Correlating the proxy atlas ...", max_entries=8)
-def atlas_correlations(space_name: str, target: str, seed: int) -> pd.DataFrame | None:
-    """Each atlas proxy's Spearman and Kendall with `target` (no bootstrap): computed once per setting, since
-    a whole atlas is about a hundred columns of 15,625 cells and the page reruns on every click."""
-    atlas = _atlas(space_name)
-    truth = tables.benchmark(spaces.get(space_name).benchmark)
-    if atlas is None or "arch" not in atlas or target not in truth:
+def atlas_correlations(atlas_name: str, target: str, seed: int) -> pd.DataFrame | None:
+    """Each proxy of atlas `atlas_name` alone: Spearman and Kendall with `target` over the cells where both are
+    finite (no bootstrap; `studies.alone`): computed once per setting, since a whole atlas is about a hundred
+    columns of 15,625 cells and the page reruns on every click. `seed`: part of the setting, no draw uses it."""
+    try:
+        frame = tables.atlas(atlas_name)
+    except data.MissingDataError:  # the atlas's own table is not here: the page works without the panel
         return None
-    merged = atlas.merge(truth[["arch", target]], on="arch", how="inner")
-    rows = []
-    for column in recipe.proxy_columns(atlas):
-        pair = merged[[column, target]].dropna()  # -inf stays: it ranks last, as everywhere in the app
-        if len(pair) < 3:
-            continue
-        c = analysis.correlate(pair[column].astype(float).tolist(), pair[target].tolist(), seed=seed, n_boot=0)
-        rows.append({"proxy": column.replace("_b", " at B = ") if "_b" in column else column,
-                     "architectures": c.n, "Spearman": round(c.spearman, 3), "Kendall": round(c.kendall, 3)})
+    if target not in frame.attrs.get("targets", ()) or target not in frame:
+        return None
+    table = each_alone(frame, [target], rule=recipe.NonFinite.DROP, kendall=True)
+    table = table[table["cells"] >= 3]
+    rows = [{"proxy": f"{parsed.stem} at B = {parsed.batch}" if parsed.batch is not None else parsed.stem,
+             "architectures": int(cells), "Spearman": round(rho, 3), "Kendall": round(tau, 3)}
+            for parsed, cells, rho, tau in zip(map(Column.parse, table["column"]), table["cells"], table["spearman"],
+                                               table["kendall"])]
     return pd.DataFrame(rows).sort_values("Spearman", ascending=False) if rows else None
 
 

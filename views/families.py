@@ -10,19 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from swap_engine import atlas
+from swap_engine.columns import Column
 from swap_engine.studies import families
 from ui import families as data
-from ui import links, messages
+from ui import lab, links, messages
 from ui.export import show_chart
 
-LAB_ATLAS = "lab_atlas"  # the Proxy lab's benchmark selector
-LAB_RECIPE = "lab_text"  # the Proxy lab's typed recipe
-
-
 def open_in_lab(task: str, recipe: str) -> None:
-    st.session_state[LAB_ATLAS] = families.task(task).atlas
-    st.session_state[LAB_RECIPE] = recipe
-    st.switch_page("views/lab.py")
+    lab.open(families.task(task).atlas, recipe)
 
 
 def benchmarks_here(found: dict, skipped: dict[str, str]) -> None:
@@ -44,7 +39,7 @@ def benchmarks_here(found: dict, skipped: dict[str, str]) -> None:
 def overview() -> None:
     table = data.overview()
     ours = table[table["source"] == "ours"]["proxy"].unique().tolist()
-    main = [p for p in ours if not p.startswith("swap_") or p.split("_b")[0] == "swap"]
+    main = [p for p in ours if Column.parse(p).proxy != "swap" or Column.parse(p).variant is None]
     links.control("families_proxies", sorted(main), options=sorted(ours))
     chosen = st.multiselect("Proxies (atlas columns)", sorted(ours), key="families_proxies",
                             help="SWAP's variants (layersum, stage1, ...) are left out by default; add any.")
@@ -97,7 +92,7 @@ def leave_one_out() -> None:
                          met=["yes" if m else "no" for m in table["met"]])
     st.dataframe(shown[["benchmark", "spearman", "met", "recipe"]], hide_index=True,
                  column_config={"spearman": st.column_config.NumberColumn("Spearman (held out)", format="%.3f"),
-                                "met": st.column_config.TextColumn(f"≥ {families.LOO_GOAL}")})
+                                "met": st.column_config.TextColumn(f"≥ {families.loo_goal()}")})
     st.caption("One recipe per row, chosen on the other benchmarks' labels only (NB201 by CIFAR-10, DARTS-1k by "
                "its full network), then read on this benchmark's reporting half: the claim that one score works "
                "across families, tested without looking at the benchmark it is read on.")

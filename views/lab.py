@@ -14,8 +14,11 @@ import streamlit as st
 
 from swap_engine import atlas as atlases
 from swap_engine import recipe as recipes
+from swap_engine.columns import Column
 from swap_engine.studies import families, recipe_study
+from swap_engine.studies.recipe_report import TARGET_LABELS
 from ui import lab, links, messages, state
+from ui.charts import lab as lab_charts
 from ui.export import show_chart
 
 DATASETS = {"CIFAR-10": "cifar10", "CIFAR-100": "cifar100", "ImageNet16-120": "imagenet16"}
@@ -32,31 +35,34 @@ def open_on_patterns(name: str, arch: str) -> None:
 
 
 def build_recipe(chosen: list[str], method: str, regularize) -> recipes.Recipe:
-    terms = tuple(recipes.Term(c, regularize=regularize if regularize is not None and c.startswith("swap") else None)
+    terms = tuple(recipes.Term(c, regularize=regularize if regularize is not None and Column.parse(c).proxy == "swap"
+                               else None)
                   for c in (chosen[:1] if method == "single" else chosen))
     return recipes.Recipe(terms, "log_rank" if method == "single" else method)
 
 
 def choose_benchmark() -> str:
     names = lab.benchmarks()
-    links.control("lab_atlas", names[0], options=names)
-    return st.selectbox("Benchmark", names, key="lab_atlas", format_func=lambda n: atlases.spec(n).title,
+    links.control(lab.BENCHMARK_KEY, names[0], options=names)
+    return st.selectbox("Benchmark", names, key=lab.BENCHMARK_KEY, format_func=lambda n: atlases.spec(n).title,
                         help="Each benchmark's atlas: every proxy on its architectures, under the settings the "
                              "field scores it with (sample_data/README.md). A partial atlas is a seeded uniform "
                              "sample of the benchmark.")
 
 
 def known_recipes(name: str, frame: pd.DataFrame) -> dict[str, str]:
-    """AZ-NAS's and SWAP + params (and NB201's study choices), plus the families study's recipes for this
-    benchmark: its own and its leave-one-benchmark-out one; only those whose columns this atlas has."""
-    named = recipes.named_recipes(frame) if name == "nb201" else {
+    """AZ-NAS's and SWAP + params (and the recipe study's choices on its own atlas), plus the families study's
+    recipes for this benchmark: its own and its leave-one-benchmark-out one; only those whose columns this atlas
+    has."""
+    named = recipes.named_recipes(frame) if name == recipe_study.ATLAS else {
         label: text for label, text in recipes.named_recipes(frame).items() if "study" not in label}
-    for task, text in families.saved_recipes().items():
-        base, _, loo = task.partition(":")
+    saved = families.saved()
+    for base, text in saved.own.items():
         if _atlas_of(base) == name:
-            label = f"Families study, {base}: " + ("chosen without its labels (leave-one-out)" if loo else
-                                                   "chosen on its fitting half")
-            named[label] = text
+            named[f"Families study, {base}: chosen on its fitting half"] = text
+    for base, text in saved.loo.items():
+        if _atlas_of(base) == name:
+            named[f"Families study, {base}: chosen without its labels (leave-one-out)"] = text
     return {label: text for label, text in named.items()
             if all(column in frame.columns for column in recipes.Recipe.parse(text).columns())}
 
@@ -69,7 +75,8 @@ def _atlas_of(task: str) -> str:
 
 
 def choose_target(name: str, frame: pd.DataFrame, column) -> str:
-    if name == "nb201":
+    grid = {f"{d}_{s}_acc_pct" for d in DATASETS.values() for s in ("test", "valid")}
+    if grid <= set(lab.targets(frame)):  # every dataset in two splits (NB201's): chosen as a dataset and a split
         col_data, col_split = column.columns([2, 1])
         links.control("lab_dataset", list(DATASETS)[0], options=list(DATASETS))
         links.control("lab_split", "test", options=["test", "valid"])
@@ -79,10 +86,10 @@ def choose_target(name: str, frame: pd.DataFrame, column) -> str:
     targets = lab.targets(frame)
     links.control(f"lab_target_{name}", targets[0], name="lab_target", options=targets)
     return column.selectbox("Ground truth", targets, key=f"lab_target_{name}",
-                            format_func=lambda t: lab.TARGET_LABELS.get(t, t))
+                            format_func=lambda t: TARGET_LABELS.get(t, t))
 
 
-def controls(name: str, frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float, int, str]:
+def controls(name: str, frame: pd.DataFrame) -> lab.Choice:
     columns = recipes.proxy_columns(frame)
     col_target, col_k, col_boot = st.columns([3, 2, 1])
     target = choose_target(name, frame, col_target)
@@ -98,7 +105,7 @@ def controls(name: str, frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float
     links.control("lab_non_finite", list(recipes.NON_FINITE)[0], options=list(recipes.NON_FINITE))
     chosen = col_proxies.multiselect("Proxies and variants (atlas columns)", columns, key=f"lab_proxies_{name}")
     method = col_agg.selectbox("Aggregation", list(AGGREGATIONS), format_func=AGGREGATIONS.get, key="lab_method")
-    non_finite = col_inf.radio("A score of -inf", list(recipes.NON_FINITE), format_func=recipes.NON_FINITE.get,
+    rule = col_inf.radio("A score of -inf", list(recipes.NON_FINITE), format_func=recipes.NON_FINITE.get,
                                key="lab_non_finite",
                                help="NASWOT's singular kernels and AZ-NAS's identity blocks score -inf: a defined "
                                     "worst, not a missing value. One rule for a proxy alone, every combination, "
@@ -108,26 +115,26 @@ def controls(name: str, frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float
     links.control("lab_rule", "max", options=["max", "median", "custom"])
     links.control("lab_mu", 1000.0, ok=lambda v: math.isfinite(v), rule="must be a number")
     links.control("lab_sigma", 1e6, ok=lambda v: math.isfinite(v) and v >= 1e-3, rule="must be a number from 0.001")
-    links.control("lab_text", "")
+    links.control(lab.RECIPE_KEY, "")
     regularise = col_reg.toggle("Regularise SWAP by size", key="lab_reg",
                                 help="Every SWAP column x exp(-(params/1000 - mu)^2 / sigma), before ranking: "
                                      "the paper's penalty on cells far from a parameter count mu")
-    rule = col_rule.radio("mu and sigma", ["max", "median", "custom"], key="lab_rule", horizontal=True,
-                          disabled=not regularise,
+    reg_rule = col_rule.radio("mu and sigma", ["max", "median", "custom"], key="lab_rule", horizontal=True,
+                              disabled=not regularise,
                           help="max / median: mu = the largest / median parameter count of the space (thousands), "
                                "sigma = 2 x their variance; chosen without any accuracy")
-    mu = col_mu.number_input("mu", key="lab_mu", disabled=not (regularise and rule == "custom"))
+    mu = col_mu.number_input("mu", key="lab_mu", disabled=not (regularise and reg_rule == "custom"))
     sigma = col_sigma.number_input("sigma", min_value=1e-3, key="lab_sigma",
-                                   disabled=not (regularise and rule == "custom"))
+                                   disabled=not (regularise and reg_rule == "custom"))
     named = known_recipes(name, frame)
     col_named, col_typed = st.columns([2, 3])
     col_named.selectbox("Or start from a known recipe", [MY_CHOICE, *named], key=f"lab_named_{name}",
                         on_change=lambda: st.session_state.update(
-                            lab_text=named.get(st.session_state[f"lab_named_{name}"], "")),
+                            {lab.RECIPE_KEY: named.get(st.session_state[f"lab_named_{name}"], "")}),
                         help="AZ-NAS: the field's best published zero-shot ranking of NB201, its proxies measured "
                              "here under the atlas's settings; the project's recipes come from the studies in "
                              "docs/results.md")
-    typed = col_typed.text_input("Or type a recipe (overrides the choices above)", key="lab_text",
+    typed = col_typed.text_input("Or type a recipe (overrides the choices above)", key=lab.RECIPE_KEY,
                                  placeholder="log_rank:2*swap_b16+params+naswot_b64   or   swap_b16@reg=max")
     if typed.strip():
         recipe = recipes.Recipe.parse(typed)
@@ -138,19 +145,18 @@ def controls(name: str, frame: pd.DataFrame) -> tuple[str, recipes.Recipe, float
     else:
         if not chosen:
             raise ValueError("choose at least one proxy")
-        reg = None if not regularise else (rule if rule != "custom" else (float(mu), float(sigma)))
+        reg = None if not regularise else (reg_rule if reg_rule != "custom" else (float(mu), float(sigma)))
         recipe = build_recipe(chosen, method, reg)
-    return target, recipe, top_k, int(n_boot), non_finite
+    return lab.Choice(name, target, recipe, top_k, int(n_boot), recipes.NonFinite(rule))
 
 
 def _unit(target: str) -> str:
     return " %" if target.endswith("_pct") else ""
 
 
-def summary(name: str, recipe: recipes.Recipe, target: str, top_k: float, n_boot: int, rule: str,
-            frame: pd.DataFrame) -> None:
-    text = recipe.text()
-    c = lab.correlation(text, target, top_k, n_boot, name=name, rule=rule)
+def summary(choice: lab.Choice, frame: pd.DataFrame) -> None:
+    target, label, rule = choice.target, choice.scorer.label, choice.non_finite
+    c = lab.correlation(choice)
 
     def ci(lo: float, hi: float) -> str | None:
         return None if np.isnan(lo) else f"95 % CI {lo:.3f} .. {hi:.3f}"
@@ -158,48 +164,51 @@ def summary(name: str, recipe: recipes.Recipe, target: str, top_k: float, n_boot
     cols = st.columns(5)
     cols[0].metric("Spearman", f"{c.spearman:.3f}", help=ci(*c.spearman_ci))
     cols[1].metric("Kendall", f"{c.kendall:.3f}", help=ci(*c.kendall_ci))
-    cols[2].metric(f"top-{top_k:.0%} precision", f"{c.top_k_precision:.2f}")
+    cols[2].metric(f"top-{choice.top_k:.0%} precision", f"{c.top_k_precision:.2f}")
     budget = recipes.SEARCH_BUDGET
-    best, floor, oracle = lab.best_of_budget(text, target, name=name, rule=rule)
+    best, floor, oracle = lab.best_of_budget(choice)
     unit = _unit(target)
     cols[3].metric(f"best of {budget} random cells", "–" if np.isnan(best) else f"{best:.2f}{unit}",
                    help=f"What a search with this recipe as fitness and a budget of {budget} is after: the "
-                        f"{lab.TARGET_LABELS.get(target, target)} of the best-scored of {budget} random cells, "
+                        f"{TARGET_LABELS.get(target, target)} of the best-scored of {budget} random cells, "
                         f"in expectation (exact, not drawn). A random cell: {floor:.2f}{unit}; the same draw ranked "
                         f"by the accuracy itself: {oracle:.2f}{unit}. A recipe can rank well overall (Spearman) "
                         "and still pick poor top cells, or the reverse.")
     cols[4].metric("cells", f"{c.n:,}")
-    if n_boot:
-        st.caption(f"`{text}` against {lab.TARGET_LABELS.get(target, target)}: Spearman "
+    if choice.resamples:
+        st.caption(f"`{label}` against {TARGET_LABELS.get(target, target)}: Spearman "
                    f"{c.spearman:.3f} [{c.spearman_ci[0]:.3f}, {c.spearman_ci[1]:.3f}], Kendall {c.kendall:.3f} "
-                   f"[{c.kendall_ci[0]:.3f}, {c.kendall_ci[1]:.3f}] ({n_boot} bootstrap resamples of the cells).")
-    counts = lab.missing_counts(frame, recipe.columns())
+                   f"[{c.kendall_ci[0]:.3f}, {c.kendall_ci[1]:.3f}] ({choice.resamples} bootstrap resamples of the "
+                   "cells).")
+    counts = lab.missing_counts(frame, recipes.reads(choice.scorer, frame))
     words = lab.missing_words(counts, rule)
-    if counts["read"] + (counts["inf"] if rule == "last" else 0) < frame.attrs.get("cells", len(frame)):
+    last = rule == recipes.NonFinite.LAST
+    if counts["read"] + (counts["inf"] if last else 0) < frame.attrs.get("cells", len(frame)):
         st.info(f"Of the benchmark's {frame.attrs.get('cells', len(frame)):,} architectures: {words}. The numbers "
-                "above are over the cells read" + (" and those ranked last." if rule == "last" else ".") +
+                "above are over the cells read" + (" and those ranked last." if last else ".") +
                 (" Score any other cell live at the bottom of the page." if counts["not measured"] else ""))
     else:
         st.caption(f"Every architecture is read: {words}.")
 
 
-def scatter(name: str, recipe: recipes.Recipe, target: str, rule: str, frame: pd.DataFrame) -> None:
-    fig, table = lab.rank_scatter(frame, lab.scores(recipe.text(), name, rule), target, recipe.text())
+def scatter(choice: lab.Choice, frame: pd.DataFrame) -> None:
+    fig, table = lab_charts.rank_scatter(frame, lab.scores(choice), choice.target, choice.scorer.label)
     st.caption("Click a cell (or box-select one) to open it on the Activation patterns page.")
-    event = show_chart(fig, f"lab_rank_scatter_{name}", table, key="lab_scatter", on_select="rerun",
+    event = show_chart(fig, f"lab_rank_scatter_{choice.benchmark}", table, key="lab_scatter", on_select="rerun",
                        selection_mode=("points", "box"))
     points = event.selection.points if event and event.selection else []
     if points:
         custom = points[0].get("customdata")
         arch = custom[0] if custom else table["arch"].iloc[points[0]["point_index"]]
-        open_on_patterns(name, arch)
+        open_on_patterns(choice.benchmark, arch)
 
 
-def heatmap_and_cost(name: str, frame: pd.DataFrame, target: str, rule: str) -> None:
+def heatmap_and_cost(choice: lab.Choice, frame: pd.DataFrame) -> None:
+    name, target = choice.benchmark, choice.target
     columns = tuple(recipes.proxy_columns(frame))
     target_columns = tuple(lab.targets(frame))
-    matrix, cells = lab.spearman_matrix(columns, target_columns, name, rule)
-    show_chart(lab.correlation_heatmap(matrix, cells), f"lab_proxy_dataset_heatmap_{name}",
+    matrix, cells = lab.spearman_matrix(columns, target_columns, name, recipes.NonFinite(choice.non_finite).value)
+    show_chart(lab_charts.correlation_heatmap(matrix, cells), f"lab_proxy_dataset_heatmap_{name}",
                matrix.assign(cells=cells).reset_index(names="proxy"), key="lab_heatmap")
     flat = [c for c in columns if frame[c].nunique() <= 1]
     if flat:
@@ -216,46 +225,49 @@ def heatmap_and_cost(name: str, frame: pd.DataFrame, target: str, rule: str) -> 
                    f". `python -m swap_engine atlas --space {name} --groups {','.join(atlases.spec(name).groups)}` "
                    "continues it (resumable).")
     costs = [{"proxy": c, "seconds per cell": float(np.nanmean(frame[cost])), "spearman": float(matrix.loc[c, target])}
-             for c in columns for cost in [recipe_study.cost_column(c)]
+             for c in columns for cost in [Column.parse(c).cost]
              if cost in frame.columns and frame[cost].notna().any()
-             and (cost == f"{c}_seconds" or not c.startswith("swap"))]  # one point per SWAP pass, not per variant
+             and (Column.parse(c).job.name == c or Column.parse(c).proxy != "swap")]  # one point per SWAP pass
     if costs:
         table = pd.DataFrame(costs)
-        show_chart(lab.cost_scatter(table, target), f"lab_cost_vs_correlation_{name}", table, key="lab_cost")
+        show_chart(lab_charts.cost_scatter(table, target), f"lab_cost_vs_correlation_{name}", table, key="lab_cost")
     else:
         st.info("This atlas has no timing columns yet, so cost against correlation cannot be drawn.")
 
 
-def favoured_ops(name: str, recipe: recipes.Recipe, target: str, rule: str, frame: pd.DataFrame) -> None:
-    values = lab.scores(recipe.text(), name, rule)
-    truth = frame[target].to_numpy(dtype=float)
+def favoured_ops(choice: lab.Choice, frame: pd.DataFrame) -> None:
+    values = lab.scores(choice)
+    truth = frame[choice.target].to_numpy(dtype=float)
     both = ~np.isnan(values) & ~np.isnan(truth)
     fraction = 0.05
     by_proxy = frame["arch"].to_numpy()[lab.top_cells(np.where(both, values, np.nan), fraction)]
     by_truth = frame["arch"].to_numpy()[lab.top_cells(np.where(both, truth, np.nan), fraction)]
-    shares = lab.edge_op_share(pd.Series(by_proxy)), lab.edge_op_share(pd.Series(by_truth))
+    shares = (lab.edge_op_share(choice.benchmark, pd.Series(by_proxy)),
+              lab.edge_op_share(choice.benchmark, pd.Series(by_truth)))
     table = pd.concat({"proxy": shares[0], "accuracy": shares[1]}).reset_index(names=["top set", "operation"])
-    show_chart(lab.edge_op_heatmaps(*shares, recipe.text(), fraction), "lab_edge_op", table, key="lab_edge_op")
+    show_chart(lab_charts.edge_op_heatmaps(*shares, choice.scorer.label, fraction), "lab_edge_op", table,
+               key="lab_edge_op")
     overlap = len(np.intersect1d(by_proxy, by_truth)) / max(len(by_truth), 1)
     st.caption(f"{len(by_proxy):,} cells in each top set; {overlap:.0%} of the accuracy's top set is in the "
                "proxy's. Positive differences: what the proxy favours beyond what accuracy rewards.")
 
 
-def space_map(name: str, recipe: recipes.Recipe, target: str, rule: str, frame: pd.DataFrame) -> None:
+def space_map(choice: lab.Choice, frame: pd.DataFrame) -> None:
+    name, target = choice.benchmark, choice.target
     coordinates, used = lab.space_map(name)
     if len(used) < 2:
         st.info("Too few proxies are measured on every cell of this atlas yet to lay out a map.")
         return
-    recipe_label = f"the recipe ({recipe.text()[:40]})"
-    choices = [recipe_label, lab.TARGET_LABELS.get(target, target), *recipes.proxy_columns(frame)]
+    recipe_label = f"the recipe ({choice.scorer.label[:40]})"
+    choices = [recipe_label, TARGET_LABELS.get(target, target), *recipes.proxy_columns(frame)]
     colour_by = st.selectbox("Colour by", choices, key=f"lab_map_colour_{name}")
     if colour_by == recipe_label:
-        colour = lab.scores(recipe.text(), name, rule)
+        colour = lab.scores(choice)
     elif colour_by == choices[1]:
         colour = frame[target].to_numpy(dtype=float)
     else:
-        colour = recipes.ordered(frame[colour_by].to_numpy(dtype=float), rule)
-    fig, table = lab.map_chart(coordinates, colour, colour_by, frame["arch"].to_numpy())
+        colour = recipes.ordered(frame[colour_by].to_numpy(dtype=float), choice.non_finite)
+    fig, table = lab_charts.map_chart(coordinates, colour, colour_by, frame["arch"].to_numpy())
     event = show_chart(fig, f"lab_map_{name}", table, key="lab_map", on_select="rerun",
                        selection_mode=("points", "box"))
     st.caption(f"Placed by the first two principal components of the ranks of {len(used)} proxy columns measured "
@@ -272,12 +284,13 @@ def bounds(frame: pd.DataFrame) -> None:
     if table.empty:
         st.info("No SWAP column in the atlas yet.")
         return
-    show_chart(lab.bound_bars(table), "lab_swap_bound", table, key="lab_bound")
+    show_chart(lab_charts.bound_bars(table), "lab_swap_bound", table, key="lab_bound")
     st.caption("N is the number of neurons SWAP counts. Scores close to the bound all but tie, so the proxy "
                "cannot order those cells. A larger batch lifts the bound (2^B) until it is N itself.")
 
 
-def live_cell(name: str, recipe: recipes.Recipe, frame: pd.DataFrame) -> None:
+def live_cell(choice: lab.Choice, frame: pd.DataFrame) -> None:
+    name, scorer = choice.benchmark, choice.scorer
     spec = atlases.spec(name)
     space = lab.space(spec.space)
     st.subheader("One architecture, looked up or scored live")
@@ -287,8 +300,9 @@ def live_cell(name: str, recipe: recipes.Recipe, frame: pd.DataFrame) -> None:
         return
     canonical = space.format(space.parse(text.strip()))
     row = frame[frame["arch"] == canonical]
-    known = {c: float(row[c].iloc[0]) for c in recipe.columns() if not row.empty and not np.isnan(row[c].iloc[0])}
-    missing = [c for c in recipe.columns() if c not in known]
+    columns = recipes.reads(scorer, frame)
+    known = {c: float(row[c].iloc[0]) for c in columns if not row.empty and not np.isnan(row[c].iloc[0])}
+    missing = [c for c in columns if c not in known]
     if not missing:
         st.success("In the atlas: " + ", ".join(f"{c} = {v:,.6g}" for c, v in known.items()))
     else:
@@ -302,10 +316,10 @@ def live_cell(name: str, recipe: recipes.Recipe, frame: pd.DataFrame) -> None:
                     values.update(lab.score_live(name, job))
                     bar.progress((i + 1) / len(jobs), text=f"{job.proxy} at B = {job.settings['batch_size']}")
                 status.update(label="Scored live", state="complete")
-            shown = {c: values.get(c, np.nan) for c in recipe.columns()}
+            shown = {c: values.get(c, np.nan) for c in columns}
             st.write(", ".join(f"{c} = {v:,.6g}" for c, v in shown.items()))
-            if all(np.isfinite(list(shown.values()))) or len(recipe.terms) == 1:
-                st.metric("recipe score (ranked against the atlas)", f"{lab.rank_live(name, recipe.text(), shown):.4g}")
+            if all(np.isfinite(list(shown.values()))) or len(getattr(scorer, "terms", ())) == 1:
+                st.metric("recipe score (ranked against the atlas)", f"{lab.rank_live(name, scorer, shown):.4g}")
     if st.button("Open on the Activation patterns page", key="lab_open_cell"):
         open_on_patterns(name, canonical)
 
@@ -323,19 +337,19 @@ def main() -> None:
     if not lab.targets(frame):
         st.warning("This benchmark's ground-truth table is not on this machine; fetch it on the About / data page.")
         return
-    target, recipe, top_k, n_boot, rule = controls(name, frame)
-    summary(name, recipe, target, top_k, n_boot, rule, frame)
-    scatter(name, recipe, target, rule, frame)
+    choice = controls(name, frame)
+    summary(choice, frame)
+    scatter(choice, frame)
     st.subheader("All proxies, every ground truth")
-    heatmap_and_cost(name, frame, target, rule)
-    if name == "nb201":
+    heatmap_and_cost(choice, frame)
+    if lab.edge_cells(name):
         st.subheader("What the recipe favours")
-        favoured_ops(name, recipe, target, rule, frame)
+        favoured_ops(choice, frame)
     st.subheader("A map of the benchmark")
-    space_map(name, recipe, target, rule, frame)
+    space_map(choice, frame)
     st.subheader("SWAP at its bound")
     bounds(frame)
-    live_cell(name, recipe, frame)
+    live_cell(choice, frame)
     with st.expander("Coverage of the atlas"):
         coverage = pd.DataFrame({"column": recipes.proxy_columns(frame)})
         coverage["cells measured"] = [int(frame[c].notna().sum()) for c in coverage["column"]]

@@ -9,7 +9,7 @@ st.title("Search")  # drawn at once; the imports below wait for the engine to lo
 import pandas as pd  # noqa: E402
 
 from swap_engine import data, search, spaces  # noqa: E402
-from ui import charts, engine, labels, messages, resume  # noqa: E402
+from ui import charts, engine, labels, messages, resume, tables  # noqa: E402
 
 REFRESH_SECONDS = 0.5  # how often the live chart redraws during a search
 # The search's whole-number settings: widget key, default, lowest, highest.
@@ -198,7 +198,7 @@ def main() -> None:
         "mutations": int(cols[3].number_input("Mutations per child", 1, 10, key="search_mutations")),
         "crossover": cols[4].checkbox("Crossover of the two best", key="search_crossover"),
     }
-    if space.name == "nb201":
+    if tables.whole_atlas(space.name) is not None:  # an atlas of every cell (NB201's) to look fitness up in
         links.control("search_fitness", "")
         options["fitness"] = st.text_input(
             "Fitness: a proxy or recipe from the atlas (empty: live SWAP with the sidebar's settings)",

@@ -10,12 +10,16 @@ that cannot apply to a benchmark has no column, and `spec(name).absent` says why
 
 - `specs`: which atlases exist (`SPECS`), what each scores and how (`Spec`), the proxy groups (`GROUPS`);
 - `cells`: each atlas's architectures, their seeded order, the runner jobs that fill it;
-- `table`: the wide table from the runner's store, its parquet file, and records to resume from it.
+- `table`: the wide table from the runner's store, its parquet file, and records to resume from it;
+- `truth`: `with_truth(name)`, the atlas joined with its benchmark's ground truth (the one join).
 """
-from swap_engine.atlas.cells import cell_jobs, cell_order, cell_table, column, job_of, jobs
-from swap_engine.atlas.specs import FAMILIES, GROUPS, PROXY_BATCH_SIZE, SEED, SPECS, Group, Spec, settings, spec
+from swap_engine.atlas.cells import cell_jobs, cell_order, cell_table, job_of, jobs
+from swap_engine.atlas.specs import (FAMILIES, GROUPS, PROXY_BATCH_SIZE, SEED, SPECS, Group, Spec, of_space, settings,
+                                     spec)
 from swap_engine.atlas.table import (available, build, columns_of, coverage, load, load_file, measured_jobs, path,
                                      records, save, wide)
+from swap_engine.atlas.truth import with_truth
+from swap_engine.columns import column
 
 SWAP_BATCH_SIZES = SPECS["nb201"].swap_batch_sizes
 FILES = {name: chosen.file for name, chosen in SPECS.items()}  # atlas name -> its file in sample_data/
@@ -28,5 +32,5 @@ def proxy_settings(proxy: str, batch_size: int, name: str = "nb201") -> dict:
 
 __all__ = ["FAMILIES", "FILES", "GROUPS", "PROXY_BATCH_SIZE", "SEED", "SPECS", "SWAP_BATCH_SIZES", "Group", "Spec",
            "available", "build", "cell_jobs", "cell_order", "cell_table", "column", "columns_of", "coverage", "job_of",
-           "jobs", "load", "load_file", "measured_jobs", "path", "proxy_settings", "records", "save", "settings",
-           "spec", "wide"]
+           "jobs", "load", "load_file", "measured_jobs", "of_space", "path", "proxy_settings", "records", "save",
+           "settings", "spec", "wide", "with_truth"]

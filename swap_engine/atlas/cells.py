@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import re
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from swap_engine.atlas.specs import FAMILIES, GROUPS, PROXY_BATCH_SIZE, SEED, Group, spec
+from swap_engine.atlas.specs import GROUPS, PROXY_BATCH_SIZE, SEED, Group, spec
+from swap_engine.columns import BATCHLESS, Column
 from swap_engine.runner import Job
 
 
@@ -27,7 +27,7 @@ def _cell_table(name: str) -> pd.DataFrame:
 
     chosen = spec(name)
     space = spaces.get(chosen.space)
-    if chosen.name == "nb201":
+    if chosen.whole_space:
         archs = [space.format(space.from_index(i)) for i in range(space.size or 0)]
     else:
         table = data.benchmark(chosen.benchmark)
@@ -83,8 +83,8 @@ def _wanted(name: str, groups: Sequence[str], only: Sequence[str] | None) -> set
     known = {(proxy, size) for proxy in chosen.proxies(list(groups)) for size in chosen.batch_sizes(proxy)}
     wanted = set()
     for item in only:
-        match = re.fullmatch(r"(.+)_b(\d+)", item)
-        picked = ({(match[1], int(match[2]))} & known if match else set()) or {
+        parsed = Column.parse(item)
+        picked = ({(parsed.stem, parsed.batch)} & known if parsed.batch is not None else set()) or {
             (proxy, size) for proxy, size in known if proxy == item}
         if not picked:
             choices = ", ".join(sorted({proxy for proxy, _ in known}))
@@ -113,17 +113,11 @@ def _rank(name: str, index: int) -> int:
     return int(_ranks(name)[index])
 
 
-def column(proxy: str, batch_size: int) -> str:
-    """The atlas column of a proxy value: `<proxy>_b<B>`, or `<proxy>` for params and flops."""
-    return proxy if proxy in ("params", "flops") else f"{proxy}_b{batch_size}"
-
-
 def job_of(name: str) -> tuple[str, int]:
     """(proxy, batch size) of the job that computes an atlas column: `swap_stage2_b16` -> ("swap", 16)."""
-    if name in ("params", "flops"):
+    if name in BATCHLESS:
         return name, 1 if name == "flops" else PROXY_BATCH_SIZE
-    match = re.fullmatch(r"(.+)_b(\d+)", name)
-    if match is None:
+    parsed = Column.parse(name)
+    if parsed.batch is None:
         raise ValueError(f"{name!r} is not an atlas column (<proxy>_b<B>, params or flops)")
-    proxy = next((f for f in FAMILIES if match[1] == f or match[1].startswith(f + "_")), match[1])
-    return proxy, int(match[2])
+    return parsed.proxy, parsed.batch

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from swap_engine.atlas.cells import cell_table, column
+from swap_engine.atlas.cells import cell_table
 from swap_engine.atlas.specs import FAMILIES, SPECS, Spec, spec
+from swap_engine.columns import Column, column, is_cost
 from swap_engine.runner import Job, Record, Store
 
 # Cells of an earlier whole-space table with the same settings (read for the columns it has).
@@ -83,11 +84,8 @@ def _fill_from_earlier(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def _column_order(name: str) -> tuple:
-    base = name.removesuffix("_seconds")
-    proxy, _, batch = base.rpartition("_b")
-    if not batch.isdigit():
-        proxy, batch = base, "0"
-    return (proxy != "swap" and not proxy.startswith("swap_"), proxy, int(batch), name.endswith("_seconds"))
+    parsed = Column.parse(name)
+    return (parsed.proxy != "swap", parsed.stem, parsed.batch or 0, is_cost(name))
 
 
 def path(name: str) -> Path:
@@ -150,7 +148,8 @@ def records(frame: pd.DataFrame, name: str = "nb201") -> list[Record]:
             if f"{main}_seconds" not in frame.columns:
                 continue
             if proxy in FAMILIES:
-                names = [c for c in frame.columns if c.startswith(proxy) and c.endswith(f"_b{batch_size}")]
+                names = [c for c in frame.columns if not is_cost(c) and Column.parse(c).proxy == proxy
+                         and Column.parse(c).batch == batch_size]
             else:
                 names = [main]
             seconds = frame[f"{main}_seconds"].to_numpy(dtype=float)

@@ -19,12 +19,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from swap_engine import analysis
+from swap_engine.columns import is_score
 from swap_engine.resources import sample_data_path
 
 # Columns of the atlas that are not proxy scores.
@@ -35,8 +37,7 @@ def proxy_columns(frame: pd.DataFrame) -> list[str]:
     """The score columns of an atlas frame (not keys, not `<column>_seconds` costs, not neuron counts)."""
     return [c for c in frame.columns
             if c not in NOT_PROXIES and c not in frame.attrs.get("targets", ()) and not c.endswith("_acc_pct")
-            and not c.endswith("_seconds") and not c.startswith("swap_neurons")
-            and pd.api.types.is_numeric_dtype(frame[c])]
+            and is_score(c) and pd.api.types.is_numeric_dtype(frame[c])]
 
 
 # AZ-NAS's own combination (CVPR 2024): its three proxies and FLOPs by the sum of log-normalised ranks.
@@ -155,6 +156,15 @@ class Recipe:
     def __str__(self) -> str:
         return self.text()
 
+    @property
+    def key(self) -> str:
+        """The recipe as a `Scorer` (`swap_engine.recipe.scorer`): its text keys every cache."""
+        return self.text()
+
+    @property
+    def label(self) -> str:
+        return self.text()
+
     def columns(self) -> list[str]:
         """Atlas columns the recipe reads (params too when a term is regularised)."""
         needed = [t.column for t in self.terms]
@@ -183,6 +193,17 @@ def spearman(scores: np.ndarray, truth: np.ndarray) -> float:
 
 # How a score of -inf (or +inf) is read, one rule for a proxy alone and for every combination: NASWOT's -inf is
 # a singular kernel, AZ-NAS's an identity block; both are defined orders ("worst"), not missing values.
+class NonFinite(str, Enum):
+    """The rule for a score of -inf: ranked last (the worst score), or the cell dropped. A `str`, so that "last"
+    and "drop" (a link, a saved setting) read as the rule itself."""
+
+    LAST = "last"
+    DROP = "drop"
+
+    def words(self) -> str:
+        return NON_FINITE[self.value]
+
+
 NON_FINITE = {"last": "rank -inf last (the worst score)", "drop": "drop cells with -inf"}
 
 
@@ -209,5 +230,5 @@ def ordered(values: np.ndarray, rule: str) -> np.ndarray:
     low, high = float(finite.min()) - span, float(finite.max()) + span
     return np.where(values == -np.inf, low, np.where(values == np.inf, high, values))
 
-__all__ = ["AZ_NAS", "CHOICES_FILE", "CHOICE_LABELS", "NOT_PROXIES", "Recipe", "Term", "VKDNW_AGG", "named_recipes",
-           "proxy_columns", "spearman"]
+__all__ = ["AZ_NAS", "CHOICES_FILE", "CHOICE_LABELS", "NOT_PROXIES", "NonFinite", "Recipe", "Term", "VKDNW_AGG",
+           "named_recipes", "proxy_columns", "spearman"]

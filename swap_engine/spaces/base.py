@@ -30,6 +30,10 @@ class SearchSpace(ABC):
     input_spec: InputSpec
     size: int | None = None  # number of architectures, None when not enumerable
     benchmark: str | None = None  # name for swap_engine.data.benchmark(), when ground truth exists
+    # A cell of one operation on each of a fixed list of edges (NB201's): the operations and the edges
+    # (from node, to node) in the order an architecture lists them; empty for every other kind of space.
+    edge_ops: tuple[str, ...] = ()
+    cell_edges: tuple[tuple[int, int], ...] = ()
 
     @abstractmethod
     def parse(self, text: str) -> Any:
@@ -79,6 +83,11 @@ class SearchSpace(ABC):
     def from_index(self, index: int) -> Any:
         """The architecture at a benchmark index (the inverse of `index`), where the space has one."""
         raise TypeError(f"search space {self.name!r} has no benchmark index")
+
+    def benchmark_key(self, arch: Any) -> Any:
+        """What identifies the architecture in its benchmark table: its canonical text unless the space says
+        otherwise (NB201's index, NB101's graph hash)."""
+        return self.format(arch)
 
     def properties(self, arch: Any) -> dict[str, float | int | str]:
         """Simple facts about an architecture to group scores by in the app (e.g. number of 3x3 convs)."""

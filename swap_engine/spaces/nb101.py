@@ -246,6 +246,9 @@ class NB101Space(SearchSpace):
     size = 423_624  # unique graphs in NAS-Bench-101 (Ying et al. 2019); not enumerated here
     benchmark = "nb101-500"
 
+    def benchmark_key(self, arch: Cell) -> str:
+        return graph_hash(arch)  # isomorphic cells are the same network
+
     def parse(self, text: str) -> Cell:
         body = check_text(text, "NB101 architecture")
         if not (body.startswith("(") and body.endswith(")")) and not (body.startswith("[") and body.endswith("]")):

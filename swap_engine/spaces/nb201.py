@@ -226,6 +226,8 @@ class NB201Space(SearchSpace):
     input_spec = InputSpec(kind="image", channels=3, resolution=32, default_input="cifar10")
     size = SIZE
     benchmark = "nb201"
+    edge_ops = OPS
+    cell_edges = EDGES
 
     def parse(self, text: str) -> Arch:
         """An NB201 string `|op~0|+|op~0|op~1|+|...|`, NASLib's op-index tuple such as `(4, 0, 3, 1, 4, 3)`, or
@@ -249,6 +251,9 @@ class NB201Space(SearchSpace):
             entries = [f"{arch[k]}~{src}" for k, (src, to) in enumerate(EDGES) if to == dst]
             nodes.append("|" + "|".join(entries) + "|")
         return "+".join(nodes)
+
+    def benchmark_key(self, arch: Arch) -> int:
+        return self.index(arch)
 
     def index(self, arch: Arch) -> int:
         """The architecture's row in the benchmark (NB201 arch index)."""

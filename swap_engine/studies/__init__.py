@@ -9,6 +9,11 @@
 - `search_evidence`: evolution against random search with those fitnesses, and SWAP-NAS's own;
 - `families`: every benchmark's atlas at once: each one's recipe on held-out halves, leave-one-benchmark-out,
   the transfer matrix (`python -m swap_engine families`).
+- `split`: fit on these rows, report on those (`Split`: halves, an inner split, k labelled rows per seeded draw),
+  the one step every study above and the Correlation page's regularisation fit draw their rows from;
+- `alone`: each proxy alone against a target (`each_alone`), for the lab, the families study and Correlation;
+- `published`: this round's goals and the published numbers (sample_data/published.json), read by the report
+  writers only.
 
 They sit above everything they measure: the recipe language (`swap_engine.recipe`), the search
 (`swap_engine.search`), the atlas, the runner and the data; nothing below imports them.

@@ -32,6 +32,7 @@ from threadpoolctl import threadpool_limits
 from swap_engine import analysis
 from swap_engine.recipe import AZ_NAS, VKDNW_AGG, Recipe, choose, proxy_columns, spearman
 from swap_engine.studies import families
+from swap_engine.studies.split import Split
 
 KS = (10, 20, 50, 100, 200, 500, 1000)
 MAX_SHARE = 0.6  # k is at most this share of a benchmark: the rest is what a learner is scored on
@@ -156,11 +157,6 @@ def encoding(frame: pd.DataFrame, space_name: str) -> pd.DataFrame:
     return pd.concat(parts, axis=1)
 
 
-def labelled_draw(rows: np.ndarray, k: int, seed: int, draw: int) -> np.ndarray:
-    """The k labelled rows of one draw (sorted), the same for the same (seed, draw)."""
-    return np.sort(np.random.default_rng([seed, 1000 + draw]).choice(rows, size=k, replace=False))
-
-
 def _check_k(k: int, n: int) -> None:
     if k < MIN_LABELS:
         raise ValueError(f"k must be at least {MIN_LABELS}, got {k}")
@@ -194,8 +190,8 @@ def kshot(task_name: str, k: int, draws: int = 10, *, seed: int = 0, recipes: bo
     by_predictor, by_recipe, recipes_chosen = [], [], []
     gains = pd.Series(0.0, index=columns)
     for draw in range(draws):
-        labelled = labelled_draw(known, k, seed, draw)
-        others = np.setdiff1d(known, labelled)
+        split = Split.labelled(known, k, seed, draw)
+        labelled, others = split.fit, split.report
         predictor = Predictor(columns, seed=seed + draw).fit(frame.iloc[labelled], report[labelled])
         by_predictor.append(spearman(predictor.predict(frame)[others], report[others]))
         gains = gains.add(predictor.importances(), fill_value=0.0)
@@ -216,7 +212,7 @@ def zero_shot_rules(task_name: str, frame: pd.DataFrame) -> dict[str, float]:
     chosen = families.task(task_name)
     truth = frame[chosen.report].to_numpy(dtype=np.float64)
     rules = {"AZ-NAS": AZ_NAS, "VKDNW_agg": VKDNW_AGG}
-    loo = families.saved_recipes().get(f"{task_name}:loo")
+    loo = families.saved().loo.get(task_name)
     if loo:
         rules["leave-one-benchmark-out recipe"] = loo
     out = {}
@@ -234,7 +230,7 @@ def zero_shot(task_name: str, *, n_boot: int = 500, seed: int = 0) -> pd.DataFra
     frame = families.frame(chosen.atlas)
     truth = frame[chosen.report].to_numpy(dtype=np.float64)
     rules = {"AZ-NAS": AZ_NAS, "VKDNW_agg": VKDNW_AGG}
-    loo = families.saved_recipes().get(f"{task_name}:loo")
+    loo = families.saved().loo.get(task_name)
     if loo:
         rules["leave-one-benchmark-out recipe"] = loo
     scored = {name: Recipe.parse(text).score(frame) for name, text in rules.items()
@@ -341,4 +337,4 @@ def update_results_md(path, found: dict[str, dict[str, Any]], command: str) -> N
 
 
 __all__ = ["CEILINGS", "KS", "MIN_LABELS", "KShot", "Predictor", "Summary", "ceiling", "encoding", "kshot",
-           "labelled_draw", "markdown", "study", "update_results_md", "zero_shot", "zero_shot_rules"]
+           "markdown", "study", "update_results_md", "zero_shot", "zero_shot_rules"]

@@ -13,25 +13,22 @@ How such searches fare against random search is `swap_engine.studies.search_evid
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from swap_engine.columns import Column
 from swap_engine.recipe import Recipe
 from swap_engine.studies.recipe_study import atlas
 
 LIVE_SEED = 0  # every whole-space table built each model from torch.manual_seed(0)
-_SETTING = re.compile(r"^(?P<proxy>.+)_b(?P<batch>[0-9]+)$")
 
 
 def column_proxy(column: str) -> tuple[str, int | None]:
-    """(proxy name, batch size) of an atlas column: `swap_layersum_b32` -> ("swap_layersum", 32)."""
-    match = _SETTING.match(column)
-    if match:
-        return match["proxy"], int(match["batch"])
-    return column, None
+    """(proxy name, batch size) of an atlas column (`Column.parse`): `swap_layersum_b32` -> ("swap_layersum", 32)."""
+    parsed = Column.parse(column)
+    return parsed.stem, parsed.batch
 
 
 class RecipeFitness:

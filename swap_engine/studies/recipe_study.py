@@ -20,13 +20,17 @@ import numpy as np
 import pandas as pd
 
 from swap_engine import analysis
-from swap_engine.recipe import (AZ_NAS, SEARCH_BUDGET, Choice, Recipe, Term, choose, expected_best_of, halves,
+from swap_engine.columns import Column
+from swap_engine.recipe import (AZ_NAS, SEARCH_BUDGET, Choice, Recipe, Term, choose, expected_best_of,
                                 proxy_columns, spearman)
 from swap_engine.resources import sample_data_path
+from swap_engine.studies import published
+from swap_engine.studies.split import Split
 from swap_engine.studies.recipe_report import (RESULTS_BEGIN, RESULTS_END, TARGET_LABELS, SearchChoice,
                                                StudyReport, WholeSpace)
 
 KEY = "nb201_index"
+ATLAS = "nb201"  # the atlas this study chooses its recipes on (sample_data/nb201_recipes.json holds them)
 
 
 # --- the atlas ------------------------------------------------------------------------------------------
@@ -74,21 +78,16 @@ def _sample_data_atlas() -> pd.DataFrame:
 
 
 def with_targets(frame: pd.DataFrame, benchmark: str = "nb201") -> pd.DataFrame:
-    """The atlas joined with the space's ground truth on `nb201_index` (accuracy columns end in `_acc_pct`)."""
-    from swap_engine import data
+    """The atlas joined with the benchmark's ground truth (`atlas.with_truth`, every row kept; accuracy columns
+    end in `_acc_pct`)."""
+    from swap_engine import atlas as atlas_module
 
-    truth = data.benchmark(benchmark)
-    targets = data.targets(benchmark)
-    joined = frame.merge(truth[[KEY, *targets]], on=KEY, how="left")
-    joined.attrs = {**frame.attrs, "targets": list(targets)}
-    return joined
+    return atlas_module.with_truth(benchmark, frame, published=False, measured_only=False)
 
 
 def cost_column(column: str) -> str:
     """The seconds column of a proxy; the members of one pass (SWAP's variants, AZ-NAS's three) share it."""
-    from swap_engine import atlas as atlas_module
-
-    return f"{atlas_module.column(*atlas_module.job_of(column))}_seconds"
+    return Column.parse(column).cost
 
 
 
@@ -98,14 +97,7 @@ SELECT_TARGET = "cifar10_valid_acc_pct"
 REPORT_TARGETS = ("cifar10_test_acc_pct", "cifar10_valid_acc_pct", "cifar100_valid_acc_pct",
                   "cifar100_test_acc_pct", "imagenet16_valid_acc_pct", "imagenet16_test_acc_pct")
 BASELINES = ("swap_b16", "log_rank:swap_b16+params", AZ_NAS)
-# checked in the sources named. Proxies without an entry: no published number was looked up.
-PUBLISHED_NB201 = {
-    "AZ-NAS": "0.913 (Kendall 0.741), all cells, AZ-NAS (CVPR 2024)",
-    "swap_b16@reg": "0.90 vs CIFAR-100 valid, regularised SWAP (SWAP paper, ICLR 2024)",
-    "naswot": "0.80 vs CIFAR-100 valid (SWAP paper)",
-    "swap_b16": "0.76 at B = 16, 0.72 at B = 64 (independent rerun, 200 archs)",
-    "params": "0.80 (independent rerun, 200 archs)",
-}
+# The published values beside each proxy alone: sample_data/published.json (`studies.published`).
 
 
 
@@ -148,7 +140,8 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
         frame.attrs = {**attrs, "source": f"{attrs.get('source', '?')}, the {len(frame)} cells with {subset}"}
     columns = proxy_columns(frame)
     coverage = {c: int((~frame[c].isna()).sum()) for c in columns}
-    fit_rows, report_rows = halves(len(frame), seed)
+    split = Split.halves(len(frame), seed)
+    fit_rows, report_rows = split.fit, split.report
     say(f"choosing on {len(fit_rows)} cells from {len(columns)} columns ({frame.attrs.get('source', '?')})")
     choice = choose(frame, frame[SELECT_TARGET].to_numpy(dtype=float), fit_rows, max_terms=max_terms,
                     min_coverage=min_coverage)
@@ -158,7 +151,8 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
 
     whole = None
     if subset is not None:  # the subset leaves out cells that the complete columns do measure: use them too
-        whole_fit, whole_report = halves(len(all_cells), seed)
+        whole_split = Split.halves(len(all_cells), seed)
+        whole_fit, whole_report = whole_split.fit, whole_split.report
         try:
             whole_choice = choose(all_cells, all_cells[SELECT_TARGET].to_numpy(dtype=float), whole_fit,
                                   max_terms=max_terms, min_coverage=1.0)
@@ -180,12 +174,12 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
         row = _row(column, scores, truth, "cifar10_test_acc_pct", n_boot, seed)
         cost = cost_column(column)
         row["seconds"] = float(np.nanmean(all_cells[cost])) if cost in all_cells.columns else np.nan
-        row["published"] = _published(column)
+        row["published"] = published.recipe_study_column(column)
         single.append(row)
     for text in ("swap_b16@reg=max", "swap_b16@reg=median"):
         if "swap_b16" in all_cells.columns:
             row = _row(text, Recipe.parse(text).score(all_cells), truth, "cifar10_test_acc_pct", n_boot, seed)
-            row.update(seconds=np.nan, published=PUBLISHED_NB201["swap_b16@reg"])
+            row.update(seconds=np.nan, published=published.recipe_study()["swap_b16@reg"])
             single.append(row)
     az_columns = Recipe.parse(AZ_NAS).columns()
     if all(c in all_cells.columns for c in az_columns):  # ranked among the cells where all four are measured
@@ -194,7 +188,7 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
             row = _row(AZ_NAS, Recipe.parse(AZ_NAS).score(covered), covered["cifar10_test_acc_pct"].to_numpy(float),
                        "cifar10_test_acc_pct", n_boot, seed)
             costs = [covered[c].mean() for c in ("az_b64_seconds", "flops_seconds") if c in covered.columns]
-            row.update(seconds=float(sum(costs)) if costs else np.nan, published=PUBLISHED_NB201["AZ-NAS"])
+            row.update(seconds=float(sum(costs)) if costs else np.nan, published=published.recipe_study()["AZ-NAS"])
             single.append(row)
     say("single proxies reported")
 
@@ -230,7 +224,8 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
 def _search_choice(frame: pd.DataFrame, seed: int, max_terms: int, ranking: Sequence[Choice],
                    say) -> SearchChoice | None:
     """The recipe chosen for search on every cell (complete columns only: a search may visit any cell)."""
-    fit_rows, report_rows = halves(len(frame), seed)
+    split = Split.halves(len(frame), seed)
+    fit_rows, report_rows = split.fit, split.report
     if len(fit_rows) < SEARCH_BUDGET or len(report_rows) < SEARCH_BUDGET:
         return None
     try:
@@ -292,13 +287,6 @@ def _held_out(frame: pd.DataFrame, choice: Choice, fit_rows: np.ndarray, report_
 
 
 
-def _published(column: str) -> str:
-    for key, text in PUBLISHED_NB201.items():
-        if column == key or column.startswith(key + "_"):
-            return text
-    return ""
-
-
 def _transfer(recipe: Recipe, benchmark: str, count: int | None, n_boot: int, seed: int,
               store_dir: str | Path | None, options: dict, say) -> dict:
     """The chosen recipe on another benchmark's cells, unchanged; a row of the transfer table."""
@@ -327,12 +315,10 @@ def _transfer(recipe: Recipe, benchmark: str, count: int | None, n_boot: int, se
 def _alone(recipe: Recipe, frame: pd.DataFrame, truth: np.ndarray) -> str:
     """Each column of the recipe alone on the transferred cells, next to NAS-Bench-Suite-Zero's value of the
     same proxy on the same cells where the benchmark carries it (`zc_<proxy>` columns of NB101-500)."""
-    from swap_engine.atlas import job_of
-
     parts = []
     for column in dict.fromkeys(recipe.columns()):
         text = f"{column} {spearman(frame[column].to_numpy(dtype=float), truth):.2f}"
-        published = f"zc_{job_of(column)[0]}"
+        published = f"zc_{Column.parse(column).proxy}"
         if published in frame.columns:
             text += f" (Suite-Zero: {spearman(frame[published].to_numpy(dtype=float), truth):.2f})"
         parts.append(text)
@@ -360,5 +346,5 @@ def update_results_md(path: str | Path, report: StudyReport) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-__all__ = ["BASELINES", "KEY", "PUBLISHED_NB201", "REPORT_TARGETS", "SELECT_TARGET", "atlas", "cost_column",
+__all__ = ["BASELINES", "KEY", "REPORT_TARGETS", "SELECT_TARGET", "atlas", "cost_column",
            "evaluate", "study", "update_results_md", "with_targets"]

@@ -9,6 +9,8 @@ import zlib
 
 NONE_COLOR = "#b0b0b0"  # an edge that carries nothing (NB201's and DARTS' `none`)
 
+# Keyed by space name: the charts are light (no library import), so NB201's and the others' operations are
+# written here, not read from `swap_engine.spaces` (a literal nb201 name, one of the 3 left in ui/ and views/).
 BY_SPACE: dict[str, dict[str, str]] = {
     "nb201": {"none": NONE_COLOR, "skip_connect": "#ff7f0e", "nor_conv_1x1": "#2ca02c",
               "nor_conv_3x3": "#1f77b4", "avg_pool_3x3": "#9467bd"},
