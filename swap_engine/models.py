@@ -193,7 +193,8 @@ def estimate(space: SearchSpace, arch: Any, options: Mapping[str, Any], inputs: 
     layout) and the packed patterns SWAP keeps (two 64-bit words per neuron and 64 samples). The pass is
     skipped when the weights alone exceed `limit` (the answer is already no), and measured once per space,
     options and batch shape: the cells of a space share their tensor shapes, so it differs little between
-    them, while a meta forward of DARTS's full network takes longer than its real one on a GPU.
+    them, while a meta forward of DARTS's full network takes longer than its real one on a GPU. A space with no
+    `largest()` (the zoo, timm, FlexiBERT) has its pass measured per cell.
     """
     try:
         with _module_limit(space.name), torch.random.fork_rng(devices=[]), _LargeOnMeta():
@@ -203,7 +204,9 @@ def estimate(space: SearchSpace, arch: Any, options: Mapping[str, Any], inputs: 
         weight_bytes = sum(t.numel() * t.element_size() for t in tensors)
         pass_bytes, batch_size = 0, None
         if inputs is not None and (limit is None or weight_bytes <= limit):
-            key = (space.name, repr(sorted(options.items())), _signature(inputs))
+            # per cell where the space has no largest model (the zoo's and timm's differ in every shape)
+            cell = repr(arch) if space.largest() is None else None
+            key = (space.name, cell, repr(sorted(options.items())), _signature(inputs))
             known = _PASSES.get(key)
             if known is None:
                 known = _pass_bytes(model, inputs)
@@ -235,6 +238,9 @@ class _LargeOnMeta(TorchFunctionMode):
                 shaped = None
             if isinstance(shaped, torch.Tensor) and shaped.numel() > SMALL_TENSOR:
                 return shaped
+        if func is torch.Tensor.copy_ and len(args) > 1 and isinstance(args[1], torch.Tensor) and args[1].is_meta \
+                and not args[0].is_meta:  # a small real buffer filled from a tensor made on a meta weight's device
+            return args[0]  # (timm's Swin V2 does so): its values do not change a size
         return func(*args, **kwargs)
 
 

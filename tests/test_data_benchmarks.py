@@ -33,7 +33,8 @@ def _check_table(name: str, rows: int, space: str) -> pd.DataFrame:
 
 
 def test_names_and_targets():
-    assert data.benchmark_names() == ["nb201", "darts-1k", "nb101-500", "nb301-500", "flexibert-500", "zoo"]
+    assert data.benchmark_names() == ["nb201", "darts-1k", "nb101-500", "nb301-500", "flexibert-500", "zoo",
+                                      "timm-in1k"]
     assert data.targets("nb201")[0] == "cifar10_test_acc_pct"
     with pytest.raises(ValueError, match="unknown benchmark 'nb202'"):
         data.benchmark("nb202")

@@ -260,7 +260,7 @@ def test_cli_status(monkeypatch, capsys):
 
 def test_cli_status_missing_suggests_fetch(target, capsys):
     assert cli.main(["data", "status"]) == 0
-    assert "python -m swap_engine data fetch cifar10 darts flexibert nb201 suite-zero" in capsys.readouterr().out
+    assert "python -m swap_engine data fetch cifar10 darts flexibert nb201 suite-zero timm" in capsys.readouterr().out
 
 
 def test_cli_fetch(target, mirror, capsys):

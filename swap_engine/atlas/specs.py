@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from swap_engine.columns import FAMILIES as FAMILIES  # re-exported: the atlas reads it from here
+
 SEED = 0
 PROXY_BATCH_SIZE = 64
 
@@ -44,8 +46,7 @@ GROUPS = {
                   "gradient spread times SWAP) at B = 64"),
 }
 NEW_GROUPS = ("vkdnw", "meco")  # this round's proxies: every atlas takes them, most are still running
-# Jobs that store several columns from one pass: SWAP's variants, AZ-NAS's three proxies.
-FAMILIES = ("swap", "az")
+# Jobs that store several columns from one pass (SWAP's variants, AZ-NAS's three proxies): `columns.FAMILIES`.
 
 _TEXT = ("a batch of token ids has no gradient with respect to its input and no class labels; "
          "the proxy is defined for images only")
@@ -82,6 +83,12 @@ class Spec:
     @property
     def file(self) -> str:
         return "nb201_atlas.parquet" if self.name == "nb201" else f"{self.name}_atlas.parquet"
+
+    @property
+    def whole_space(self) -> bool:
+        """The atlas holds every architecture of its space, row i the space's index i (NB201's); the others
+        hold their benchmark's architectures."""
+        return self.name == "nb201"
 
     @property
     def index_column(self) -> str:
@@ -148,6 +155,14 @@ SPECS: dict[str, Spec] = {spec.name: spec for spec in (
          absent=_TEXT_ABSENT),
     Spec("zoo", "zoo", "zoo", "torchvision's ImageNet classifiers at 64x64 (published accuracy)",
          (16, 32, 64, 128), _BIG_CNN, resolution=64),
+    # 64x64 as the zoo's (the two compare on Across families) and for a 2-core CPU: 12x fewer pixels than 224.
+    # 671 of the 693 architectures run a forward at 64 and 637 score (spaces.timm.NO_FORWARD_AT_64 and
+    # SWAP_REFUSES say why the others do not); img_size defaults to 64, so every model is built for its input.
+    # Cost measured on 5 cells (4 to 88 M parameters; one CPU thread, the other core busy): 31 to 88 s a cell for
+    # every group but vkdnw (mean 55 s: about 10 h for 671 cells on one core), and vkdnw alone 263 s on
+    # mobilenetv1_100 (1,000 classes): run it apart, or on a GPU.
+    Spec("timm-in1k", "timm-in1k", "timm", "timm's ImageNet-1k-only architectures at 64x64 (timm's measured top-1)",
+         (16, 32, 64, 128), _BIG_CNN, resolution=64),
 )}
 
 
@@ -156,3 +171,10 @@ def spec(name: str) -> Spec:
     if name not in SPECS:
         raise ValueError(f"no atlas named {name!r}; atlases: {', '.join(SPECS)}")
     return SPECS[name]
+
+
+def of_space(space: str, benchmark: str | None = None) -> list[str]:
+    """The atlases of search space `space` (those of benchmark `benchmark` only, when given), in `SPECS` order:
+    `of_space("darts", "darts-1k")` -> darts-1k, darts-1k-proxynet. Never a literal list of atlas names."""
+    return [name for name, chosen in SPECS.items()
+            if chosen.space == space and (benchmark is None or chosen.benchmark == benchmark)]

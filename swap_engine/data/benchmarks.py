@@ -116,6 +116,13 @@ def _zoo() -> pd.DataFrame:
     return pd.DataFrame([{"arch": name, **zoo.published_accuracy(name)} for name in names])
 
 
+def _timm_in1k() -> pd.DataFrame:
+    """timm's best ImageNet-1k-only top-1 per architecture: the rule is in `swap_engine.data.timm_results`."""
+    from swap_engine.data import timm_results
+
+    return timm_results.benchmark_table(require(timm_results.FILE))
+
+
 _LOADERS: dict[str, tuple[Callable[[], pd.DataFrame], tuple[str, ...]]] = {
     "nb201": (_nb201, ("cifar10_test_acc_pct", "cifar100_test_acc_pct", "imagenet16_test_acc_pct",
                        "cifar10_valid_acc_pct", "cifar100_valid_acc_pct", "imagenet16_valid_acc_pct")),
@@ -124,6 +131,7 @@ _LOADERS: dict[str, tuple[Callable[[], pd.DataFrame], tuple[str, ...]]] = {
     "nb301-500": (_nb301, ("cifar10_valid_acc_pct",)),
     "flexibert-500": (_flexibert, ("glue_avg_score", *(f"{t}_score" for t in _GLUE_TASKS.values()))),
     "zoo": (_zoo, ("imagenet_top1_acc_pct", "imagenet_top5_acc_pct")),
+    "timm-in1k": (_timm_in1k, ("imagenet_top1_acc_pct", "imagenet_top5_acc_pct")),
 }
 
 

@@ -80,6 +80,11 @@ FILES: tuple[DataFile, ...] = (
              "e47e258b95f63f85a6917dfc5814f5b42f793d7ef8f9a00e66689783e43affac", 240_552,
              f"{_NASLIB_BENCHMARKS}/zc_nasbench301.json",
              what="500 NAS-Bench-301 (DARTS) cells, validation accuracy and zero-cost proxies"),
+    DataFile("timm/results-imagenet.csv", "timm",
+             "30972bf7c7ab451bbd4480ec6116b13d0a84441c57bbc946896fd312264acfcd", 123_104,
+             f"{_RAW}/huggingface/pytorch-image-models/4e5207c7bb6592474ca56e28b2cf85be8f1a550f"
+             "/results/results-imagenet.csv",
+             what="timm's ImageNet-1k validation results, one row per released weight (the timm-in1k benchmark)"),
 )
 _BY_PATH = {f.path: f for f in FILES}
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(f.group for f in FILES))

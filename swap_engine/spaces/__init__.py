@@ -6,7 +6,7 @@ from swap_engine.spaces.base import InputSpec, SearchSpace
 
 # Modules that define spaces, imported on first lookup so `import swap_engine` stays light.
 _registry: Registry[SearchSpace] = Registry(
-    "search space", [f"{__name__}.{module}" for module in ("nb201", "darts", "nb101", "flexibert", "zoo")])
+    "search space", [f"{__name__}.{module}" for module in ("nb201", "darts", "nb101", "flexibert", "zoo", "timm")])
 
 
 def register(space: SearchSpace) -> SearchSpace:
