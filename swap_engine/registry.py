@@ -22,6 +22,7 @@ class Registry(Generic[T]):
         self.kind = kind
         self._entries: dict[str, T] = {}
         self._modules = list(modules)
+        self._declared = {module: position for position, module in enumerate(modules)}
 
     def _load(self) -> None:
         while self._modules:
@@ -46,9 +47,13 @@ class Registry(Generic[T]):
             raise ValueError(f"unknown {self.kind} {name!r}; known: {known}") from None
 
     def names(self, pattern: str = "*") -> list[str]:
-        """Registered names matching a shell-style pattern, in registration order."""
+        """Registered names matching a shell-style pattern: in the order of the modules given (an entry's module
+        is its class's), else in registration order, so that which module a caller imported first never
+        reorders the list."""
         self._load()
-        return [n for n in self._entries if fnmatch.fnmatchcase(n, pattern)]
+        names = [n for n in self._entries if fnmatch.fnmatchcase(n, pattern)]
+        last = len(self._declared)
+        return sorted(names, key=lambda n: self._declared.get(type(self._entries[n]).__module__, last))
 
     def __contains__(self, name: object) -> bool:
         self._load()

@@ -21,4 +21,4 @@ def test_modules_load_on_first_lookup():
     registry: Registry[str] = Registry("space", ["swap_engine.spaces.nb201"])
     assert registry._modules  # nothing imported until asked
     assert "nb201" in spaces.names()
-    assert set(spaces.names()) == {"nb201", "darts", "nb101", "flexibert", "zoo"}
+    assert set(spaces.names()) == {"nb201", "darts", "nb101", "flexibert", "zoo", "timm"}
