@@ -22,6 +22,7 @@ from swap_engine import analysis
 from swap_engine.recipe import NonFinite, Recipe, candidate_terms, choose, greedy, proxy_columns, spearman
 from swap_engine.resources import sample_data_path
 from swap_engine.studies import published
+from swap_engine.studies.results_md import replace_block
 from swap_engine.studies.alone import each_alone
 from swap_engine.studies.split import Split
 
@@ -396,16 +397,8 @@ def _table(values: pd.DataFrame) -> str:
 
 
 def update_results_md(path: str | Path, report: FamiliesReport, command: str) -> None:
-    """Replace (or append) the families section of a results file."""
-    target = Path(path)
-    text = target.read_text() if target.exists() else ""
-    block = markdown(report, command)
-    if RESULTS_BEGIN in text and RESULTS_END in text:
-        head, rest = text.split(RESULTS_BEGIN, 1)
-        text = head + block + rest.split(RESULTS_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    target.write_text(text)
+    """Replace (or add) the families block of a results file; everything else in it is kept."""
+    replace_block(path, markdown(report, command), RESULTS_BEGIN, RESULTS_END)
 
 
 RECIPES_FILE = "recipes.json"  # in sample_data/: the study's choices, the lab's and the families page's start

@@ -322,18 +322,11 @@ def markdown(found: dict[str, dict[str, Any]], command: str) -> str:
 
 
 def update_results_md(path, found: dict[str, dict[str, Any]], command: str) -> None:
-    """Replace (or append) the protocols section of a results file."""
-    from pathlib import Path
+    """Replace (or add) the protocols block of a results file; everything else in it is kept."""
+    from swap_engine.studies.results_md import replace_block
 
-    target = Path(path)
-    text = target.read_text() if target.exists() else ""
-    block = markdown(found, command)
-    if RESULTS_BEGIN in text and RESULTS_END in text:
-        before, rest = text.split(RESULTS_BEGIN, 1)
-        text = before + block + rest.split(RESULTS_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    target.write_text(text)
+    replace_block(path, markdown(found, command), RESULTS_BEGIN, RESULTS_END,
+                  "## Three protocols: zero-shot, k labels, the ceiling\n\n")
 
 
 __all__ = ["CEILINGS", "KS", "MIN_LABELS", "KShot", "Predictor", "Summary", "ceiling", "encoding", "kshot",

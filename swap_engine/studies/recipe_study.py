@@ -327,23 +327,11 @@ def _alone(recipe: Recipe, frame: pd.DataFrame, truth: np.ndarray) -> str:
 
 
 def update_results_md(path: str | Path, report: StudyReport) -> None:
-    """Replace (or append) the recipe block of `path`; everything else in the file is kept."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Results\n"
-    block = report.markdown()
-    if RESULTS_BEGIN in text and RESULTS_END in text:
-        before, rest = text.split(RESULTS_BEGIN, 1)
-        _, after = rest.split(RESULTS_END, 1)
-        text = before + block + after
-    else:
-        marker = "\n## Generated table"
-        heading = "## Proxy recipe: chosen on one half of NB201, reported on the other\n\n"
-        if marker in text:
-            head, tail = text.split(marker, 1)
-            text = head.rstrip() + "\n\n" + heading + block + "\n" + marker + tail
-        else:
-            text = text.rstrip() + "\n\n" + heading + block + "\n"
-    path.write_text(text, encoding="utf-8")
+    """Replace (or add) the recipe block of `path`; everything else in the file is kept."""
+    from swap_engine.studies.results_md import replace_block
+
+    replace_block(path, report.markdown(), RESULTS_BEGIN, RESULTS_END,
+                  "## Proxy recipe: chosen on one half of NB201, reported on the other\n\n")
 
 
 __all__ = ["BASELINES", "KEY", "REPORT_TARGETS", "SELECT_TARGET", "atlas", "cost_column",
