@@ -8,6 +8,7 @@ reads the atlases in sample_data/ and scores nothing; the whole study takes abou
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -28,6 +29,8 @@ def register(subparsers) -> None:
     parser.add_argument("--n-boot", type=int, default=500, help="bootstrap resamples (default 500)")
     parser.add_argument("--results-md", type=Path, default=None, metavar="FILE",
                         help="regenerate the protocols block of this Markdown file (e.g. docs/results.md)")
+    parser.add_argument("--json-out", type=Path, default=None, metavar="FILE",
+                        help="write the numbers as JSON (sample_data/protocols.json: the Proxy lab draws them)")
     parser.set_defaults(func=_run)
 
 
@@ -47,4 +50,6 @@ def _run(args: argparse.Namespace) -> int:
     print(protocols.markdown(found, command.strip()))
     if args.results_md:
         protocols.update_results_md(args.results_md, found, command.strip())
+    if args.json_out:
+        args.json_out.write_text(json.dumps(protocols.as_json(found), indent=1) + "\n")
     return 0

@@ -321,6 +321,37 @@ def markdown(found: dict[str, dict[str, Any]], command: str) -> str:
     return "\n".join(lines)
 
 
+RESULTS_FILE = "protocols.json"  # in sample_data/: the study's numbers, which the Proxy lab draws as curves
+
+
+def as_json(found: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The study's numbers by task: zero-shot rows, the k-label curve of each learner, the ceiling."""
+    out: dict[str, Any] = {}
+    for name, part in found.items():
+        ceiling_found = part["ceiling"]
+        out[name] = {
+            "n": part["n"], "target": families.task(name).report,
+            "zero_shot": part["zero_shot"].to_dict(orient="records"),
+            "kshot": [{"k": run.k, "draws": run.draws, "predictor": run.predictor.as_dict(),
+                       "recipe": run.recipe.as_dict() if run.recipe.values else None} for run in part["kshot"]],
+            "importances": ({c: float(v) for c, v in part["kshot"][-1].importances.head(10).items()}
+                            if part["kshot"] else {}),
+            "ceiling": None if ceiling_found is None else {"spearman": ceiling_found.spearman,
+                                                           "interval_95": list(ceiling_found.spearman_ci)},
+        }
+    return out
+
+
+def saved_results() -> dict[str, Any]:
+    """sample_data/protocols.json (`python -m swap_engine protocols --json-out ...`); empty before the study ran."""
+    import json
+
+    from swap_engine.resources import sample_data_path
+
+    path = sample_data_path(RESULTS_FILE, must_exist=False)
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def update_results_md(path, found: dict[str, dict[str, Any]], command: str) -> None:
     """Replace (or add) the protocols block of a results file; everything else in it is kept."""
     from swap_engine.studies.results_md import replace_block
@@ -329,5 +360,6 @@ def update_results_md(path, found: dict[str, dict[str, Any]], command: str) -> N
                   "## Three protocols: zero-shot, k labels, the ceiling\n\n")
 
 
-__all__ = ["CEILINGS", "KS", "MIN_LABELS", "KShot", "Predictor", "Summary", "ceiling", "encoding", "kshot",
-           "markdown", "study", "update_results_md", "zero_shot", "zero_shot_rules"]
+__all__ = ["CEILINGS", "KS", "MIN_LABELS", "RESULTS_FILE", "KShot", "Predictor", "Summary", "as_json", "ceiling",
+           "encoding", "kshot", "markdown", "saved_results", "study", "update_results_md", "zero_shot",
+           "zero_shot_rules"]
