@@ -221,3 +221,43 @@ def test_cost_labels_never_overlap_even_in_a_dense_cluster():
     boxes = [(px[i] + dx - (7 * len(n) + 6) / 2, py[i] + dy - 8, px[i] + dx + (7 * len(n) + 6) / 2, py[i] + dy + 8)
              for i, (n, (dx, dy)) in enumerate(zip(table["proxy"], offsets))]
     assert not any(lab._overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+ENTRY = {"n": 15625, "target": "cifar10_test_acc_pct",
+         "zero_shot": [{"rule": "AZ-NAS", "kind": "rule", "n": 15625, "spearman": 0.913, "low": 0.91, "high": 0.916},
+                       {"rule": "swap_b16", "kind": "proxy", "n": 15625, "spearman": 0.82, "low": 0.81, "high": 0.83}],
+         "kshot": [{"k": k, "draws": 10, "predictor": {"spearman_mean": m, "spearman_sd": 0.01},
+                    "recipe": {"spearman_mean": m - 0.02, "spearman_sd": 0.01}}
+                   for k, m in ((10, 0.82), (100, 0.934), (1000, 0.973))],
+         "importances": {"swap_b16": 0.31, "az_expressivity_b64": 0.13},
+         "ceiling": {"spearman": 0.98, "interval_95": [0.979, 0.981]}}
+
+
+def test_the_lab_draws_what_k_labels_buy_from_the_protocols_study(monkeypatch):
+    from swap_engine.studies import protocols
+
+    monkeypatch.setattr(protocols, "saved_results", lambda: {"nb201-cifar10": ENTRY})
+    at = open_lab()
+    assert_clean(at)
+    assert "What k labels buy" in [s.value for s in at.subheader]
+    said = " ".join(c.value for c in at.caption)
+    assert "Zero-shot" in said and "SWAP (B = 16) (0.31)" in said
+
+
+def test_the_lab_says_how_to_draw_the_curve_before_the_study_ran(monkeypatch):
+    from swap_engine.studies import protocols
+
+    monkeypatch.setattr(protocols, "saved_results", lambda: {})
+    at = open_lab()
+    assert_clean(at)
+    assert any("python -m swap_engine protocols" in c.value for c in at.caption)
+
+
+def test_the_learning_curve_has_each_learner_the_flat_lines_and_the_ceiling():
+    from ui.charts import lab as lab_charts
+
+    fig = lab_charts.learning_curve(ENTRY, "NB201 CIFAR-10")
+    names = [trace.name for trace in fig.data if trace.name]
+    assert any("trees" in n for n in names) and any("recipe" in n for n in names)
+    assert any("AZ-NAS (0.913)" in n for n in names) and any("ceiling" in n for n in names)
+    assert fig.layout.xaxis.type == "log" and fig.layout.title.text

@@ -264,3 +264,21 @@ def at_bound(frame: pd.DataFrame) -> pd.DataFrame:
         rows.append(row)
     columns = ["batch size", "cells measured", *NEAR_BOUND]
     return pd.DataFrame(rows, columns=columns).sort_values("batch size")
+
+
+@st.cache_data(max_entries=1)
+def _protocol_results() -> dict:
+    from swap_engine.studies import protocols
+
+    return protocols.saved_results()
+
+
+def protocol_results(benchmark: str, target: str) -> tuple[str, dict] | None:
+    """The protocols study's numbers for this atlas and ground truth (sample_data/protocols.json): the task
+    scored on `target`, else the atlas's first task; None where the study has not run on it."""
+    from swap_engine.studies import families
+
+    saved = _protocol_results()
+    tasks = [t for t in families.TASKS if t.atlas == benchmark and t.name in saved]
+    chosen = next((t for t in tasks if t.report == target), tasks[0] if tasks else None)
+    return (chosen.name, saved[chosen.name]) if chosen else None

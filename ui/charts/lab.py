@@ -171,3 +171,44 @@ def bound_bars(table: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
                       margin=dict(t=100, l=60, r=20, b=50))
     return fig
+
+
+def learning_curve(entry: dict, label: str) -> go.Figure:
+    """Spearman on the unlabelled architectures against k (log axis) for each learner, a band of ± one sd over
+    the draws; the best label-free rule and proxy as flat lines (k = 0: no label read), and the ceiling."""
+    fig = go.Figure()
+    runs = entry["kshot"]
+    ks = [run["k"] for run in runs]
+    styles = {"predictor": ("gradient-boosted trees on the proxies", "#1f77b4"),
+              "recipe": ("recipe chosen on the k", "#ff7f0e")}
+    for learner, (name, colour) in styles.items():
+        points = [(run["k"], run[learner]) for run in runs if run.get(learner)]
+        if not points:
+            continue
+        k = [p[0] for p in points]
+        mean = np.array([p[1]["spearman_mean"] for p in points])
+        sd = np.array([p[1]["spearman_sd"] for p in points])
+        fig.add_trace(go.Scatter(x=k + k[::-1], y=list(mean + sd) + list((mean - sd)[::-1]), fill="toself",
+                                 line=dict(width=0), fillcolor=colour, opacity=0.2, hoverinfo="skip",
+                                 showlegend=False))
+        fig.add_trace(go.Scatter(x=k, y=mean, mode="lines+markers", name=name, line=dict(color=colour),
+                                 hovertemplate="k = %{x}: %{y:.3f}<extra>" + name + "</extra>"))
+    zero = pd.DataFrame(entry["zero_shot"])
+    flat = []
+    if len(zero):
+        for kind, dash, words in (("rule", "dash", "best label-free rule"), ("proxy", "dot", "best proxy alone")):
+            rows = zero[zero["kind"] == kind]
+            if len(rows):
+                best = rows.loc[rows["spearman"].idxmax()]
+                flat.append((float(best["spearman"]), dash, f"{words}: {best['rule']}"))
+    if entry.get("ceiling"):
+        flat.append((float(entry["ceiling"]["spearman"]), "solid", "ceiling: a second training run"))
+    for value, dash, words in flat:
+        fig.add_trace(go.Scatter(x=[min(ks), max(ks)] if ks else [10, 1000], y=[value, value], mode="lines",
+                                 name=f"{words} ({value:.3f})", line=dict(color="#555555", dash=dash, width=1.5),
+                                 hovertemplate=f"{words}: {value:.3f}<extra></extra>"))
+    _layout(fig, f"What k labels buy on {label} (Spearman on the architectures outside the k)",
+            "labelled architectures k (log scale)", "Spearman with the true accuracy", height=440)
+    fig.update_xaxes(type="log")
+    fig.update_layout(legend=dict(orientation="h", y=-0.25))
+    return fig
