@@ -369,10 +369,10 @@ def main() -> None:
     choice = controls(name, frame)
     summary(choice, frame)
     scatter(choice, frame)
-    st.subheader("What k labels buy")
-    what_labels_buy(choice)
     st.subheader("All proxies, every ground truth")
     heatmap_and_cost(choice, frame)
+    st.subheader("What k labels buy")
+    what_labels_buy(choice)
     if lab.edge_cells(name):
         st.subheader("What the recipe favours")
         favoured_ops(choice, frame)
