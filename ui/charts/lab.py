@@ -189,7 +189,7 @@ def learning_curve(entry: dict, label: str) -> go.Figure:
         mean = np.array([p[1]["spearman_mean"] for p in points])
         sd = np.array([p[1]["spearman_sd"] for p in points])
         fig.add_trace(go.Scatter(x=k + k[::-1], y=list(mean + sd) + list((mean - sd)[::-1]), fill="toself",
-                                 line=dict(width=0), fillcolor=colour, opacity=0.2, hoverinfo="skip",
+                                 mode="lines", line=dict(width=0), fillcolor=colour, opacity=0.2, hoverinfo="skip",
                                  showlegend=False))
         fig.add_trace(go.Scatter(x=k, y=mean, mode="lines+markers", name=name, line=dict(color=colour),
                                  hovertemplate="k = %{x}: %{y:.3f}<extra>" + name + "</extra>"))
@@ -209,6 +209,6 @@ def learning_curve(entry: dict, label: str) -> go.Figure:
                                  hovertemplate=f"{words}: {value:.3f}<extra></extra>"))
     _layout(fig, f"What k labels buy on {label} (Spearman on the architectures outside the k)",
             "labelled architectures k (log scale)", "Spearman with the true accuracy", height=440)
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", tickvals=ks, ticktext=[f"{k:,}" for k in ks])
     fig.update_layout(legend=dict(orientation="h", y=-0.25))
     return fig
