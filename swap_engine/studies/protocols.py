@@ -206,21 +206,22 @@ def kshot(task_name: str, k: int, draws: int = 10, *, seed: int = 0, recipes: bo
                  tuple(recipes_chosen))
 
 
-def zero_shot_rules(task_name: str, frame: pd.DataFrame) -> dict[str, float]:
-    """Spearman on every architecture of each label-free rule whose columns the atlas has: AZ-NAS's and VKDNW's
-    published rules measured here, and the recipe chosen without this benchmark (`<task>:loo`)."""
-    chosen = families.task(task_name)
-    truth = frame[chosen.report].to_numpy(dtype=np.float64)
+def fixed_rules(task_name: str, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The label-free rules whose columns the atlas has, scored on every row: AZ-NAS's and VKDNW's published
+    rules measured here, and the recipe chosen without this benchmark (`<task>:loo`)."""
     rules = {"AZ-NAS": AZ_NAS, "VKDNW_agg": VKDNW_AGG}
     loo = families.saved().loo.get(task_name)
     if loo:
         rules["leave-one-benchmark-out recipe"] = loo
-    out = {}
-    for name, text in rules.items():
-        recipe = Recipe.parse(text)
-        if all(c in frame.columns for c in recipe.columns()):
-            out[name] = spearman(recipe.score(frame), truth)
-    return out
+    parsed = {name: Recipe.parse(text) for name, text in rules.items()}
+    return {name: recipe.score(frame) for name, recipe in parsed.items()
+            if all(c in frame.columns for c in recipe.columns())}
+
+
+def zero_shot_rules(task_name: str, frame: pd.DataFrame) -> dict[str, float]:
+    """Spearman on every architecture of each of `fixed_rules`."""
+    truth = frame[families.task(task_name).report].to_numpy(dtype=np.float64)
+    return {name: spearman(values, truth) for name, values in fixed_rules(task_name, frame).items()}
 
 
 def zero_shot(task_name: str, *, n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
@@ -229,12 +230,8 @@ def zero_shot(task_name: str, *, n_boot: int = 500, seed: int = 0) -> pd.DataFra
     chosen = families.task(task_name)
     frame = families.frame(chosen.atlas)
     truth = frame[chosen.report].to_numpy(dtype=np.float64)
-    rules = {"AZ-NAS": AZ_NAS, "VKDNW_agg": VKDNW_AGG}
-    loo = families.saved().loo.get(task_name)
-    if loo:
-        rules["leave-one-benchmark-out recipe"] = loo
-    scored = {name: Recipe.parse(text).score(frame) for name, text in rules.items()
-              if all(c in frame.columns for c in Recipe.parse(text).columns())}
+    scored = fixed_rules(task_name, frame)
+    rules = set(scored)
     scored.update({column: frame[column].to_numpy(dtype=np.float64) for column in proxy_columns(frame)})
     rows = []
     for name, values in scored.items():
@@ -361,5 +358,5 @@ def update_results_md(path, found: dict[str, dict[str, Any]], command: str) -> N
 
 
 __all__ = ["CEILINGS", "KS", "MIN_LABELS", "RESULTS_FILE", "KShot", "Predictor", "Summary", "as_json", "ceiling",
-           "encoding", "kshot", "markdown", "saved_results", "study", "update_results_md", "zero_shot",
+           "encoding", "fixed_rules", "kshot", "markdown", "saved_results", "study", "update_results_md", "zero_shot",
            "zero_shot_rules"]
