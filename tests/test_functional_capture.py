@@ -151,3 +151,31 @@ def test_googlenet_from_the_zoo_scores_exactly():
     assert len(result.layers) == 57 and result.layers[0].name == "conv1:relu"
     assert result.counts == [naive_counts(model, x, functional=True, layers=False)[0]]
     assert no_function_mode() and all_hooks(model) == 0
+
+
+class PositionBiasNet(nn.Module):
+    """A relative-position MLP as timm's SwinV2 and CoAtNet-rmlp build it: an MLP run on a buffer, whose output
+    every sample shares."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+        self.bias_mlp = nn.Sequential(nn.Linear(2, 6), nn.ReLU())
+        self.register_buffer("coords", torch.tensor([[0.0, 1.0], [1.0, -1.0], [-2.0, 0.5]]))
+
+    def forward(self, x):
+        return F.relu(self.fc(x)) + self.bias_mlp(self.coords).sum(0)
+
+
+def test_an_activation_of_a_buffer_counts_as_the_same_for_every_sample():
+    torch.manual_seed(0)
+    model = PositionBiasNet()
+    x = torch.randn(5, 4)
+    result = swap_score(model, x, functional=True, pattern="binary", device="cpu")
+    with torch.no_grad():
+        batch_units = (model.fc(x) > 0).T  # (6, B)
+        shared = (model.bias_mlp(model.coords) > 0).flatten()  # 18 units, one value for all samples
+    patterns = {tuple(row.tolist()) for row in batch_units}
+    patterns |= {(bool(value),) * len(x) for value in shared.tolist()}
+    assert result.score == len(patterns)
+    assert no_function_mode() and all_hooks(model) == 0

@@ -156,7 +156,7 @@ SPECS: dict[str, Spec] = {spec.name: spec for spec in (
     Spec("zoo", "zoo", "zoo", "torchvision's ImageNet classifiers at 64x64 (published accuracy)",
          (16, 32, 64, 128), _BIG_CNN, resolution=64),
     # 64x64 as the zoo's (the two compare on Across families) and for a 2-core CPU: 12x fewer pixels than 224.
-    # 671 of the 693 architectures run a forward at 64 and 637 score (spaces.timm.NO_FORWARD_AT_64 and
+    # 671 of the 693 architectures run a forward at 64 and 664 score (spaces.timm.NO_FORWARD_AT_64 and
     # SWAP_REFUSES say why the others do not); img_size defaults to 64, so every model is built for its input.
     # Cost measured on 5 cells (4 to 88 M parameters; one CPU thread, the other core busy): 31 to 88 s a cell for
     # every group but vkdnw (mean 55 s: about 10 h for 671 cells on one core), and vkdnw alone 263 s on

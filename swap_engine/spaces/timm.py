@@ -35,9 +35,11 @@ EXAMPLE = "resnet18"
 CLOSEST = 5  # names offered for an unknown one
 
 # The timm-in1k architectures that do not score at 64x64, and why: each was built (seed 0, img_size=64) and
-# SWAP-scored on 2 Gaussian images with timm 1.0.31 (issue 33; 637 of the 693 scored). 22 fail their forward
-# at this size (`NO_FORWARD_AT_64`, also at 96 to 224 except Inception's, which run from 75x75 up); 34 run it,
+# SWAP-scored on Gaussian images with timm 1.0.31 (issue 33; 664 of the 693 score). 22 fail their forward
+# at this size (`NO_FORWARD_AT_64`, also at 96 to 224 except Inception's, which run from 75x75 up); 7 run it,
 # but SWAP's capture refuses an activation whose first dimension is not the batch, or finds none (`SWAP_REFUSES`).
+# The 27 with a relative-position MLP (CoAtNet/MaxViT rmlp, SwinV2, ViT relpos) score since that MLP, run on a
+# buffer, counts as the same for every sample (swap.capture).
 _CROSSVIT = ("CrossViT resizes the input for two branches (patch 12 and 16, sizes 240 and 224 by default) whose "
              "patch grids and position embeddings agree only near 240x240")
 _HALO = ("its halo (or bottleneck) attention cuts the later feature maps into 8x8 blocks: at 64x64 they are "
@@ -51,20 +53,8 @@ NO_FORWARD_AT_64: dict[str, str] = {
                                 "halonet50ts", "haloregnetz_b", "lamhalobotnet50ts_256", "sehalonet33ts")},
     **{name: _INCEPTION for name in ("inception_v3", "inception_v4", "inception_resnet_v2")},
 }
-_POSITION_MLP = ("an MLP of its relative-position bias applies an activation to a position table with no batch "
-                 "dimension: its signs are the same for every sample")
 _FOLDED = "its transformer folds the batch into the first dimension (batch x patch positions)"
 SWAP_REFUSES: dict[str, str] = {
-    **{name: _POSITION_MLP for name in (
-        "coatnet_rmlp_1_rw_224", "coatnet_rmlp_2_rw_224", "coatnet_rmlp_nano_rw_224", "maxvit_rmlp_nano_rw_256",
-        "maxvit_rmlp_pico_rw_256", "maxvit_rmlp_small_rw_224", "maxvit_rmlp_tiny_rw_256",
-        "maxxvit_rmlp_nano_rw_256", "maxxvit_rmlp_small_rw_256", "swinv2_base_window16_256",
-        "swinv2_base_window8_256", "swinv2_small_window16_256", "swinv2_small_window8_256",
-        "swinv2_tiny_window16_256", "swinv2_tiny_window8_256", "swinv2_cr_small_224", "swinv2_cr_small_ns_224",
-        "swinv2_cr_tiny_ns_224", "vit_relpos_base_patch16_224", "vit_relpos_base_patch16_clsgap_224",
-        "vit_relpos_base_patch32_plus_rpn_256", "vit_relpos_medium_patch16_224",
-        "vit_relpos_medium_patch16_cls_224", "vit_relpos_medium_patch16_rpn_224", "vit_relpos_small_patch16_224",
-        "vit_srelpos_medium_patch16_224", "vit_srelpos_small_patch16_224")},
     **{name: _FOLDED + " (MobileViT's unfolded patches)" for name in ("mobilevit_s", "mobilevit_xs", "mobilevit_xxs")},
     **{name: _FOLDED + " (TNT's inner pixel transformer)" for name in
        ("tnt_b_patch16_224", "tnt_s_legacy_patch16_224", "tnt_s_patch16_224")},

@@ -99,7 +99,9 @@ class PatternCapture:
     With `functions` (see `activation_functions`) and `names` (see `module_names`) it also records every call
     of those functions made outside the hooked activation modules, named after the innermost module running
     at the time plus the function ("features.3:relu"), with a call index per name. For that it hooks every
-    module in `names` (to know which one is running) and enters a torch function mode.
+    module in `names` (to know which one is running) and enters a torch function mode. A module run on one of
+    the model's buffers (timm's relative-position MLPs) sees no sample: its activations are the same for every
+    sample, and are counted so, broadcast over the batch.
 
     Hooks and the mode are removed on exit whatever happens inside. The float activation is never stored: the
     hook packs it into bits and returns, so the output is freed as soon as the forward is done with it.
@@ -119,6 +121,11 @@ class PatternCapture:
         self._handles: list[torch.utils.hooks.RemovableHandle] = []
         self._running: list[nn.Module] = []  # modules whose forward is under way, innermost last
         self._in_activation = 0  # how many hooked activation modules are running
+        # Modules run on a buffer of the model (a relative-position table) compute the same values for every
+        # sample: their activations are broadcast over the batch, as the network itself uses them.
+        self._buffers = {buffer.data_ptr() for module in self.names for buffer in module.buffers(recurse=False)
+                         if buffer.numel()}
+        self._constant: list[nn.Module] = []  # running modules whose input is such a buffer, innermost last
         self._mode: _FunctionCapture | None = None
         # (input, its version, what was applied, layer index) of each packed call: NB201 applies one ReLU to
         # a node's output on every edge that leaves it, and those patterns are packed once
@@ -153,16 +160,21 @@ class PatternCapture:
             self._handles.clear()
             self._running.clear()
             self._in_activation = 0
+            self._constant.clear()
             self._packed.clear()
 
     def _enter_module(self, module: nn.Module, args: tuple) -> None:
         self._running.append(module)
         self._in_activation += module in self.modules
+        if args and isinstance(args[0], torch.Tensor) and args[0].data_ptr() in self._buffers:
+            self._constant.append(module)
 
     def _leave_module(self, module: nn.Module, args: tuple, output: Any) -> None:
         if self._running and self._running[-1] is module:
             self._running.pop()
             self._in_activation -= module in self.modules
+        if self._constant and self._constant[-1] is module:
+            self._constant.pop()
 
     def _record(self, module: nn.Module, args: tuple, output: torch.Tensor) -> None:
         # A module without weights and randomness computes the same output from the same input tensor.
@@ -186,7 +198,9 @@ class PatternCapture:
             return
         if self.conv_only and not (isinstance(given, torch.Tensor) and given.dim() == 4):
             return
-        if output.dim() == 0 or output.shape[0] != self.batch_size:
+        if self._constant:
+            output = output.unsqueeze(0).expand(self.batch_size, *output.shape)
+        elif output.dim() == 0 or output.shape[0] != self.batch_size:
             raise ValueError(f"activation {name!r} produced shape {tuple(output.shape)}, whose first dimension "
                              f"is not the batch size {self.batch_size}; SWAP needs batch-first activations")
         call = self._calls.get(site, 0)
