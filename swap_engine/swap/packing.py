@@ -19,6 +19,8 @@ def words_for(batch_size: int) -> int:
 # Up to this many samples a plane is packed by one product with the powers of two: every partial sum is
 # an integer below 2^B, exact in float32 up to 24 samples and in float64 up to 53.
 _EXACT_BITS = {torch.float32: 24, torch.float64: 53}
+_HALF = 32  # samples per exact float64 product in `_pack_halves`
+_SPLIT_MOST = 64  # up to one word; at two words the bit-by-bit packing was faster (B = 128: 0.14 s vs 0.19 s)
 
 
 def _pack_plane(flat: torch.Tensor, compare, words: int) -> torch.Tensor:
@@ -30,6 +32,8 @@ def _pack_plane(flat: torch.Tensor, compare, words: int) -> torch.Tensor:
         ones = compare(flat, 0, out=torch.empty(flat.shape, dtype=exact[0], device=flat.device))
         powers = torch.pow(2.0, torch.arange(batch, dtype=exact[0], device=flat.device))
         return (powers @ ones).to(torch.int64).view(n, 1)
+    if batch <= _SPLIT_MOST and flat.device.type != "mps":
+        return _pack_halves(flat, compare, words)
     bits = compare(flat, 0)
     padding = words * WORD_BITS - batch
     if padding:
@@ -41,6 +45,20 @@ def _pack_plane(flat: torch.Tensor, compare, words: int) -> torch.Tensor:
     neuron_major = packed.new_empty((n, words * 8))  # a fresh row-major buffer: .contiguous() may keep
     neuron_major.copy_(packed.t())                   # odd strides when n == 1, which .view rejects
     return neuron_major.view(torch.int64)
+
+
+def _pack_halves(flat: torch.Tensor, compare, words: int) -> torch.Tensor:
+    """`_pack_plane` for 53 < B <= 64: each word is two 32-sample halves, each one exact float64 product
+    (below 2^32), joined as low + (high << 32). Twice the ops of one product, still far fewer than bit by bit."""
+    batch, n = flat.shape
+    halves = 2 * words
+    make = torch.empty if batch == halves * _HALF else torch.zeros  # padding samples read as 0
+    ones = make((halves * _HALF, n), dtype=torch.float64, device=flat.device)
+    compare(flat, 0, out=ones[:batch])
+    powers = torch.pow(2.0, torch.arange(_HALF, dtype=torch.float64, device=flat.device))
+    sums = torch.matmul(powers, ones.view(halves, _HALF, n)).to(torch.int64).view(words, 2, n)
+    packed = sums[:, 0] | (sums[:, 1] << _HALF)
+    return packed.t().contiguous()
 
 
 def per_sample(output: torch.Tensor) -> torch.Tensor:
