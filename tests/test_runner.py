@@ -5,10 +5,10 @@ import math
 
 import pytest
 
-from swap_engine import runner
+from swap_engine import runner, spaces
 from swap_engine.runner import Record, Store
 from swap_engine.runner.jobs import auto_chunk_size, chunks
-from tests.runner_helpers import tiny_jobs
+from tests.runner_helpers import TINY, tiny_archs, tiny_jobs
 
 
 def record(arch: str, value: float = 1.0, error: str = "") -> Record:
@@ -118,3 +118,30 @@ def test_an_input_that_cannot_be_built_stops_the_run_and_stores_nothing(tmp_path
     with pytest.raises(runner.RunnerError, match="input batch could not be built.*unknown input 'no-such-input'"):
         runner.run(jobs, tmp_path / "s.csv", progress=False)
     assert list(Store(tmp_path / "s.csv").records()) == []
+
+
+def test_swap_leaves_the_model_as_built_for_the_proxies_after_it():
+    """SWAP skips restoring a model only when no job runs on it afterwards: the order of proxies changes nothing."""
+    from swap_engine.runner.jobs import Chunk, run_chunk
+
+    def values(proxies):
+        jobs = tiny_jobs(2, proxies=proxies)
+        records = run_chunk(Chunk("nb201", jobs[0].settings, jobs), threads=1)
+        return {(r.arch, r.proxy): r.values for r in records}
+
+    assert values(("swap", "naswot")) == values(("naswot", "swap")) == {**values(("swap",)), **values(("naswot",))}
+
+
+def test_restore_false_leaves_batchnorm_statistics_as_the_pass_left_them():
+    import torch
+
+    from swap_engine import swap_score
+
+    space = spaces.get("nb201")
+    model = space.build(space.parse(tiny_archs(1)[0]), **TINY)
+    x = torch.randn(8, 3, 8, 8)
+    before = {name: t.clone() for name, t in model.named_buffers()}
+    swap_score(model, x, device="cpu")
+    assert all(torch.equal(before[name], t) for name, t in model.named_buffers())
+    swap_score(model, x, device="cpu", restore=False)
+    assert not all(torch.equal(before[name], t) for name, t in model.named_buffers())

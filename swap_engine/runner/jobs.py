@@ -128,7 +128,9 @@ def _options(proxy: str, settings: dict[str, Any], device: Any) -> dict[str, Any
     return chosen
 
 
-def _score(proxy: str, model: Any, batch: Any, settings: dict[str, Any], device: Any) -> dict[str, float]:
+def _score(proxy: str, model: Any, batch: Any, settings: dict[str, Any], device: Any,
+           last: bool = False) -> dict[str, float]:
+    """One proxy's values; `last`: no other job runs on this model after it, so SWAP need not restore it."""
     from swap_engine import proxies, swap_score
     from swap_engine.runner import faults
     from swap_engine.swap.variants import variants
@@ -136,7 +138,7 @@ def _score(proxy: str, model: Any, batch: Any, settings: dict[str, Any], device:
     if proxy in faults.FAULTS:
         return faults.FAULTS[proxy](settings)
     if proxy == "swap":
-        result = swap_score(model, batch, **_options("swap", settings, device))
+        result = swap_score(model, batch, **_options("swap", settings, device), restore=not last)
         values = variants(result)
         if result.factor != 1.0:
             values["swap_reg"] = float(result.score)
@@ -185,16 +187,18 @@ def run_chunk(chunk: Chunk, device: str | None = None, threads: int | None = 1, 
             if build_error is None:
                 try:
                     model = models.build(space, space.parse(arch), settings.get("model_options"), seed=seed,
-                                         inputs=batch, device=target).to(target)
+                                         inputs=batch, device=target)
+                    if target.type != "cpu":  # built on the CPU; .to() walks every module even when it stays
+                        model = model.to(target)
                 except Exception as err:
                     build_error = f"build: {type(err).__name__}: {err}"
-            for job in jobs:
+            for position, job in enumerate(jobs, start=1):
                 started = time.perf_counter()
                 if build_error is not None:
                     records.append(Record(chunk.space, arch, job.proxy, key, {}, 0.0, build_error))
                     continue
                 try:
-                    values = _score(job.proxy, model, batch, settings, target)
+                    values = _score(job.proxy, model, batch, settings, target, last=position == len(jobs))
                     error = ""
                 except Exception as err:
                     values, error = {}, f"{type(err).__name__}: {err}"

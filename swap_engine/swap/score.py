@@ -94,7 +94,7 @@ def swap_score(model: nn.Module, inputs: Any, *, pattern: str = "sign",
                mode: str = "train", repeats: int = 1, reinit: str | None = None, seed: int = 0,
                regularize: tuple[float, float] | None = None, keep_patterns: int = 0,
                device: str | torch.device | None = None, batch_chunk: int | None = None,
-               functional: bool | None = None) -> SwapResult:
+               functional: bool | None = None, restore: bool = True) -> SwapResult:
     """SWAP-Score: the number of distinct sample-wise activation patterns over all hooked neurons.
 
     `inputs` is a tensor (B, ...), a batch object with `.x` (and optional `.attention_mask`, passed as a
@@ -112,6 +112,8 @@ def swap_score(model: nn.Module, inputs: Any, *, pattern: str = "sign",
     torch function mode; a call inside a hooked module (`nn.ReLU` calls `F.relu`) counts once, as the module.
     `None` (the default) means the model's own `swap_functional` attribute when it has one (a search space
     sets it on models that need it), else False: module-only capture, the reference's numbers.
+    `restore=False` is for a caller that discards the model afterwards (the runner): its modes and buffers
+    (BatchNorm's running statistics) are then left as the passes left them, which saves copying them.
     """
     started = time.perf_counter()
     if pattern not in ("sign", "binary"):
@@ -131,7 +133,7 @@ def swap_score(model: nn.Module, inputs: Any, *, pattern: str = "sign",
     target = resolve_device(device)
     model_device = _model_device(model) or target
     if _same_device(model_device, target):
-        work, guard = model, preserved(model, weights=reinit is not None)
+        work, guard = model, preserved(model, weights=reinit is not None) if restore else nullcontext()
     else:  # score a copy on the target device; the caller's model is never touched
         work, guard = copy.deepcopy(model).to(target), nullcontext()
     args, kwargs, batch_size = _forward_arguments(inputs, target)
