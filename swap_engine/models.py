@@ -2,6 +2,7 @@
 
     model = models.build(space, arch, {"C": 8, "N": 1}, seed=0, inputs=batch)
     result = models.score_cell(space, arch, batch, options={"C": 8}, seed=0)
+    model = models.load("net.py:make_net", {"width": 8}, inputs=batch)   # your own network, checked the same way
 
 `build` answers bad options in words (unknown names with the space's own, wrong types, options the chosen
 variant ignores), then estimates the model's memory on torch's `meta` device, where nothing large is allocated:
@@ -36,6 +37,7 @@ from torch.utils._pytree import tree_leaves, tree_map
 
 from swap_engine.device import resolve_device
 from swap_engine.spaces import SearchSpace
+from swap_engine.spaces.own_network import NetworkError, OwnNetwork, check_runs, resolve
 from swap_engine.threads import one_thread
 from swap_engine.words import quote
 
@@ -131,6 +133,44 @@ def score_cell(space: SearchSpace, arch: Any, inputs: Any, *, options: Mapping[s
 
     model = build(space, arch, options, seed=seed, inputs=inputs, device=device)
     return swap_score(model, inputs, seed=seed, device=device, **swap_options)
+
+
+def load(spec: str | OwnNetwork, options: Mapping[str, Any] | None = None, *, inputs: Any = None, seed: int = 0,
+         device: str | torch.device | None = None, mode: str = "train") -> nn.Module:
+    """Your own network (`FILE.py:factory`, `package.module:factory`, `timm:NAME`, `torchvision:NAME`; see
+    `swap_engine.spaces.own_network`), sized and built as a cell is: its weights estimated on the meta device
+    and refused over budget before they exist, then built from `torch.manual_seed(seed)`.
+
+    With `inputs`, a trial forward checks that it takes their shape and calls an activation SWAP can hook, and
+    one scoring pass on them is sized too. Every refusal is a `ValueError` in words (`NetworkError`, or
+    `ResourceError` for memory); a file named here runs its code when it is imported.
+    """
+    if isinstance(spec, OwnNetwork) and options:
+        raise ValueError(f"{spec.name} was resolved with its options already; pass the text to set options")
+    network = spec if isinstance(spec, OwnNetwork) else resolve(spec, options)
+    limit, source = memory_budget(device)
+    try:
+        _refuse_over(network, estimate(network, network.spec, {}, limit=limit), limit, source, device)
+    except NetworkError:  # a factory that cannot build on the meta device: the real build says if it builds at all
+        pass
+    with torch.random.fork_rng(devices=[]), one_thread():
+        torch.manual_seed(seed)
+        model = network.build(network.spec)
+    if inputs is not None:
+        check_runs(model, inputs, name=network.name, mode=mode)
+        try:
+            needed = estimate(network, network.spec, {}, inputs, limit=limit)
+        except ValueError:  # a forward that runs on real tensors but not on meta ones (one that reads a value):
+            needed = None  # its weights fit, and the trial forward ran
+        if needed is not None:
+            _refuse_over(network, needed, limit, source, device)
+    return model
+
+
+def _refuse_over(network: OwnNetwork, needed: Estimate, limit: int, source: str,
+                 device: str | torch.device | None) -> None:
+    if needed.total > limit:
+        raise ResourceError(_refusal(network, {}, needed, limit, source, device))
 
 
 def known_options(space: SearchSpace) -> dict[str, Any]:
@@ -399,4 +439,4 @@ def _refusal(space: SearchSpace, options: Mapping[str, Any], needed: Estimate, l
 
 
 __all__ = ["MEMORY_ENV", "MEMORY_FRACTION", "Estimate", "ResourceError", "build", "check", "check_options", "estimate",
-           "known_options", "memory_budget", "parse_size", "score_cell"]
+           "known_options", "load", "memory_budget", "parse_size", "score_cell"]
