@@ -1,7 +1,8 @@
 """`python -m swap_engine predict`: rank a benchmark's architectures from the few you trained.
 
 The labels file is a CSV with the columns `arch,accuracy`: architectures of the benchmark you trained and their
-accuracy. A predictor (gradient-boosted trees on the atlas's proxy columns) learns from them and ranks every
+accuracy. A predictor (trees and two ridge regressions on the atlas's label-free columns and the architectures'
+encoding; studies/predictor.py) learns from them and ranks every
 other architecture of the benchmark, or those listed in `--archs` (one per line). Nothing is written when the
 labels cannot be used: an architecture that does not parse or is not in the benchmark's atlas, one listed twice,
 an accuracy that is not a number, or fewer labels than the predictor needs.
@@ -47,8 +48,9 @@ def rank(benchmark: str, labels_path: Path, archs_path: Path | None = None, *, s
     import pandas as pd
 
     from swap_engine import atlas, spaces
-    from swap_engine.recipe import proxy_columns
-    from swap_engine.studies.protocols import MIN_LABELS, Predictor
+    from swap_engine.studies import families
+    from swap_engine.studies.predictor import MIN_LABELS, Features, Predictor
+    from swap_engine.studies.protocols import fixed_rules
 
     spec = atlas.spec(benchmark)
     space = spaces.get(spec.space)
@@ -73,10 +75,13 @@ def rank(benchmark: str, labels_path: Path, archs_path: Path | None = None, *, s
     else:
         labelled = set(canonical)
         wanted = [arch for arch in table["arch"] if arch not in labelled]
-    indexed = table.set_index("arch")
-    columns = proxy_columns(table)
-    predictor = Predictor(columns, seed=seed).fit(indexed.loc[canonical].reset_index(), accuracy)
-    predicted = predictor.predict(indexed.loc[wanted].reset_index())
+    # the label-free rules of the benchmark's first task: its recipe was chosen on the other benchmarks alone
+    first_task = next((t.name for t in families.TASKS if t.atlas == benchmark), None)
+    table = table.reset_index(drop=True)
+    features = Features.of(table, spec.space, fixed_rules(first_task, table) if first_task else {})
+    row_of = pd.Series(np.arange(len(table)), index=table["arch"])
+    predictor = Predictor(features, seed=seed).fit(row_of.loc[canonical].to_numpy(), accuracy)
+    predicted = predictor.predict()[row_of.loc[wanted].to_numpy()]
     out = pd.DataFrame({"arch": wanted, "predicted": predicted})
     out["rank"] = out["predicted"].rank(ascending=False, method="min").astype(int)
     out = out.sort_values(["rank", "arch"], ignore_index=True)

@@ -9,83 +9,32 @@
   sample_data/recipes.json).
 - **k labels**: k architectures drawn at random (seeded, `draws` times) are labelled; every learner sees only
   their labels and is scored on every other architecture of the benchmark. Two learners: the recipe chooser
-  restricted to those k, and `Predictor`, gradient-boosted trees on the atlas's proxy columns.
+  restricted to those k, and `Predictor` (studies/predictor.py): trees and two ridge regressions on label-free
+  inputs (the proxies, their ranks, the label-free rules' ranks, the architecture's encoding), averaged.
 - **The ceiling**: on NB201 CIFAR-10 the validation accuracies come from a training run separate from the one
   behind the test accuracies; their agreement bounds what any predictor of the test accuracy can reach.
 
-The learner is scikit-learn's `HistGradientBoostingRegressor`: a well-kept library already beside SciPy in
-most installs, deterministic for a seed, and it takes the atlas's missing values (a proxy measured on part of
-a benchmark) as they are. It is fitted on the labels' ranks (Spearman reads only the order), 300 trees of
-depth 4 as in the issue's XGBoost baseline, leaves of at least k / 10 architectures (2 to 20).
+Why that predictor, and what each of its learners adds, is said in studies/predictor.py.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from threadpoolctl import threadpool_limits
 
 from swap_engine import analysis
 from swap_engine.recipe import AZ_NAS, VKDNW_AGG, Recipe, choose, proxy_columns, spearman
 from swap_engine.studies import families
+from swap_engine.studies.predictor import MIN_LABELS, Features, Predictor, encoding
 from swap_engine.studies.split import Split
 
 KS = (10, 20, 50, 100, 200, 500, 1000)
 MAX_SHARE = 0.6  # k is at most this share of a benchmark: the rest is what a learner is scored on
-MIN_LABELS = 10  # fewer labels than this cannot fit a predictor that ranks anything
 # NB201 CIFAR-10: its validation accuracies come from another training run than its test accuracies.
 CEILINGS = {"nb201-cifar10": ("cifar10_valid_acc_pct", "cifar10_test_acc_pct")}
-
-
-@dataclass
-class Predictor:
-    """Gradient-boosted trees from the atlas's proxy columns to a target's ranks."""
-
-    columns: list[str]
-    seed: int = 0
-    model: Any = field(default=None, repr=False)
-
-    def fit(self, frame: pd.DataFrame, labels: np.ndarray) -> Predictor:
-        """Fit on the rows of `frame` (each labelled, `labels` aligned with them; nothing else is read)."""
-        from sklearn.ensemble import HistGradientBoostingRegressor
-
-        if len(frame) < MIN_LABELS:
-            raise ValueError(f"a predictor needs at least {MIN_LABELS} labelled architectures, got {len(frame)}")
-        values = self.features(frame)
-        varied = [j for j in range(values.shape[1])
-                  if np.unique(values[:, j][np.isfinite(values[:, j])]).size >= 2]
-        self.columns = [self.columns[j] for j in varied]  # a column constant (or unmeasured) on the k splits nothing
-        ranks = stats.rankdata(labels) / len(labels)
-        leaf = int(min(20, max(2, len(frame) // 10)))
-        self.model = HistGradientBoostingRegressor(max_iter=300, max_depth=4, learning_rate=0.05,
-                                                   min_samples_leaf=leaf, early_stopping=False,
-                                                   random_state=self.seed)
-        with threadpool_limits(limits=1, user_api="openmp"):  # a few hundred rows: threads cost more than they give
-            self.model.fit(self.features(frame), ranks)
-        return self
-
-    def features(self, frame: pd.DataFrame) -> np.ndarray:
-        values = frame[self.columns].to_numpy(dtype=np.float64)
-        return np.where(np.isfinite(values), values, np.nan)  # -inf (a defined "worst") and NaN alike: missing
-
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        with threadpool_limits(limits=1, user_api="openmp"):
-            return self.model.predict(self.features(frame))
-
-    def importances(self) -> pd.Series:
-        """How much each column's splits reduce the squared error, summed over the trees (sums to 1)."""
-        gains = np.zeros(len(self.columns))
-        for stage in self.model._predictors:
-            for tree in stage:
-                nodes = tree.nodes
-                split = ~nodes["is_leaf"].astype(bool)
-                np.add.at(gains, nodes["feature_idx"][split], nodes["gain"][split])
-        total = gains.sum()
-        return pd.Series(gains / total if total > 0 else gains, index=self.columns).sort_values(ascending=False)
 
 
 @dataclass(frozen=True)
@@ -141,22 +90,6 @@ class KShot:
                 "importances": {c: float(v) for c, v in self.importances.head(10).items()}}
 
 
-def encoding(frame: pd.DataFrame, space_name: str) -> pd.DataFrame:
-    """The architectures of `frame` as numbers (`enc_*` columns): the space's numeric facts about each (counts of
-    each operation, depth, ...), and where an architecture is a tuple of operations (NB201's six edges) which
-    operation sits on each position, one column per (position, operation)."""
-    from swap_engine import spaces
-
-    space = spaces.get(space_name)
-    archs = [space.parse(text) for text in frame["arch"]]
-    facts = pd.DataFrame([space.properties(arch) for arch in archs], index=frame.index).select_dtypes("number")
-    parts = [facts.add_prefix("enc_")]
-    if archs and isinstance(archs[0], tuple) and all(isinstance(op, str) for op in archs[0]):
-        ops = pd.DataFrame([list(arch) for arch in archs], index=frame.index).add_prefix("enc_edge")
-        parts.append(pd.get_dummies(ops, prefix_sep="_", dtype=float))
-    return pd.concat(parts, axis=1)
-
-
 def _check_k(k: int, n: int) -> None:
     if k < MIN_LABELS:
         raise ValueError(f"k must be at least {MIN_LABELS}, got {k}")
@@ -166,34 +99,29 @@ def _check_k(k: int, n: int) -> None:
 
 
 def kshot(task_name: str, k: int, draws: int = 10, *, seed: int = 0, recipes: bool = True,
-          with_encoding: bool = False, table: pd.DataFrame | None = None) -> KShot:
+          table: pd.DataFrame | None = None) -> KShot:
     """Both learners on `draws` seeded draws of k labelled architectures, each scored on all the others.
 
     The labels read are the k architectures' own values of the target scored (a researcher who trained k
     networks measured exactly that); scores are read on the same target over the other architectures only.
     (On NB201 CIFAR-10 the k's validation accuracies instead, a second training run, read 0.920 against 0.930
-    at k = 100.)
-    `with_encoding`: the predictor also reads the architectures themselves (`encoding`), not only the proxies.
+    at k = 100, with the trees alone.)
     """
+    from swap_engine import atlas
+
     chosen = families.task(task_name)
-    frame = families.frame(chosen.atlas) if table is None else table
+    frame = (families.frame(chosen.atlas) if table is None else table).reset_index(drop=True)
     report = frame[chosen.report].to_numpy(dtype=np.float64)
     known = np.flatnonzero(np.isfinite(report))
     _check_k(k, len(known))
-    columns = proxy_columns(frame)
-    if with_encoding:
-        from swap_engine import atlas
-
-        codes = encoding(frame, atlas.spec(chosen.atlas).space)
-        frame = pd.concat([frame, codes], axis=1)
-        columns = [*columns, *codes.columns]
+    features = Features.of(frame, atlas.spec(chosen.atlas).space, fixed_rules(task_name, frame))
     by_predictor, by_recipe, recipes_chosen = [], [], []
-    gains = pd.Series(0.0, index=columns)
+    gains = pd.Series(0.0, index=features.measured.columns)
     for draw in range(draws):
         split = Split.labelled(known, k, seed, draw)
         labelled, others = split.fit, split.report
-        predictor = Predictor(columns, seed=seed + draw).fit(frame.iloc[labelled], report[labelled])
-        by_predictor.append(spearman(predictor.predict(frame)[others], report[others]))
+        predictor = Predictor(features, seed=seed + draw).fit(labelled, report[labelled])
+        by_predictor.append(spearman(predictor.predict()[others], report[others]))
         gains = gains.add(predictor.importances(), fill_value=0.0)
         if recipes:
             # the chooser sees the k rows alone (its ranks over them too); the recipe then ranks every row
@@ -290,8 +218,9 @@ def markdown(found: dict[str, dict[str, Any]], command: str) -> str:
              "VKDNW's sums of log ranks, measured here where the atlas has their columns; the recipe chosen on the "
              "other benchmarks) and the five best proxies alone, each with a 95 % bootstrap interval over every "
              "architecture. **k labels**: k architectures drawn at random are labelled; the predictor "
-             "(scikit-learn's gradient-boosted trees on the atlas's proxy columns) and the recipe chooser learn from "
-             "them alone and are scored on every other architecture; mean ± sd over seeded draws of the k. "
+             "(scikit-learn's gradient-boosted trees and two ridge regressions on label-free inputs: the proxies, "
+             "their ranks over the benchmark, the fixed rules' ranks and the architecture's encoding; their rankings "
+             "averaged) and the recipe chooser learn from them alone and are scored on every other architecture; mean ± sd over seeded draws of the k. "
              "Compare a number only with numbers of its own protocol.", ""]
     for name, part in found.items():
         chosen = families.task(name)
