@@ -7,7 +7,7 @@ import json
 import pytest
 
 from swap_engine.studies import families
-from tests.app_helpers import assert_clean, open_app
+from tests.app_helpers import assert_clean, metric, open_app
 from ui import families as page_data
 
 
@@ -16,15 +16,15 @@ def recipes_file(tmp_path, monkeypatch):
     path = tmp_path / "recipes.json"
     path.write_text(json.dumps({"nb201-cifar10": "log_rank:swap_b16+params", "nb201-cifar10:loo": "swap_b32"}))
     monkeypatch.setattr(families, "sample_data_path", lambda name, must_exist=True: path)
-    page_data.transfer.clear()
+    page_data.transfer_cells.clear()
     page_data.leave_one_out.clear()
     yield path
-    page_data.transfer.clear()
+    page_data.transfer_cells.clear()
     page_data.leave_one_out.clear()
 
 
 def test_the_page_shows_every_proxy_on_every_benchmark_and_scores_nothing():
-    at = open_app("families")
+    at = open_app("families", families_boot=0)  # every study recipe: the intervals are another test's
     assert_clean(at)
     assert [s.value for s in at.subheader] == ["Every proxy on every benchmark", "Does a recipe transfer?",
                                                "One recipe for every benchmark? Leave one benchmark out"]
@@ -35,12 +35,51 @@ def test_the_page_shows_every_proxy_on_every_benchmark_and_scores_nothing():
 
 
 def test_the_transfer_matrix_opens_a_recipe_on_a_benchmark_in_the_lab(recipes_file):
-    at = open_app("families")
+    at = open_app("families", lab_boot=0)  # the lab it opens: point values (its intervals are test_app_lab's)
     assert_clean(at)
     assert at.selectbox(key="families_from").options == ["NB201 CIFAR-10"]  # leave-one-out recipes are not rows
-    at.selectbox(key="families_to").set_value("nb201-cifar100").run()
+    assert any("Protocol: zero-shot off the diagonal" in c.value for c in at.caption)
+    at.selectbox(key="families_to").set_value("nb201-imagenet16").run()
+    shown = metric(at, "Spearman")
+    assert "zero-shot for these labels" in " ".join(c.value for c in at.caption)
     at.button(key="families_open").click().run()
-    assert at.session_state["lab_atlas"] == "nb201" and at.session_state["lab_text"] == "log_rank:swap_b16+params"
+    assert_clean(at)
+    s = at.session_state
+    assert s["lab_atlas"] == "nb201" and s["lab_text"] == "log_rank:swap_b16+params"
+    assert s["lab_dataset"] == "ImageNet16-120" and s["lab_split"] == "test" and s["lab_cells"] == "report"
+    assert metric(at, "Spearman") == shown  # the ground truth and the half travel: the lab shows the same number
+    assert any("Opened from the transfer matrix" in i.value and f"Spearman {shown}" in i.value for i in at.info)
+
+
+def test_an_n_a_cell_opens_nothing_and_says_why(recipes_file):
+    recipes_file.write_text(json.dumps({"nb201-cifar10": "log_rank:swap_b8+params"}))
+    at = open_app("families", families_boot=0)
+    assert_clean(at)
+    at.selectbox(key="families_to").set_value("darts-1k").run()
+    assert metric(at, "Spearman") == "n/a" and at.button(key="families_open").disabled
+    assert any("n/a: this atlas lacks swap_b8" in c.value for c in at.caption)
+    chart = at.get("plotly_chart")[1].proto.spec
+    assert '"nb201-cifar10", "darts-1k"' not in chart and '["nb201-cifar10","darts-1k"]' not in chart  # no marker
+    assert "this atlas lacks swap_b8" in chart  # the hover says why
+
+
+def test_the_matrix_by_kendall_and_top_k_with_intervals(recipes_file):
+    at = open_app("families", families_boot=100)
+    assert_clean(at)
+    cells = page_data.transfer_cells("spearman", 100)
+    row = cells[cells["read on"] == "nb201-cifar10"].iloc[0]
+    assert row["low"] < row["value"] < row["high"] and row["cells"] == 15_625 - 15_625 // 2  # the reporting half
+    for chosen in ("kendall", "top_k"):
+        at.radio(key="families_metric").set_value(chosen).run()
+        assert_clean(at)
+        cells = page_data.transfer_cells(chosen, 100)
+        finite = cells.dropna(subset=["value"])
+        assert (finite["low"] <= finite["value"] + 1e-9).all() and (finite["value"] <= finite["high"] + 1e-9).all()
+        assert page_data.METRICS[chosen] in [m.label for m in at.metric]
+        first = finite.iloc[0]
+        said = page_data.cell_words(first, chosen)
+        assert f"{first['value']:.3f} [{first['low']:.3f}, {first['high']:.3f}]" in said
+        assert said in at.get("plotly_chart")[1].proto.spec  # on hover
 
 
 def test_each_leave_one_out_recipe_is_read_on_its_benchmark_and_opens_in_the_lab(recipes_file):

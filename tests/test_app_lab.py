@@ -78,8 +78,15 @@ def test_partial_columns_say_so_and_a_bad_recipe_is_a_message():
     at = open_lab(lab_text="log_rank:swap_b16+naswot_b64")
     assert_clean(at)
     assert any("Of the benchmark's 600 architectures" in i.value and "not measured" in i.value for i in at.info)
-    at.text_input(key="lab_text").set_value("log_rank:nonexistent").run()
-    assert at.error and "this atlas has no nonexistent" in at.error[0].value
+    at.text_input(key="lab_text").set_value("log_rank:nonexistent+swap_b32").run()
+    assert_clean(at)  # a recipe of another benchmark is explained in words, not refused with an error box
+    said = at.warning[0].value.replace("\\", "")  # shown literally: Markdown's escapes taken off
+    assert "no nonexistent column at all" in said and "swap_b32 (it has swap_b16, swap_b64)" in said
+    assert any("The numbers below are for the choices above: `log_rank:swap_b16+params`" in c.value
+               for c in at.caption)
+    at.text_input(key="lab_text").set_value("log_rank:swap_b16+").run()  # a typo: said, and the page goes on
+    assert_clean(at)
+    assert "cannot read recipe term" in at.warning[0].value.replace("\\", "") and metric(at, "Spearman")
 
 
 def test_bootstrap_intervals_appear_when_asked():
@@ -181,12 +188,19 @@ def test_every_benchmark_atlas_here_opens_in_the_lab():
 
         assert any(atlas.spec(name).title in c.value for c in at.caption)
         assert at.selectbox(key="lab_atlas").value == name
-        assert [s.value for s in at.subheader][:1] == ["All proxies, every ground truth"]
-        assert "What the recipe favours" not in [s.value for s in at.subheader]  # NB201's edges only
+        assert "All proxies, every ground truth" in [s.value for s in at.subheader]
         frame = lab.atlas(name)
-        partial = [job for job, n in atlas.measured_jobs(name, frame).items() if n < frame.attrs["cells"]]
+        header = next(c.value for c in at.caption if atlas.spec(name).title in c.value)
+        measured = lab.swap_batches(frame)  # the header says the batch sizes the atlas has, not those it plans
+        assert f"SWAP measured at B = {', '.join(map(str, measured))}" in header
+        planned = [b for b in atlas.spec(name).swap_batch_sizes if b not in measured]
+        assert ("planned, not measured yet" in header) == bool(planned)
+        assert "What the recipe favours" not in [s.value for s in at.subheader]  # NB201's edges only
+        jobs = atlas.measured_jobs(name, frame)
+        partial = [job for job, n in jobs.items() if 0 < n < frame.attrs["cells"]]
         said = [c.value for c in at.caption if c.value.startswith("Measured on part")]
         assert bool(said) == bool(partial) and all(f"**{job}**" in said[0] for job in partial)
+        assert not any(f"**{job}** on 0" in c.value for c in at.caption for job in jobs)  # never "on 0"
 
 
 def test_the_map_places_every_cell_by_its_proxy_ranks_and_colours_it_by_choice():
@@ -261,3 +275,76 @@ def test_the_learning_curve_has_each_learner_the_flat_lines_and_the_ceiling():
     assert any("trees" in n for n in names) and any("recipe" in n for n in names)
     assert any("AZ-NAS (0.913)" in n for n in names) and any("ceiling" in n for n in names)
     assert fig.layout.xaxis.type == "log" and fig.layout.title.text
+
+
+def test_the_lab_reads_a_half_of_the_cells_as_the_transfer_matrix_does():
+    from swap_engine.studies import reading, recipe_study as recipe
+    from swap_engine.studies.split import Split
+
+    at = open_lab(lab_cells="report")
+    assert_clean(at)
+    assert metric(at, "cells") == "300"
+    frame = recipe.with_targets(recipe._sample_data_atlas().iloc[:600].reset_index(drop=True))
+    rows = Split.halves(600, 0).report  # the families study's reporting half, seed 0
+    values = reading.scores(frame, recipe.Recipe.parse("log_rank:swap_b16+params"))
+    want = reading.correlation(values, frame["cifar10_test_acc_pct"], rows)
+    assert metric(at, "Spearman") == f"{want.spearman:.3f}"
+    assert any("reporting half" in c.value and "300 of the 600" in c.value for c in at.caption)
+    at.radio(key="lab_cells").set_value("all").run()
+    assert metric(at, "cells") == "600"
+
+
+def test_copy_as_command_prints_the_numbers_the_lab_shows(capsys):
+    import json
+    import shlex
+
+    from swap_engine import cli
+
+    at = open_lab(lab_boot=100, lab_cells="fit", lab_text="log_rank:2*swap_b16+params")
+    assert_clean(at)
+    line = next(c.value for c in at.code if c.value.startswith("swap-explorer lab"))
+    assert "--cells fit" in line and "--n-boot 100" in line
+    capsys.readouterr()
+    assert cli.main([*shlex.split(line)[1:], "--json"]) == 0  # the command, run in this process on the same atlas
+    out = json.loads(capsys.readouterr().out)
+    assert f"{out['spearman']:.3f}" == metric(at, "Spearman") and f"{out['kendall']:.3f}" == metric(at, "Kendall")
+    assert f"{out['cells']:,}" == metric(at, "cells") and f"{out['top_k_precision']:.2f}" == metric(at, "top-10%")
+    said = next(c.value for c in at.caption if "bootstrap resamples of the cells" in c.value)
+    assert f"[{out['spearman_ci'][0]:.3f}, {out['spearman_ci'][1]:.3f}]" in said
+
+
+def test_a_paired_test_says_whether_recipe_a_beats_recipe_b(capsys):
+    import json
+    import shlex
+
+    from swap_engine import cli
+
+    at = open_lab(lab_boot=100)
+    assert_clean(at)
+    assert "Is recipe A better than recipe B here?" in [s.value for s in at.subheader]
+    at.selectbox(key="lab_pair_b_nb201").set_value("params").run()
+    assert_clean(at)
+    said = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "ranks the architectures better than" in said and "paired bootstrap, 100 resamples" in said
+    assert metric(at, "A − B").startswith("+")
+    line = next(c.value for c in at.code if "--versus params" in c.value)
+    capsys.readouterr()
+    assert cli.main([*shlex.split(line)[1:], "--json"]) == 0  # the same test from a terminal
+    assert f"{json.loads(capsys.readouterr().out)['versus']['difference']:+.3f}" == metric(at, "A − B")
+    at.text_input(key="lab_pair_text_nb201").set_value("log_rank:swap_b16+params").run()  # B = A
+    said = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "cannot tell A from B" in said and metric(at, "A − B") == "+0.000"
+    at.text_input(key="lab_pair_text_nb201").set_value("swap_b32").run()
+    assert_clean(at)
+    assert any("Recipe B cannot be read here" in w.value for w in at.warning)
+    at.text_input(key="lab_pair_text_nb201").set_value("")
+    at.selectbox(key="lab_boot").set_value(0).run()
+    assert any("choose 100 or more" in i.value for i in at.info)
+
+
+def test_long_recipes_wrap_in_the_scatter_title():
+    from ui.charts import lab as lab_charts
+
+    label = "log_rank:" + "+".join(f"0.5*swap_stage{i}_b16@reg=max" for i in range(1, 9))
+    lines = lab_charts.wrap(label)
+    assert len(lines) > 1 and all(len(line) <= 90 for line in lines) and "".join(lines) == label

@@ -5,7 +5,9 @@ scorer is anything with a `key`, a `label` and `score(frame)` (`swap_engine.reci
 predictor fitted on k labels), and every cache is keyed on `scorer.key`. The page (views/lab.py) only lays out
 widgets, and its figures are in ui/charts/lab.py; every number here is computed over the whole atlas from
 cached arrays, so a widget change redraws in well under a second once the bootstrap of that choice has been
-computed. Another page opens the lab on a recipe with `open` (never by writing the lab's keys).
+computed. Every number is read as `swap_engine.studies.reading` reads it, the same function the transfer matrix
+and `swap-explorer lab` use (`command` writes the lab's state as that command line). Another page opens the lab
+on a recipe, a ground truth and a half of the cells with `open` (never by writing the lab's keys).
 """
 from __future__ import annotations
 
@@ -20,12 +22,16 @@ from swap_engine import analysis
 from swap_engine import recipe as recipes
 from swap_engine.columns import Column
 from swap_engine.recipe import NonFinite, Scorer
-from swap_engine.studies import recipe_study
+from swap_engine.studies import bootstrap, families, reading, recipe_study
 from swap_engine.studies.alone import each_alone
 from ui import tables
 
 BENCHMARK_KEY = "lab_atlas"  # the lab's benchmark selector
 RECIPE_KEY = "lab_text"  # the lab's typed recipe
+CELLS_KEY = "lab_cells"  # every cell, or one of the families study's halves
+ORIGIN_KEY = "lab_origin"  # what another page showed when it opened the lab (said while the choice still matches)
+DATASETS = {"CIFAR-10": "cifar10", "CIFAR-100": "cifar100", "ImageNet16-120": "imagenet16"}
+SPLITS = ("test", "valid")
 OP_LABELS = {"none": "none (zero)", "skip_connect": "skip", "nor_conv_1x1": "conv 1x1", "nor_conv_3x3": "conv 3x3",
              "avg_pool_3x3": "avg pool 3x3"}
 
@@ -41,13 +47,50 @@ class Choice:
     top_k: float = 0.1
     resamples: int = 0
     non_finite: NonFinite = NonFinite.LAST
+    cells: str = "all"  # `reading.CELLS`: every cell, or a half of the families study
 
 
-def open(atlas_name: str, recipe: str) -> None:  # noqa: A001 - the lab's verb, as `state.open_architecture`
-    """Open the Proxy lab on atlas `atlas_name` with `recipe` typed in (from any page)."""
-    st.session_state[BENCHMARK_KEY] = atlas_name
-    st.session_state[RECIPE_KEY] = recipe
+def open(atlas_name: str, recipe: str, *, target: str | None = None, cells: str = "all",  # noqa: A001
+         origin: str = "") -> None:
+    """Open the Proxy lab on atlas `atlas_name` with `recipe` typed in (from any page), on ground truth `target`
+    (default: the lab's), over `cells`; `origin` (what the other page showed) is said while the lab still shows
+    that choice. The lab reads -inf last and top-10 % there, as the families study does."""
+    s = st.session_state
+    s[BENCHMARK_KEY], s[RECIPE_KEY], s[CELLS_KEY] = atlas_name, recipe, cells
+    s["lab_non_finite"], s["lab_topk"] = NonFinite.LAST.value, 0.1
+    if target is not None:
+        s.update(target_state(atlas_name, target))
+    s[ORIGIN_KEY] = {"atlas": atlas_name, "recipe": recipes.Recipe.parse(recipe).text(), "target": target,
+                     "cells": cells, "words": origin}
     st.switch_page("views/lab.py")
+
+
+def grid(frame: pd.DataFrame) -> bool:
+    """Whether the ground truths are every dataset in two splits (NB201's): chosen as a dataset and a split."""
+    return {f"{d}_{s}_acc_pct" for d in DATASETS.values() for s in SPLITS} <= set(targets(frame))
+
+
+def target_state(name: str, target: str) -> dict[str, str]:
+    """The lab's widget values that choose `target` on atlas `name`."""
+    if grid(atlas(name)):
+        dataset, split = target.removesuffix("_acc_pct").rsplit("_", 1)
+        label = next(k for k, v in DATASETS.items() if v == dataset)
+        return {"lab_dataset": label, "lab_split": split}
+    return {f"lab_target_{name}": target}
+
+
+def origin(choice: Choice) -> str:
+    """What the page that opened the lab showed, while the lab still shows that choice; else ""."""
+    found = st.session_state.get(ORIGIN_KEY) or {}
+    same = (found.get("atlas") == choice.benchmark and found.get("recipe") == choice.scorer.key
+            and found.get("target") in (None, choice.target) and found.get("cells") == choice.cells
+            and NonFinite(choice.non_finite) == NonFinite.LAST)
+    return found.get("words", "") if same else ""
+
+
+def rows(choice: Choice) -> np.ndarray:
+    """Row positions of the cells the choice's statistics are taken over (`reading.cell_rows`)."""
+    return reading.cell_rows(len(atlas(choice.benchmark)), choice.cells)
 
 
 def benchmarks() -> list[str]:
@@ -78,21 +121,44 @@ def scores(choice: Choice) -> np.ndarray:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _scores(key: str, name: str, rule: str, _scorer: Scorer) -> np.ndarray:
-    frame = recipes.with_non_finite(atlas(name), recipes.reads(_scorer, atlas(name)), rule)
-    return recipes.ordered(_scorer.score(frame), rule)
+    return reading.scores(atlas(name), _scorer, rule)
 
 
 def correlation(choice: Choice, seed: int = 0) -> analysis.Correlation:
     return _correlation(choice.scorer.key, choice.target, choice.top_k, choice.resamples, seed, choice.benchmark,
-                        NonFinite(choice.non_finite).value, _scorer=choice.scorer)
+                        NonFinite(choice.non_finite).value, choice.cells, _scorer=choice.scorer)
 
 
 @st.cache_data(show_spinner="Bootstrapping confidence intervals ...", max_entries=256)
-def _correlation(key: str, target: str, top_k: float, n_boot: int, seed: int, name: str, rule: str,
+def _correlation(key: str, target: str, top_k: float, n_boot: int, seed: int, name: str, rule: str, cells: str,
                  _scorer: Scorer) -> analysis.Correlation:
     values = _scores(key, name, rule, _scorer=_scorer)
-    return analysis.correlate(values, atlas(name)[target].to_numpy(dtype=float), n_boot=n_boot, seed=seed,
-                              top_k=top_k)
+    return reading.correlation(values, atlas(name)[target], reading.cell_rows(len(values), cells), top_k=top_k,
+                               n_boot=n_boot, seed=seed)
+
+
+def paired(choice: Choice, a: Scorer, b: Scorer, seed: int = 0) -> bootstrap.Paired:
+    """Recipe `a` against recipe `b` on the choice's benchmark, ground truth, cells and rule for -inf: the
+    difference of their Spearman, both read on the same resamples (`bootstrap.paired`)."""
+    rule = NonFinite(choice.non_finite).value
+    return _paired(a.key, b.key, choice.target, choice.resamples, seed, choice.benchmark, rule, choice.cells,
+                   _a=a, _b=b)
+
+
+@st.cache_data(show_spinner="Bootstrapping the difference ...", max_entries=64)
+def _paired(key_a: str, key_b: str, target: str, n_boot: int, seed: int, name: str, rule: str, cells: str,
+            _a: Scorer, _b: Scorer) -> bootstrap.Paired:
+    a, b = _scores(key_a, name, rule, _scorer=_a), _scores(key_b, name, rule, _scorer=_b)
+    chosen = reading.cell_rows(len(a), cells)
+    return bootstrap.paired(a[chosen], b[chosen], atlas(name)[target].to_numpy(dtype=float)[chosen],
+                            n_boot=n_boot, seed=seed)
+
+
+def command(choice: Choice, versus: Scorer | None = None) -> str:
+    """The lab's state as a `swap-explorer lab` command line that prints the same numbers."""
+    return reading.command_line(choice.benchmark, choice.scorer.key, target=choice.target, cells=choice.cells,
+                                rule=NonFinite(choice.non_finite).value, top_k=choice.top_k,
+                                n_boot=choice.resamples, versus=None if versus is None else versus.key)
 
 
 def best_of_budget(choice: Choice) -> tuple[float, float, float]:
@@ -102,18 +168,21 @@ def best_of_budget(choice: Choice) -> tuple[float, float, float]:
     fitness (the target itself) is the oracle, a random cell's mean the floor.
     """
     return _best_of_budget(choice.scorer.key, choice.target, choice.benchmark, NonFinite(choice.non_finite).value,
-                           _scorer=choice.scorer)
+                           choice.cells, _scorer=choice.scorer)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _best_of_budget(key: str, target: str, name: str, rule: str, _scorer: Scorer) -> tuple[float, float, float]:
-    truth = atlas(name)[target].to_numpy(dtype=float)
+def _best_of_budget(key: str, target: str, name: str, rule: str, cells: str, _scorer: Scorer
+                    ) -> tuple[float, float, float]:
     values = _scores(key, name, rule, _scorer=_scorer)
-    known = ~(np.isnan(values) | np.isnan(truth))
-    if known.sum() < recipes.SEARCH_BUDGET:
-        return np.nan, np.nan, np.nan
-    return (recipes.expected_best_of(values[known], truth[known]), float(truth[known].mean()),
-            recipes.expected_best_of(truth[known], truth[known]))
+    return reading.best_of_budget(values, atlas(name)[target], reading.cell_rows(len(values), cells))
+
+
+def swap_batches(frame: pd.DataFrame) -> list[int]:
+    """The batch sizes SWAP is measured at in this atlas (its columns with a value), not those it plans."""
+    found = {Column.parse(c).batch for c in recipes.proxy_columns(frame)
+             if Column.parse(c).proxy == "swap" and frame[c].notna().any()}
+    return sorted(b for b in found if b is not None)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -276,9 +345,41 @@ def _protocol_results() -> dict:
 def protocol_results(benchmark: str, target: str) -> tuple[str, dict] | None:
     """The protocols study's numbers for this atlas and ground truth (sample_data/protocols.json): the task
     scored on `target`, else the atlas's first task; None where the study has not run on it."""
-    from swap_engine.studies import families
-
     saved = _protocol_results()
     tasks = [t for t in families.TASKS if t.atlas == benchmark and t.name in saved]
     chosen = next((t for t in tasks if t.report == target), tasks[0] if tasks else None)
     return (chosen.name, saved[chosen.name]) if chosen else None
+
+
+def known_recipes(name: str, frame: pd.DataFrame) -> dict[str, str]:
+    """AZ-NAS's and SWAP + params (and the recipe study's choices on its own atlas), plus the families study's
+    recipes for this benchmark: its own and its leave-one-benchmark-out one; only those whose columns this atlas
+    has."""
+    named = recipes.named_recipes(frame) if name == recipe_study.ATLAS else {
+        label: text for label, text in recipes.named_recipes(frame).items() if "study" not in label}
+    saved = families.saved()
+    for base, text in saved.own.items():
+        if _atlas_of(base) == name:
+            named[f"Families study, {base}: chosen on its fitting half"] = text
+    for base, text in saved.loo.items():
+        if _atlas_of(base) == name:
+            named[f"Families study, {base}: chosen without its labels (leave-one-out)"] = text
+    return {label: text for label, text in named.items()
+            if all(column in frame.columns for column in recipes.Recipe.parse(text).columns())}
+
+
+def _atlas_of(task: str) -> str:
+    try:
+        return families.task(task).atlas
+    except ValueError:
+        return ""
+
+
+def recipe_choices(choice: Choice, frame: pd.DataFrame) -> dict[str, str]:
+    """Recipe text -> words, for the paired test: the recipe above, the known recipes, every column alone."""
+    options = {choice.scorer.key: f"the recipe above ({choice.scorer.label[:60]})"}
+    for label, text in known_recipes(choice.benchmark, frame).items():
+        options.setdefault(text, label)
+    for column in recipes.proxy_columns(frame):
+        options.setdefault(column, f"{column} alone")
+    return options

@@ -2,11 +2,13 @@
 
 Pick a benchmark (NB201, DARTS-1k, NB301, NB101, FlexiBERT, the torchvision zoo: whichever atlases this
 installation has), a ground truth, any proxies and an aggregation; the recipe's Spearman, Kendall and top-k
-precision come with bootstrap intervals, over every cell the atlas covers, next to what a search of 100 cells
-with it can expect. One rule reads -inf everywhere (ranked last, or dropped). Picking a cell opens it on the
-Activation patterns page.
+precision come with bootstrap intervals, over every cell the atlas covers or one of the families study's halves
+(the transfer matrix reads the reporting half), next to what a search of 100 cells with it can expect, the
+command line that prints the same numbers, and a paired test of two recipes. One rule reads -inf everywhere
+(ranked last, or dropped). Picking a cell opens it on the Activation patterns page.
 """
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -15,13 +17,13 @@ import streamlit as st
 from swap_engine import atlas as atlases
 from swap_engine import recipe as recipes
 from swap_engine.columns import Column
-from swap_engine.studies import families, recipe_study
+from swap_engine.studies import families, reading
 from swap_engine.studies.recipe_report import TARGET_LABELS
 from ui import lab, links, messages, state
 from ui.charts import lab as lab_charts
 from ui.export import show_chart
 
-DATASETS = {"CIFAR-10": "cifar10", "CIFAR-100": "cifar100", "ImageNet16-120": "imagenet16"}
+CELLS = {"all": "every cell", "report": "reporting half", "fit": "fitting half"}
 AGGREGATIONS = {"log_rank": "sum of log ranks (AZ-NAS)", "mean_rank": "mean of normalised ranks",
                 "single": "first proxy alone"}
 DEFAULT_PROXIES = ["swap_b16", "params"]
@@ -50,39 +52,14 @@ def choose_benchmark() -> str:
                              "sample of the benchmark.")
 
 
-def known_recipes(name: str, frame: pd.DataFrame) -> dict[str, str]:
-    """AZ-NAS's and SWAP + params (and the recipe study's choices on its own atlas), plus the families study's
-    recipes for this benchmark: its own and its leave-one-benchmark-out one; only those whose columns this atlas
-    has."""
-    named = recipes.named_recipes(frame) if name == recipe_study.ATLAS else {
-        label: text for label, text in recipes.named_recipes(frame).items() if "study" not in label}
-    saved = families.saved()
-    for base, text in saved.own.items():
-        if _atlas_of(base) == name:
-            named[f"Families study, {base}: chosen on its fitting half"] = text
-    for base, text in saved.loo.items():
-        if _atlas_of(base) == name:
-            named[f"Families study, {base}: chosen without its labels (leave-one-out)"] = text
-    return {label: text for label, text in named.items()
-            if all(column in frame.columns for column in recipes.Recipe.parse(text).columns())}
-
-
-def _atlas_of(task: str) -> str:
-    try:
-        return families.task(task).atlas
-    except ValueError:
-        return ""
-
-
 def choose_target(name: str, frame: pd.DataFrame, column) -> str:
-    grid = {f"{d}_{s}_acc_pct" for d in DATASETS.values() for s in ("test", "valid")}
-    if grid <= set(lab.targets(frame)):  # every dataset in two splits (NB201's): chosen as a dataset and a split
+    if lab.grid(frame):  # every dataset in two splits (NB201's): chosen as a dataset and a split
         col_data, col_split = column.columns([2, 1])
-        links.control("lab_dataset", list(DATASETS)[0], options=list(DATASETS))
-        links.control("lab_split", "test", options=["test", "valid"])
-        dataset = col_data.selectbox("Ground truth", list(DATASETS), key="lab_dataset")
-        split = col_split.radio("Split", ["test", "valid"], key="lab_split", horizontal=True)
-        return f"{DATASETS[dataset]}_{split}_acc_pct"
+        links.control("lab_dataset", list(lab.DATASETS)[0], options=list(lab.DATASETS))
+        links.control("lab_split", "test", options=list(lab.SPLITS))
+        dataset = col_data.selectbox("Ground truth", list(lab.DATASETS), key="lab_dataset")
+        split = col_split.radio("Split", list(lab.SPLITS), key="lab_split", horizontal=True)
+        return f"{lab.DATASETS[dataset]}_{split}_acc_pct"
     targets = lab.targets(frame)
     links.control(f"lab_target_{name}", targets[0], name="lab_target", options=targets)
     return column.selectbox("Ground truth", targets, key=f"lab_target_{name}",
@@ -91,8 +68,14 @@ def choose_target(name: str, frame: pd.DataFrame, column) -> str:
 
 def controls(name: str, frame: pd.DataFrame) -> lab.Choice:
     columns = recipes.proxy_columns(frame)
-    col_target, col_k, col_boot = st.columns([3, 2, 1])
+    col_target, col_cells, col_k, col_boot = st.columns([3, 2, 2, 1])
     target = choose_target(name, frame, col_target)
+    links.control(lab.CELLS_KEY, "all", options=list(CELLS))
+    cells = col_cells.radio("Cells", list(CELLS), format_func=CELLS.get, key=lab.CELLS_KEY, horizontal=True,
+                            help="Every measured cell, or one of the families study's seeded halves of them (seed 0): "
+                                 "the transfer matrix on Across families reads each recipe on the reporting half, "
+                                 "the study chose its recipes on the fitting half. Ranks are always taken over "
+                                 "every cell; only the statistics are restricted.")
     links.control("lab_topk", 0.10, ok=lambda v: 0.01 <= v <= 0.5, rule="must be a fraction from 0.01 to 0.5")
     links.control("lab_boot", 100, options=BOOTSTRAPS)
     top_k = col_k.slider("top-k precision: best fraction", 0.01, 0.5, step=0.01, key="lab_topk")
@@ -126,7 +109,7 @@ def controls(name: str, frame: pd.DataFrame) -> lab.Choice:
     mu = col_mu.number_input("mu", key="lab_mu", disabled=not (regularise and reg_rule == "custom"))
     sigma = col_sigma.number_input("sigma", min_value=1e-3, key="lab_sigma",
                                    disabled=not (regularise and reg_rule == "custom"))
-    named = known_recipes(name, frame)
+    named = lab.known_recipes(name, frame)
     col_named, col_typed = st.columns([2, 3])
     col_named.selectbox("Or start from a known recipe", [MY_CHOICE, *named], key=f"lab_named_{name}",
                         on_change=lambda: st.session_state.update(
@@ -136,18 +119,31 @@ def controls(name: str, frame: pd.DataFrame) -> lab.Choice:
                              "docs/results.md")
     typed = col_typed.text_input("Or type a recipe (overrides the choices above)", key=lab.RECIPE_KEY,
                                  placeholder="log_rank:2*swap_b16+params+naswot_b64   or   swap_b16@reg=max")
-    if typed.strip():
-        recipe = recipes.Recipe.parse(typed)
-        lacking = [c for c in recipe.columns() if c not in frame.columns]
-        if lacking:
-            raise ValueError(f"this atlas has no {', '.join(lacking)} (its columns: pick them above); the recipe "
-                             "may come from another benchmark, whose batch sizes differ")
-    else:
+    recipe = typed_recipe(typed, frame, "The typed recipe") if typed.strip() else None
+    if recipe is None:
         if not chosen:
             raise ValueError("choose at least one proxy")
         reg = None if not regularise else (reg_rule if reg_rule != "custom" else (float(mu), float(sigma)))
-        recipe = build_recipe(chosen, method, reg)
-    return lab.Choice(name, target, recipe, top_k, int(n_boot), recipes.NonFinite(rule))
+        recipe = recipes.Recipe.parse(build_recipe(chosen, method, reg).text())  # as its text reads: the command's
+        if typed.strip():
+            st.caption(f"The numbers below are for the choices above: `{recipe.text()}`.")
+    return lab.Choice(name, target, recipe, top_k, int(n_boot or 0), recipes.NonFinite(rule), cells)
+
+
+def typed_recipe(text: str, frame: pd.DataFrame, what: str) -> recipes.Recipe | None:
+    """The recipe typed, or None with a warning in words: it does not parse, or names a column this atlas lacks."""
+    try:
+        recipe = recipes.Recipe.parse(text)
+    except ValueError as err:
+        messages.warning(err, prefix=f"**{what} cannot be read.** ")
+        return None
+    lacking = [c for c in recipe.columns() if c not in frame.columns]
+    if lacking:
+        messages.warning(f"This atlas has no {reading.lacking_words(frame, lacking)}. The recipe may come from another "
+                         "benchmark, whose batch sizes differ: edit it, or pick columns above.",
+                         prefix=f"**{what} cannot be read here.** ")
+        return None
+    return recipe
 
 
 def _unit(target: str) -> str:
@@ -175,24 +171,45 @@ def summary(choice: lab.Choice, frame: pd.DataFrame) -> None:
                         f"by the accuracy itself: {oracle:.2f}{unit}. A recipe can rank well overall (Spearman) "
                         "and still pick poor top cells, or the reverse.")
     cols[4].metric("cells", f"{c.n:,}")
+    came_from = lab.origin(choice)
+    if came_from:
+        st.info(came_from + f" Here, on the same {c.n:,} cells: Spearman {c.spearman:.3f}, Kendall {c.kendall:.3f}, "
+                f"top-{choice.top_k:.0%} precision {c.top_k_precision:.3f}.")
+    if choice.cells != "all":
+        st.caption(f"Over {reading.CELLS[choice.cells]}: {len(lab.rows(choice)):,} of the {len(frame):,} measured "
+                   f"cells (the families study's halves, seed {reading.HALVES_SEED}). Every cell: choose **every "
+                   "cell** under Cells.")
     if choice.resamples:
         st.caption(f"`{label}` against {TARGET_LABELS.get(target, target)}: Spearman "
                    f"{c.spearman:.3f} [{c.spearman_ci[0]:.3f}, {c.spearman_ci[1]:.3f}], Kendall {c.kendall:.3f} "
                    f"[{c.kendall_ci[0]:.3f}, {c.kendall_ci[1]:.3f}] ({choice.resamples} bootstrap resamples of the "
                    "cells).")
-    counts = lab.missing_counts(frame, recipes.reads(choice.scorer, frame))
+    read = frame
+    if choice.cells != "all":  # a half of the measured cells: none of it is outside the frame
+        read = frame.iloc[lab.rows(choice)]
+        read.attrs = {**frame.attrs, "cells": len(read)}
+    counts = lab.missing_counts(read, recipes.reads(choice.scorer, frame))
     words = lab.missing_words(counts, rule)
     last = rule == recipes.NonFinite.LAST
-    if counts["read"] + (counts["inf"] if last else 0) < frame.attrs.get("cells", len(frame)):
-        st.info(f"Of the benchmark's {frame.attrs.get('cells', len(frame)):,} architectures: {words}. The numbers "
-                "above are over the cells read" + (" and those ranked last." if last else ".") +
+    whole = frame.attrs.get("cells", len(frame)) if choice.cells == "all" else len(read)
+    where = "the benchmark's" if choice.cells == "all" else f"the {CELLS[choice.cells]}'s"
+    if counts["read"] + (counts["inf"] if last else 0) < whole:
+        st.info(f"Of {where} {whole:,} architectures: {words}. The numbers above are over the cells read" +
+                (" and those ranked last." if last else ".") +
                 (" Score any other cell live at the bottom of the page." if counts["not measured"] else ""))
     else:
         st.caption(f"Every architecture is read: {words}.")
+    st.caption("Copy as command: the same numbers from a terminal (`swap-explorer lab`, or `python -m swap_engine "
+               "lab`).")
+    st.code(lab.command(choice), language="bash", wrap_lines=True)
 
 
 def scatter(choice: lab.Choice, frame: pd.DataFrame) -> None:
-    fig, table = lab_charts.rank_scatter(frame, lab.scores(choice), choice.target, choice.scorer.label)
+    shown, values = frame, lab.scores(choice)
+    if choice.cells != "all":  # the half the numbers above are over
+        rows = lab.rows(choice)
+        shown, values = frame.iloc[rows], values[rows]
+    fig, table = lab_charts.rank_scatter(shown, values, choice.target, choice.scorer.label)
     st.caption("Click a cell (or box-select one) to open it on the Activation patterns page.")
     event = show_chart(fig, f"lab_rank_scatter_{choice.benchmark}", table, key="lab_scatter", on_select="rerun",
                        selection_mode=("points", "box"))
@@ -201,6 +218,43 @@ def scatter(choice: lab.Choice, frame: pd.DataFrame) -> None:
         custom = points[0].get("customdata")
         arch = custom[0] if custom else table["arch"].iloc[points[0]["point_index"]]
         open_on_patterns(choice.benchmark, arch)
+
+
+def compare(choice: lab.Choice, frame: pd.DataFrame) -> None:
+    name = choice.benchmark
+    options = lab.recipe_choices(choice, frame)
+    texts = list(options)
+    col_a, col_b, col_typed = st.columns([2, 2, 2])
+    for side, default in (("a", texts[0]), ("b", next((t for t in texts if t != choice.scorer.key), texts[0]))):
+        if st.session_state.get(f"lab_pair_{side}_{name}") not in texts:  # the recipe above changed: start over
+            st.session_state[f"lab_pair_{side}_{name}"] = default
+    text_a = col_a.selectbox("Recipe A", texts, format_func=options.get, key=f"lab_pair_a_{name}")
+    text_b = col_b.selectbox("Recipe B", texts, format_func=options.get, key=f"lab_pair_b_{name}")
+    typed = col_typed.text_input("Or type recipe B", key=f"lab_pair_text_{name}", placeholder="e.g. swap_b16")
+    a, b = recipes.Recipe.parse(text_a), recipes.Recipe.parse(text_b)
+    if typed.strip():
+        b = typed_recipe(typed, frame, "Recipe B")
+        if b is None:
+            return
+    if not choice.resamples:
+        st.info("The test draws bootstrap resamples: choose 100 or more under **Bootstrap resamples** above.")
+        return
+    try:
+        result = lab.paired(choice, a, b)
+    except ValueError as err:  # e.g. fewer than 3 cells where both recipes have a value
+        messages.warning(err, prefix="**The two recipes cannot be compared here.** ")
+        return
+    cols = st.columns(3)
+    cols[0].metric("Spearman of A", f"{result.a:.3f}")
+    cols[1].metric("Spearman of B", f"{result.b:.3f}")
+    cols[2].metric("A − B", f"{result.difference:+.3f}",
+                   help=f"95 % interval {result.low:+.3f} .. {result.high:+.3f}; {result.p_words()}")
+    st.markdown(messages.literal(result.words("A", "B")))
+    st.caption(f"A: `{a.text()}`; B: `{b.text()}`. Both are read on the same {result.resamples} resamples of the "
+               f"{result.n:,} cells where both have a value and the ground truth is known ({CELLS[choice.cells]}, "
+               f"{TARGET_LABELS.get(choice.target, choice.target)}), so what a resample does to both cancels in "
+               "the difference. The same from a terminal:")
+    st.code(lab.command(replace(choice, scorer=a), versus=b), language="bash", wrap_lines=True)
 
 
 def heatmap_and_cost(choice: lab.Choice, frame: pd.DataFrame) -> None:
@@ -218,12 +272,18 @@ def heatmap_and_cost(choice: lab.Choice, frame: pd.DataFrame) -> None:
         st.caption("Not in this atlas, because they do not apply here: " +
                    "; ".join(f"**{proxy}**: {why}" for proxy, why in absent.items()) + ".")
     total = frame.attrs.get("cells", len(frame))
-    partial = {job: n for job, n in atlases.measured_jobs(name, frame).items() if n < total}
+    jobs = atlases.measured_jobs(name, frame)
+    partial = {job: n for job, n in jobs.items() if 0 < n < total}
+    never = [job for job, n in jobs.items() if n == 0]
+    resume = (f"`python -m swap_engine atlas --space {name} --groups {','.join(atlases.spec(name).groups)}` "
+              "continues it (resumable).")
     if partial:
         st.caption(f"Measured on part of the {total:,} architectures so far (they apply here; the run has not "
                    "reached every one): " + "; ".join(f"**{job}** on {n:,}" for job, n in partial.items()) +
-                   f". `python -m swap_engine atlas --space {name} --groups {','.join(atlases.spec(name).groups)}` "
-                   "continues it (resumable).")
+                   ". " + resume)
+    if never:
+        st.caption("Planned for this atlas but not measured on any architecture yet, so not in the lists above: "
+                   + ", ".join(f"**{job}**" for job in never) + ". " + ("" if partial else resume))
     costs = [{"proxy": c, "seconds per cell": float(np.nanmean(frame[cost])), "spearman": float(matrix.loc[c, target])}
              for c in columns for cost in [Column.parse(c).cost]
              if cost in frame.columns and frame[cost].notna().any()
@@ -360,15 +420,21 @@ def main() -> None:
     spec = atlases.spec(name)
     source = frame.attrs.get("source", "?")
     total = frame.attrs.get("cells", len(frame))
+    measured = lab.swap_batches(frame)
+    planned = [b for b in spec.swap_batch_sizes if b not in measured]
+    swap = (f"SWAP measured at B = {', '.join(map(str, measured))}" if measured else "SWAP not measured yet") + (
+        f" (B = {', '.join(map(str, planned))} planned, not measured yet)" if planned else "")
     st.caption(f"{spec.title}: {len(frame):,} of {total:,} architectures measured, from {source}. Settings: "
-               f"SWAP at B = {', '.join(map(str, spec.swap_batch_sizes))} ({spec.batch_sizes_why}); every model "
-               "built from torch.manual_seed(0).")
+               f"{swap}; why these batch sizes: {spec.batch_sizes_why}; every model built from "
+               "torch.manual_seed(0).")
     if not lab.targets(frame):
         st.warning("This benchmark's ground-truth table is not on this machine; fetch it on the About / data page.")
         return
     choice = controls(name, frame)
     summary(choice, frame)
     scatter(choice, frame)
+    st.subheader("Is recipe A better than recipe B here?")
+    compare(choice, frame)
     st.subheader("All proxies, every ground truth")
     heatmap_and_cost(choice, frame)
     st.subheader("What k labels buy")

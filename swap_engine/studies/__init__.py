@@ -12,6 +12,8 @@
 - `split`: fit on these rows, report on those (`Split`: halves, an inner split, k labelled rows per seeded draw),
   the one step every study above and the Correlation page's regularisation fit draw their rows from;
 - `alone`: each proxy alone against a target (`each_alone`), for the lab, the families study and Correlation;
+- `reading`: a recipe read on one atlas (every cell or a half), the one way the Proxy lab, the transfer matrix and
+  `swap-explorer lab` read it; `bootstrap`: one metric with its interval, and the paired test of two recipes;
 - `published`: this round's goals and the published numbers (sample_data/published.json), read by the report
   writers only.
 

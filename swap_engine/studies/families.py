@@ -21,7 +21,7 @@ import pandas as pd
 from swap_engine import analysis
 from swap_engine.recipe import NonFinite, Recipe, candidate_terms, choose, greedy, proxy_columns, spearman
 from swap_engine.resources import sample_data_path
-from swap_engine.studies import published
+from swap_engine.studies import bootstrap, published, reading
 from swap_engine.studies.results_md import replace_block
 from swap_engine.studies.alone import each_alone
 from swap_engine.studies.split import Split
@@ -208,13 +208,13 @@ class FamiliesReport:
 
 
 def _held_out(recipe, part: Fitted, n_boot: int, seed: int) -> analysis.Correlation | None:
+    """The recipe on the part's reporting half, read as the Proxy lab reads it (`reading`: -inf ranked last)."""
     try:
-        scores = recipe.score(part.frame)
+        scores = reading.scores(part.frame, recipe, NonFinite.LAST)
     except ValueError:
         return None  # a column the recipe reads is not on this atlas
-    truth = part.truth(part.task.report)
     try:
-        return analysis.correlate(scores[part.report_rows], truth[part.report_rows], n_boot=n_boot, seed=seed)
+        return reading.correlation(scores, part.truth(part.task.report), part.report_rows, n_boot=n_boot, seed=seed)
     except ValueError:
         return None  # fewer than 3 cells of the reporting half where the recipe has a value
 
@@ -271,12 +271,43 @@ def study(tasks: Sequence[str] | None = None, *, seed: int = 0, n_boot: int = 50
 def transfer_matrix(recipes: dict[str, str], found: dict[str, Fitted], *, seed: int = 0) -> pd.DataFrame:
     """Spearman of each recipe (rows: the task it was chosen on) on each task's reporting half (columns); NaN
     where the recipe reads a column that task's atlas lacks."""
-    out = pd.DataFrame(index=list(recipes), columns=list(found), dtype=float)
-    for source, text in recipes.items():
-        for target, part in found.items():
-            result = _held_out(Recipe.parse(text), part, 0, seed)
-            out.loc[source, target] = result.spearman if result is not None else math.nan
+    cells = transfer_cells(recipes, found, seed=seed)
+    out = cells.pivot(index="chosen on", columns="read on", values="value")
+    out = out.reindex(index=list(recipes), columns=list(found)).astype(float)
+    out.index.name, out.columns.name = None, None
     return out
+
+
+TRANSFER_COLUMNS = ["chosen on", "read on", "value", "low", "high", "cells", "lacks"]
+
+
+def transfer_cells(recipes: dict[str, str], found: dict[str, Fitted], *, metric: str = "spearman", n_boot: int = 0,
+                   seed: int = 0, top_k: float = 0.1) -> pd.DataFrame:
+    """One row per (recipe's task, task it is read on): `metric` (`bootstrap.METRICS`) on the reporting half,
+    read as the lab reads it (-inf ranked last), with a bootstrap interval from `n_boot` resamples (seeded as the
+    lab's), the cells it is read on, and `lacks`: the columns the recipe reads that the atlas has not (then NaN).
+    Zero-shot on every other benchmark: the recipe never saw its labels."""
+    rows = []
+    for source, text in recipes.items():
+        recipe = Recipe.parse(text)
+        values: dict[str, np.ndarray] = {}  # one atlas, several targets (NB201's datasets): scored once
+        for target, part in found.items():
+            lacks = [c for c in recipe.columns() if c not in part.frame.columns]
+            found_value = bootstrap.Estimate(math.nan, math.nan, math.nan, 0)
+            if not lacks:
+                atlas_name = part.task.atlas
+                if atlas_name not in values:
+                    values[atlas_name] = reading.scores(part.frame, recipe, NonFinite.LAST)
+                truth = part.truth(part.task.report)
+                rows_read = part.report_rows
+                try:
+                    found_value = bootstrap.estimate(values[atlas_name][rows_read], truth[rows_read], metric,
+                                                     n_boot=n_boot, seed=seed, top_k=top_k)
+                except ValueError:
+                    pass  # fewer than 3 cells of the reporting half where the recipe has a value
+            rows.append({"chosen on": source, "read on": target, "value": found_value.value, "low": found_value.low,
+                         "high": found_value.high, "cells": found_value.n, "lacks": ", ".join(lacks)})
+    return pd.DataFrame(rows, columns=TRANSFER_COLUMNS)
 
 
 def leave_one_out_table(recipes: dict[str, str], found: dict[str, Fitted], *, seed: int = 0) -> pd.DataFrame:
@@ -372,7 +403,8 @@ def markdown(report: FamiliesReport, command: str) -> str:
         met = "" if row.held_out is None else ("yes" if row.held_out.spearman >= loo_goal() else "no")
         lines.append(f"| {t.label} | `{row.recipe}` | {_ci(row.held_out)} | {met} | {row.note} | "
                      f"{published.best_published(t.name)} |")
-    lines += ["", "Transfer (row: recipe chosen on; column: Spearman on that task's reporting half):", ""]
+    lines += ["", "Transfer (row: recipe chosen on; column: Spearman on that task's reporting half; zero-shot off the "
+              "diagonal, as the recipe never read that benchmark's labels, and held out on it):", ""]
     lines.append(_table(report.transfer) if len(report.transfer) else "(none)")
     lines += ["", "Every proxy alone (all measured cells; `published`: NAS-Bench-Suite-Zero's own values):", ""]
     if len(report.alone):

@@ -1,12 +1,14 @@
 """The Proxy lab's figures: presentation only, every number comes from ui.lab (and the library below it).
 
-- `rank_scatter`: each cell's rank by the scorer against its rank by accuracy;
+- `rank_scatter`: each cell's rank by the scorer against its rank by accuracy (`wrap`: its recipe in lines);
 - `correlation_heatmap`: each proxy alone against each ground truth;
 - `cost_scatter` (+ `label_offsets`): seconds per cell against Spearman, labels never overlapping;
 - `map_chart`: the benchmark placed by its proxy ranks; `edge_op_heatmaps`: NB201's operations on its edges;
 - `bound_bars`: SWAP's scores at or near their bound.
 """
 from __future__ import annotations
+
+import re
 
 import numpy as np
 from scipy import stats
@@ -60,11 +62,26 @@ def rank_scatter(frame: pd.DataFrame, values: np.ndarray, target: str, label: st
         marker=dict(**_dots(len(table), 3, 0.45), color=table["accuracy"], colorscale="Viridis",
                     colorbar=dict(title=TARGET_LABELS.get(target, target)[:18])),
         hovertemplate="%{customdata[0]}<br>proxy percentile %{x:.1f}<br>accuracy percentile %{y:.1f}<extra></extra>"))
-    # The recipe on a line of its own, in small type: a long recipe ran off the chart's width.
+    # The recipe in small type on lines of its own, broken between terms: a long recipe ran off the chart's width.
+    lines = wrap(label)
     _layout(fig, f"Rank by the recipe against rank by {TARGET_LABELS.get(target, target)} ({keep.sum():,} cells)"
-                 f"<br><sup>{label}</sup>",
-            "rank by the proxy (percentile, 100 = best)", "rank by accuracy (percentile, 100 = best)", 520)
+                 + "".join(f"<br><sup>{line}</sup>" for line in lines),
+            "rank by the proxy (percentile, 100 = best)", "rank by accuracy (percentile, 100 = best)",
+            520 + 16 * len(lines))
+    fig.update_layout(margin=dict(t=70 + 16 * len(lines)))
     return fig, table
+
+
+def wrap(text: str, width: int = 90) -> list[str]:
+    """`text` in lines of at most `width` characters, broken after a `+` or `:` (between a recipe's terms), a
+    piece longer than the width alone on its line."""
+    lines, line = [], ""
+    for piece in re.split(r"(?<=[+:])", text):
+        if line and len(line) + len(piece) > width:
+            lines.append(line)
+            line = ""
+        line += piece
+    return [*lines, line] if line else lines
 
 
 def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series) -> go.Figure:
@@ -144,6 +161,7 @@ def edge_op_heatmaps(by_proxy: pd.DataFrame, by_accuracy: pd.DataFrame, label: s
     from plotly.subplots import make_subplots
 
     pct = f"{fraction:.0%}"
+    label = label if len(label) <= 28 else "the recipe"  # a long recipe ran across the other panels' titles
     fig = make_subplots(rows=1, cols=3, subplot_titles=[f"top {pct} by {label}", f"top {pct} by accuracy",
                                                         "difference (proxy - accuracy)"], horizontal_spacing=0.12)
     for col, (matrix, scale, mid) in enumerate([(by_proxy, "Blues", None), (by_accuracy, "Blues", None),
