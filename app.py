@@ -11,6 +11,7 @@ st.set_page_config(page_title="SWAP Explorer", page_icon=":material/grid_on:", l
 
 PAGES = [
     st.Page("views/learn.py", title="Learn SWAP", icon=":material/school:", default=True),
+    st.Page("views/class_guide.py", title="Guided class", icon=":material/co_present:"),
     st.Page("views/patterns.py", title="Activation patterns", icon=":material/grid_on:"),
     st.Page("views/compare.py", title="Compare two architectures", icon=":material/compare:"),
     st.Page("views/distribution.py", title="Score distribution", icon=":material/bar_chart:"),

@@ -78,7 +78,7 @@ class ToyExplanation:
     activations: np.ndarray  # N x B outputs of the ReLUs
     signs: np.ndarray  # N x B, 1 where the neuron fired, 0 where it did not
     patterns: list[str]  # each neuron's pattern as text, e.g. "1 0 0 1"
-    group: list[str]  # a letter per distinct pattern: A for the first pattern met, B for the next, ...
+    group: list[str]  # a name per distinct pattern: P1 for the first met, P2 for the next (not B: the batch size)
     steps: pd.DataFrame  # the count, one neuron at a time
     distinct: int  # the step-by-step count
     bound: int  # min(N, 2^B)
@@ -135,7 +135,7 @@ def explain(weights: dict, batch: list[list[float]] | np.ndarray) -> ToyExplanat
         text = " ".join(str(v) for v in row)
         is_new = text not in seen
         if is_new:
-            seen[text] = chr(ord("A") + len(seen))
+            seen[text] = f"P{len(seen) + 1}"
             first_of[text] = neuron
         patterns.append(text)
         group.append(seen[text])

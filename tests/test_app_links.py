@@ -97,3 +97,16 @@ def test_a_page_control_the_page_cannot_take_is_said_and_ignored():
     assert at.session_state["lab_boot"] == 100
     assert any("lab_boot='7' was ignored" in c.value for c in at.caption)
     assert not any("lab_boot" in c.value and "not a setting" in c.value for c in at.caption)
+
+
+def test_a_control_of_another_page_in_the_link_is_said_and_dropped():
+    at = _page("correlation", {"learn_b": "2", "sweep_n": "5", "corr_target": "cifar100_test_acc_pct",
+                               "input": "cifar10"})
+    assert not at.exception, [e.value for e in at.exception]
+    said = " ".join(w.value for w in at.sidebar.warning).replace("\\", "")
+    assert "learn_b='2' ignored: it belongs to the Learn SWAP page, not this one" in said
+    assert "sweep_n='5' ignored: it belongs to the Batch-size sweep page, not this one" in said
+    assert "corr_target" not in said and "input" not in said  # this page's own control, and a setting
+    assert at.session_state["corr_target"] == "cifar100_test_acc_pct"
+    at.switch_page("views/learn.py").run()
+    assert at.session_state["learn_b"] == 4  # dropped, as said: not applied on a later page either

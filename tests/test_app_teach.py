@@ -50,6 +50,9 @@ def test_learn_is_the_default_page_and_its_count_is_the_engines():
     steps = next(d.value for d in at.dataframe if "distinct so far" in d.value)
     assert steps["distinct so far"].iloc[-1] == 5
     assert steps.loc[steps["neuron"] == "g3", "what happens"].item() == "as h3: skip"
+    # patterns are named P1, P2, ...: a letter B would read as the batch size (issue 32)
+    assert steps["pattern"].str.fullmatch(r"[01 ]+  \(P\d\)").all()
+    assert any("swaps net 2 and net 3" in m.value for m in at.markdown)
     at.slider(key="learn_step").set_value(2).run()
     assert len(next(d.value for d in at.dataframe if "distinct so far" in d.value)) == 2
     assert any("**Step 2:** neuron **h2**" in m.value and "stays at **1**" in m.value for m in at.markdown)
@@ -102,6 +105,7 @@ def test_toy_example_has_the_promised_structure():
     result = toy.explain(toy.DEFAULT_WEIGHTS, toy.DEFAULT_BATCH[:4])
     group = dict(zip(toy.NEURONS, result.group))
     assert group["h1"] == group["h2"] and group["h3"] == group["g3"]
+    assert list(dict.fromkeys(result.group)) == [f"P{i}" for i in range(1, result.distinct + 1)]
     assert result.patterns[toy.NEURONS.index("h4")] == "0 0 0 0"
     assert toy.check(toy.DEFAULT_WEIGHTS, toy.DEFAULT_BATCH[:4]).per_layer == [3, 3]
 

@@ -11,20 +11,26 @@ from typing import Any, Callable, Iterable
 
 import streamlit as st
 
-# Every page control a link may carry, by page. The sidebar says "not a setting" of any other unknown parameter.
-NAMES = frozenset({
-    "corr_target", "corr_reg_mode",  # correlation
-    "dist_kind", "dist_split",  # distribution
-    "sweep_n", "sweep_max",  # batch_sweep
-    "compare_left", "compare_right",  # compare
-    "search_target", "search_budget", "search_population", "search_sample", "search_mutations",
-    "search_crossover", "search_fitness",  # search
-    "lab_atlas", "lab_dataset", "lab_split", "lab_target", "lab_topk", "lab_boot", "lab_proxies", "lab_method",
-    "lab_non_finite", "lab_reg", "lab_rule", "lab_mu", "lab_sigma", "lab_text",  # lab
-    "families_proxies", "families_from", "families_to", "families_loo",  # families
-    "learn_b",  # learn
-    "neighbours_measure", "neighbours_recipe",  # patterns
-})
+# Every page control a link may carry, by page (its URL path: app.py's file name) with the page's title, so a
+# control of another page in a link is said, not silently kept. The sidebar says "not a setting" of any other.
+PAGES: dict[str, tuple[str, frozenset[str]]] = {
+    "correlation": ("Correlation with accuracy", frozenset({"corr_target", "corr_reg_mode"})),
+    "distribution": ("Score distribution", frozenset({"dist_kind", "dist_split"})),
+    "batch_sweep": ("Batch-size sweep", frozenset({"sweep_n", "sweep_max"})),
+    "compare": ("Compare two architectures", frozenset({"compare_left", "compare_right"})),
+    "search": ("Search", frozenset({"search_target", "search_budget", "search_population", "search_sample",
+                                    "search_mutations", "search_crossover", "search_fitness"})),
+    "lab": ("Proxy lab", frozenset({"lab_atlas", "lab_dataset", "lab_split", "lab_target", "lab_topk", "lab_boot",
+                                    "lab_proxies", "lab_method", "lab_non_finite", "lab_reg", "lab_rule", "lab_mu",
+                                    "lab_sigma", "lab_text", "lab_cells"})),
+    "families": ("Across families", frozenset({"families_proxies", "families_from", "families_to", "families_loo",
+                                               "families_metric", "families_boot"})),
+    "learn": ("Learn SWAP", frozenset({"learn_b"})),
+    "patterns": ("Activation patterns", frozenset({"neighbours_measure", "neighbours_recipe"})),
+}
+NAMES = frozenset().union(*(names for _, names in PAGES.values()))
+DEFAULT_PAGE = "learn"  # app.py's default page, whose URL path Streamlit reports as ""
+NOTES = "_url_notes"  # query parameters of the opening link that were ignored, said once in the sidebar
 _OPENED = "_link_opened"  # page parameters of the link this session opened with, not yet applied
 _SHOWN = "_link_shown"  # parameter -> (widget key, default) of the controls the page declared
 _PAGE = "_link_page"  # the page those controls belong to
@@ -37,6 +43,10 @@ def begin(page: str) -> None:
     s = st.session_state
     if _OPENED not in s:
         s[_OPENED] = {name: st.query_params[name] for name in st.query_params if name in NAMES}
+        here = page or DEFAULT_PAGE
+        for name in [name for name in s[_OPENED] if name not in PAGES.get(here, ("", ()))[1]]:
+            s.setdefault(NOTES, []).append(f"{name}={s[_OPENED].pop(name)[:40]!r} ignored: it belongs to the "
+                                           f"{owner(name)} page, not this one")
     if s.get(_PAGE) != page:
         s[_PAGE], s[_SHOWN] = page, {}
 
@@ -69,6 +79,11 @@ def control(key: str, default: Any, *, name: str | None = None, options: Iterabl
         except (TypeError, ValueError, KeyError) as err:
             st.caption(f"The link's {name}={text[:40]!r} was ignored: {err}.")
     s[key] = value
+
+
+def owner(name: str) -> str:
+    """The title of the page whose control link parameter `name` is."""
+    return next(title for title, names in PAGES.values() if name in names)
 
 
 def wanted() -> dict[str, str]:

@@ -13,7 +13,7 @@ from ui.choices import (BATCH_SIZES, DEFAULTS, INPUT_LABELS, PREFERRED_SPACE, RE
                         parse_build_options)
 
 READ = "_url_read"
-NOTES = "_url_notes"  # query parameters of the opening link that were ignored, said once in the sidebar
+NOTES = links.NOTES  # query parameters of the opening link that were ignored, said once in the sidebar
 URL_VALUE_LIMIT = 2_000  # characters: a longer value stays out of the link (browsers and servers refuse huge URLs)
 WORDS = {"build_options": "model options", "arch": "architecture text", "lab_text": "recipe",  # keys in words
          "search_fitness": "fitness recipe", "neighbours_recipe": "recipe",
@@ -54,7 +54,7 @@ def from_url(space_names: list[str]) -> dict:
     take("sigma", float, lambda v: math.isfinite(v) and v > 0, "must be a number above 0")
     take("n_archs", int, lambda v: 1 <= v <= 5000, "must be a whole number from 1 to 5000")
     take("build_options", parse_build_options)
-    known = {*DEFAULTS, *links.NAMES, "space", "device", "arch"}  # links.NAMES: the pages' own controls
+    known = {*DEFAULTS, *links.NAMES, "space", "input", "device", "arch"}  # links.NAMES: the pages' own controls
     notes += [f"{key}={q[key][:40]!r} ignored: not a setting" for key in q if key not in known]
     if "mu" in found and "sigma" in found:  # a link's own mu and sigma are kept, not replaced by defaults
         s = st.session_state

@@ -9,20 +9,41 @@ st.title("Batch-size sweep")  # drawn at once; the imports below wait for the en
 import pandas as pd  # noqa: E402
 
 from swap_engine import data, spaces  # noqa: E402
-from ui import charts, engine, launch  # noqa: E402
+from ui import charts, engine, launch, numbers, ties  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 
-SUMMARY_WORDS = {"batch_size": "batch size B", "archs": "architectures", "mean_score": "mean SWAP-Score",
-                 "mean_neurons": "mean neurons N", "mean_bound": "mean bound min(N, 2^B)",
-                 "pattern_bound": "2^B (3^B ternary)", "spearman": "Spearman", "spearman_lo": "Spearman 95% CI low",
-                 "spearman_hi": "Spearman 95% CI high"}
+def shown_summary(summary: pd.DataFrame, table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The summary as a reader takes it in, and its column formats (`ui.numbers`' one style: counts with
+    thousands separators, 2^64 as the power it is, correlations to 3 decimals), with how many scores sit at the
+    bound and, where Spearman is missing, why."""
+    base = f"{ties.base(table)}^B"
+    rows = []
+    for row in summary.to_dict("records"):
+        b = int(row["batch_size"])
+        shown = {"batch size B": b, "architectures": int(row["archs"]),
+                 "mean SWAP-Score": round(row["mean_score"], 1), "mean neurons N": round(row["mean_neurons"], 1),
+                 f"mean bound min(N, {base})": round(row["mean_bound"], 1),
+                 base: numbers.power(ties.base(table), b),
+                 f"at {base}": f"{int(row['at_bound'])} of {int(row['archs'])}"}
+        if "spearman_note" in summary:
+            note = row.get("spearman_note") or ""
+            shown["Spearman"] = numbers.correlation(row.get("spearman", float("nan")), missing=f"none: {_short(note)}")
+            shown["Spearman 95% CI"] = numbers.interval(row.get("spearman_lo", float("nan")),
+                                                        row.get("spearman_hi", float("nan")), missing="")
+        rows.append(shown)
+    formats: dict = {c: st.column_config.NumberColumn(c, format="localized")
+                     for c in ("mean SWAP-Score", "mean neurons N", f"mean bound min(N, {base})")}
+    formats["Spearman"] = st.column_config.Column(
+        "Spearman", help="none: all tied = every score of that batch size is the same (at the bound where "
+                         f"\"at {base}\" counts them all), so there is no ranking to compare; none: too few = "
+                         "fewer than 3 with ground truth")
+    return pd.DataFrame(rows), formats
 
 
-def bound_words(table: pd.DataFrame) -> dict[str, str]:
-    """Column words with the pattern base these networks have: 3^B for GELU-like (ternary) ones, else 2^B."""
-    base = "3^B" if table["ternary"].any() else "2^B"
-    return {**SUMMARY_WORDS, "mean_bound": f"mean bound min(N, {base})", "pattern_bound": base}
+def _short(note: str) -> str:
+    """A reason for no Spearman that fits a table cell; the warning above and the chart's hover say it in full."""
+    return "all tied" if "tie" in note else "too few" if note.startswith("only") else note or "not measured"
 
 
 def sweep_archs(settings: state.Settings, n: int) -> tuple[list[str], pd.DataFrame | None, str | None]:
@@ -45,10 +66,11 @@ def summarise(table: pd.DataFrame, truth: pd.DataFrame | None, target: str | Non
         base = 3 if group["ternary"].any() else 2
         row = {"batch_size": b, "archs": len(group), "mean_score": group["raw_score"].mean(),
                "mean_neurons": group["neurons"].mean(), "mean_bound": group["bound"].mean(),
-               "pattern_bound": float(base) ** b}
+               "pattern_bound": float(base) ** b, "at_bound": ties.at_bound(group, int(b))}
         if truth is not None and target is not None:
             known = group.merge(truth[["arch", target]], on="arch").dropna(subset=[target])
-            if len(known) >= 3:
+            row["spearman_note"] = ties.no_spearman(known["raw_score"], known[target], int(b), group)
+            if not row["spearman_note"]:
                 c = engine.correlate(tuple(known["raw_score"]), tuple(known[target]), seed, n_boot=n_boot)
                 row.update(spearman=c.spearman, spearman_lo=c.spearman_ci[0], spearman_hi=c.spearman_ci[1])
         rows.append(row)
@@ -86,7 +108,15 @@ def main() -> None:
     show_chart(charts.batch_sweep(summary, target), "batch_size_sweep", summary, key="sweep_chart")
     st.caption("When the mean score meets the mean neuron count N, almost every neuron has its own pattern: "
                "the score then measures network size, not expressivity.")
-    st.dataframe(engine.readable(summary.rename(columns=bound_words(table))), hide_index=True)
+    tied = summary[summary["at_bound"] >= 2]
+    if len(tied):
+        st.warning("**Ties at the bound.** " + "; ".join(
+            f"B = {int(r.batch_size)}: {int(r.at_bound)} of {int(r.archs)} scores sit at "
+            f"{ties.bound_text(table, int(r.batch_size))}" for r in tied.itertuples())
+            + ". The batch cannot tell those networks apart, so they tie and SWAP cannot order them; where every "
+            "score ties, Spearman is undefined and the table says so.", icon=":material/equal:")
+    shown, formats = shown_summary(summary, table)
+    st.dataframe(shown, hide_index=True, column_config=formats, key="sweep_summary")
     st.download_button("Download summary CSV", summary.to_csv(index=False), file_name="swap_batch_sweep.csv",
                        mime="text/csv")
     with st.expander("Every score"):

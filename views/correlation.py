@@ -17,7 +17,7 @@ from swap_engine import data, recipe, spaces  # noqa: E402
 from swap_engine.columns import Column  # noqa: E402
 from swap_engine.studies import split  # noqa: E402
 from swap_engine.studies.alone import each_alone  # noqa: E402
-from ui import charts, current, engine, launch, tables  # noqa: E402
+from ui import charts, current, engine, launch, numbers, tables, ties  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 SIGMAS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 250_000, 1_000_000,
@@ -88,7 +88,8 @@ def _plain(value: float) -> str:
 
 def hurts_words(raw: float, regularised: float, reg: state.Regularization, mode: str) -> str:
     """Why a lower Spearman with regularisation, and what to try, in words."""
-    words = (f"**Regularisation hurts here**: Spearman {raw:.3f} without it, {regularised:.3f} with mu = "
+    words = (f"**Regularisation hurts here**: Spearman {numbers.correlation(raw)} without it, "
+             f"{numbers.correlation(regularised)} with mu = "
              f"{_plain(reg.mu)} and sigma = {_plain(reg.sigma)}. The factor keeps the scores of networks near mu "
              "thousand parameters and shrinks the others', which here reorders them away from their accuracy. ")
     if mode == "fit":
@@ -191,18 +192,19 @@ def main() -> None:
     swap = engine.correlate(tuple(reported["score"]), tuple(reported[target]), settings.seed)
     params_only = engine.correlate(tuple(reported["params"].astype(float)), tuple(reported[target]), settings.seed)
     plain = engine.correlate(tuple(reported["raw_score"]), tuple(reported[target]), settings.seed) if reg.on else None
-    if np.isnan(swap.spearman):
-        st.warning("Every architecture got the same score (at its bound?), so rank correlation is undefined. "
-                   "Try another batch size: the Batch-size sweep page shows where scores saturate.")
+    tied = ties.words(reported, settings.batch_size)
+    if np.isnan(swap.spearman):  # every score tied: one message, with the reason
+        why = ties.no_spearman(reported["score"], reported[target], settings.batch_size, reported)
+        st.warning(f"No rank correlation here: {why or 'the scores do not vary'}. Try another batch size: the "
+                   "Batch-size sweep page shows where scores saturate.", icon=":material/equal:")
+    elif tied:
+        st.warning(tied, icon=":material/equal:")
     cols = st.columns(4)
-    cols[0].metric("Spearman", f"{swap.spearman:.3f}" if np.isfinite(swap.spearman) else "undefined",
-                   help=f"95% CI {swap.spearman_ci[0]:.3f} .. "
-                   f"{swap.spearman_ci[1]:.3f}")
-    cols[1].metric("Kendall", f"{swap.kendall:.3f}" if np.isfinite(swap.kendall) else "undefined",
-                   help=f"95% CI {swap.kendall_ci[0]:.3f} .. "
-                   f"{swap.kendall_ci[1]:.3f}")
-    cols[2].metric("top-10% precision", f"{swap.top_k_precision:.2f}")
-    cols[3].metric("architectures", swap.n)
+    cols[0].metric("Spearman", numbers.correlation(swap.spearman),
+                   help=f"95% CI {numbers.interval(*swap.spearman_ci)}")
+    cols[1].metric("Kendall", numbers.correlation(swap.kendall), help=f"95% CI {numbers.interval(*swap.kendall_ci)}")
+    cols[2].metric("top-10% precision", numbers.correlation(swap.top_k_precision))
+    cols[3].metric("architectures", f"{swap.n:,}")
     if not done:
         st.caption("Partial results: the run was stopped before every architecture was scored.")
     name = "SWAP" + (" (regularised)" if reg.on else "")
@@ -245,22 +247,24 @@ def interpretation(name: str, swap, params_only) -> str:
     """What the sample's numbers mean, in plain words."""
     lo, hi = swap.spearman_ci
     width = hi - lo
-    words = (f"**Reading this.** On these {swap.n} architectures {name} ranks them with Spearman "
-             f"{swap.spearman:.2f}; the 95 % interval {lo:.2f} to {hi:.2f} says where the value for the "
-             "whole space plausibly lies, judging from this sample alone. ")
+    words = (f"**Reading this.** On these {swap.n:,} architectures {name} ranks them with Spearman "
+             f"{numbers.correlation(swap.spearman)}; the 95 % interval {numbers.interval(lo, hi)} says where the "
+             "value for the whole space plausibly lies, judging from this sample alone. ")
     if width > 0.3:
-        words += (f"An interval {width:.2f} wide means the sample is too small to tell: a rerun with another "
-                  "seed could give a very different number. More architectures narrow it (roughly, four times "
-                  "as many halve it). ")
+        words += (f"An interval {numbers.correlation(width)} wide means the sample is too small to tell: a rerun "
+                  "with another seed could give a very different number. More architectures narrow it (roughly, "
+                  "four times as many halve it). ")
     else:
         words += "The interval is narrow, so another sample of this size would give a similar value. "
     p_lo, p_hi = params_only.spearman_ci
     if lo > p_hi:
-        words += f"SWAP beats the parameter count alone ({params_only.spearman:.2f}) beyond the intervals' overlap."
+        words += (f"SWAP beats the parameter count alone ({numbers.correlation(params_only.spearman)}) beyond the "
+                  "intervals' overlap.")
     elif hi < p_lo:
-        words += f"Here the parameter count alone ({params_only.spearman:.2f}) ranks better than SWAP."
+        words += f"Here the parameter count alone ({numbers.correlation(params_only.spearman)}) ranks better than SWAP."
     else:
-        words += (f"The parameter count alone gives {params_only.spearman:.2f}; the intervals overlap, so this "
+        words += (f"The parameter count alone gives {numbers.correlation(params_only.spearman)}; the intervals "
+                  "overlap, so this "
                   "sample cannot say which ranks better.")
     return words
 
@@ -272,8 +276,9 @@ def whole_space_words(whole: pd.DataFrame, target: str, reg: state.Regularizatio
     params_only = engine.correlate(tuple(known["params"].astype(float)), tuple(known[target]), seed,
                                    n_boot=WHOLE_BOOT)
     return (f"**What the whole space says.** Over all {swap.n:,} architectures, {name} has Spearman "
-            f"{swap.spearman:.3f} (95 % CI {swap.spearman_ci[0]:.3f} to {swap.spearman_ci[1]:.3f}) against "
-            f"{engine.column_label(target)}, and the parameter count alone {params_only.spearman:.3f}. "
+            f"{numbers.correlation(swap.spearman)} (95 % CI {numbers.interval(*swap.spearman_ci)}) against "
+            f"{engine.column_label(target)}, and the parameter count alone "
+            f"{numbers.correlation(params_only.spearman)}. "
             "That is the answer the sample above estimates.")
 
 
@@ -298,7 +303,8 @@ def atlas_words(space_name: str, target: str, seed: int) -> None:
             for name, rows in shown.items():
                 if len(shown) > 1:
                     st.caption(atlas.spec(name).title)
-                st.dataframe(rows, hide_index=True)
+                st.dataframe(rows, hide_index=True, column_config={
+                    c: st.column_config.NumberColumn(c, format="%.3f") for c in ("Spearman", "Kendall")})
 
 
 @st.cache_data(show_spinner="Correlating the proxy atlas ...", max_entries=8)
@@ -322,14 +328,12 @@ def atlas_correlations(atlas_name: str, target: str, seed: int) -> pd.DataFrame 
 
 
 def _summary_row(name: str, c) -> dict:
-    def interval(ci) -> str:
-        return f"{ci[0]:.3f} to {ci[1]:.3f}" if np.isfinite(ci).all() else "undefined (equal scores)"
-
-    return {"proxy": name, "Spearman": round(c.spearman, 3) if np.isfinite(c.spearman) else "undefined",
-            "Spearman 95% CI": interval(c.spearman_ci),
-            "Kendall": round(c.kendall, 3) if np.isfinite(c.kendall) else "undefined",
-            "Kendall 95% CI": interval(c.kendall_ci),
-            "top-10% precision": round(c.top_k_precision, 3), "architectures": c.n}
+    """One proxy's numbers as text in `ui.numbers`' one format (0.720; "undefined" where scores all tie)."""
+    return {"proxy": name, "Spearman": numbers.correlation(c.spearman),
+            "Spearman 95% CI": numbers.interval(*c.spearman_ci, missing="undefined (equal scores)"),
+            "Kendall": numbers.correlation(c.kendall),
+            "Kendall 95% CI": numbers.interval(*c.kendall_ci, missing="undefined (equal scores)"),
+            "top-10% precision": numbers.correlation(c.top_k_precision), "architectures": c.n}
 
 
 def _picked_arch(point: dict, table: pd.DataFrame) -> str | None:

@@ -8,7 +8,7 @@ st.title("Score distribution")  # drawn at once; the imports below wait for the 
 import pandas as pd  # noqa: E402
 
 from swap_engine import spaces  # noqa: E402
-from ui import charts, current, engine, launch  # noqa: E402
+from ui import charts, current, engine, launch, ties  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 MAX_SPLIT_GROUPS = 12  # a property with more distinct values than this is not a useful split
@@ -85,6 +85,9 @@ def main() -> None:
     if table.empty:
         st.info("No architecture scored yet: press Resume to start.")
         return
+    tied = ties.words(table, settings.batch_size)
+    if tied:
+        st.warning(tied, icon=":material/equal:")
     engine.warn_if_crushed(table["params"], reg)
     draw(table, reg, mark)
     score = "score (regularised)" if reg.on else "score"
@@ -135,7 +138,9 @@ def whole_space(settings, reg, mark: tuple[str | None, bool]) -> None:
                 rows.append({"accuracy": engine.column_label(target), "Spearman": round(result.spearman, 3),
                              "Kendall": round(result.kendall, 3),
                              "top-10 % precision": round(result.top_k_precision, 3)})
-            st.dataframe(rows, hide_index=True)
+            st.dataframe(rows, hide_index=True, column_config={  # ui.numbers' style: 3 decimals
+                c: st.column_config.NumberColumn(c, format="%.3f")
+                for c in ("Spearman", "Kendall", "top-10 % precision")})
         st.caption("Computed by this project with `python -m swap_engine score --space nb201 --all` "
                    "(see sample_data/README.md).")
 

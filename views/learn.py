@@ -153,7 +153,8 @@ def main() -> None:
     st.markdown(
         "Go through the neurons in order and keep a list of the patterns met so far. A neuron whose pattern is "
         "already on the list adds nothing; a new pattern adds one. Layers are not counted separately: a "
-        "neuron in layer 2 that repeats a pattern from layer 1 counts once (on the first batch, g3 repeats h3).")
+        "neuron in layer 2 that repeats a pattern from layer 1 counts once (on the first batch, g3 repeats h3). "
+        "Each new pattern gets the next name, P1, P2, ..., the names in the sign matrix above.")
     step = st.slider("Steps to show", 1, result.neurons, result.neurons, key="learn_step",
                      help="Walk through the count one neuron at a time.")
     shown = result.steps.head(step)
@@ -211,7 +212,8 @@ def _weight_table(weights: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-EXAMPLE = pd.DataFrame({"architecture": list("ABCDE"), "SWAP-Score": [120, 340, 280, 90, 400],
+# Networks named net 1 .. net 5, not A .. E: "B" is the batch size on this page.
+EXAMPLE = pd.DataFrame({"architecture": [f"net {i}" for i in range(1, 6)], "SWAP-Score": [120, 340, 280, 90, 400],
                         "accuracy after training (%)": [71.0, 88.5, 90.1, 65.2, 91.3]})
 
 
@@ -235,10 +237,11 @@ def glossary() -> None:
     col_table, col_text = st.columns([2, 3])
     col_table.dataframe(EXAMPLE, hide_index=True, key="learn_example")
     col_text.markdown(
-        f"An example with five architectures. The score gets the order right except that it swaps B and C. "
+        f"An example with five architectures. The score gets the order right except that it swaps net 2 and "
+        f"net 3. "
         f"Spearman's rho = **{c.spearman:.2f}**. Of the 10 pairs, 9 are in the right order and 1 is not, so "
-        f"Kendall's tau = (9 - 1) / 10 = **{c.kendall:.2f}**. The true best 40% (2 of 5) are E and C; the "
-        f"score's best two are E and B, so top-40% precision = **{c.top_k_precision:.2f}**.")
+        f"Kendall's tau = (9 - 1) / 10 = **{c.kendall:.2f}**. The true best 40% (2 of 5) are net 5 and net 3; "
+        f"the score's best two are net 5 and net 2, so top-40% precision = **{c.top_k_precision:.2f}**.")
 
 
 messages.guard(main)

@@ -9,7 +9,7 @@ st.title("Search")  # drawn at once; the imports below wait for the engine to lo
 import pandas as pd  # noqa: E402
 
 from swap_engine import data, search, spaces  # noqa: E402
-from ui import charts, engine, labels, messages, resume, tables  # noqa: E402
+from ui import charts, engine, labels, messages, resume, search_start, tables  # noqa: E402
 
 REFRESH_SECONDS = 0.5  # how often the live chart redraws during a search
 # The search's whole-number settings: widget key, default, lowest, highest.
@@ -178,6 +178,21 @@ def steps_words(table: pd.DataFrame) -> str:
             f"them) and {again} nothing (\"already scored\" in the table and the CSV).")
 
 
+def start_words(settings: state.Settings, options: dict) -> tuple[tuple[str, str], bool]:
+    """(the start button's label, a caption saying where its time comes from) and whether the search is refused:
+    a model over the memory limit (or a bad option) is said here, before the start, not in every evaluation."""
+    budget = options["budget"]
+    if options.get("fitness"):
+        return (f"Start new search ({budget:,} look-ups, a few seconds)",
+                "The fitness is read from the atlas; a cell outside it is scored live, which takes longer."), False
+    refused = search_start.refusal(settings)
+    if refused:
+        messages.error(refused, prefix="**This search cannot start**: every evaluation would fail. ")
+        return ("Start new search", "Change the model options, the batch or the resolution in the sidebar."), True
+    seconds, source = search_start.estimate(settings, budget, options["population"])
+    return (search_start.label(seconds), source), False
+
+
 def main() -> None:
     settings = state.settings()
     reg = state.regularization()
@@ -212,8 +227,9 @@ def main() -> None:
     job = st.session_state.get("search_job")
     if job is not None and job["search"].space.name != space.name:
         job = None
-    b_start, b_stop, b_resume, _ = st.columns([1, 1, 1, 3])
-    if b_start.button("Start new search", type="primary", key="search_start"):
+    words, refused = start_words(settings, options)
+    b_start, b_stop, b_resume, _ = st.columns([3, 1, 1, 2], vertical_alignment="bottom")
+    if b_start.button(words[0], type="primary", key="search_start", disabled=refused):
         start(settings, reg, options)
         job = st.session_state["search_job"]
     running = job is not None and job["running"]
@@ -224,13 +240,14 @@ def main() -> None:
     if b_resume.button("Resume", key="search_resume", disabled=not can_resume):
         job["budget"], job["running"] = options["budget"], True
         st.rerun()
+    st.caption(words[1])
     with st.expander("Resume a saved search"):
         upload = st.file_uploader("History JSONL (from this page's export)", type=["jsonl", "json", "txt"],
                                   key="search_upload")
         st.caption("Set the same space, sidebar settings and search options as when it was saved; the search "
                    "replays the history, then continues to the budget.")
         resuming = st.session_state.pop("search_resume_file", False) and upload is not None
-        if st.button("Resume from this history", key="search_load", disabled=upload is None) or resuming:
+        if st.button("Resume from this history", key="search_load", disabled=upload is None or refused) or resuming:
             resume_upload(settings, reg, options, upload)
     if job is None:
         st.info("Set a budget and press Start.")

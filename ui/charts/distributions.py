@@ -99,7 +99,18 @@ def batch_sweep(summary: pd.DataFrame, target: str | None) -> go.Figure:
         error = dict(type="data", symmetric=False, array=summary["spearman_hi"] - summary["spearman"],
                      arrayminus=summary["spearman"] - summary["spearman_lo"])
         fig.add_trace(go.Scatter(x=b, y=summary["spearman"], name=f"Spearman vs {words(target)}",
-                                 mode="lines+markers", error_y=error, line=dict(color="#2ca02c")), secondary_y=True)
+                                 mode="lines+markers", error_y=error, line=dict(color="#2ca02c"),
+                                 hovertemplate="B = %{x}: Spearman %{y:.3f}<extra></extra>"), secondary_y=True)
+    if "spearman_note" in summary and summary["spearman_note"].astype(bool).any():
+        blank = summary[summary["spearman_note"].astype(bool)]
+        # where Spearman is undefined, the chart says so at the line's height of zero rather than leave a gap
+        fig.add_trace(go.Scatter(x=blank["batch_size"], y=[0.0] * len(blank), mode="markers+text",
+                                 name="no Spearman (hover: why)", text=["tied" if "tie" in n else "none"
+                                                                        for n in blank["spearman_note"]],
+                                 textposition="top center", marker=dict(symbol="x-open", size=10, color="#2ca02c"),
+                                 customdata=blank["spearman_note"], hovertemplate="B = %{x}: no Spearman, "
+                                 "%{customdata}<extra></extra>"), secondary_y=True)
+    if any(trace.yaxis == "y2" for trace in fig.data):
         fig.update_yaxes(title_text="Spearman's rho (95% CI)", range=[-1, 1], tickmode="linear", tick0=-1, dtick=0.5,
                          showgrid=False, secondary_y=True)
     top = max(summary["mean_neurons"].max(), summary["mean_score"].max()) * 4

@@ -18,7 +18,7 @@ def pattern_colors(group: list[str]) -> list[str]:
 
 def toy_sign_matrix(signs: np.ndarray, neurons: list[str], group: list[str]) -> go.Figure:
     """Neurons (rows) x samples: a 1 is a filled cell in the colour of the neuron's pattern, a 0 is empty,
-    so identical patterns show as identical rows of the same colour; the pattern's letter on the right."""
+    so identical patterns show as identical rows of the same colour; the pattern's name (P1, P2, ...) on the right."""
     n, b = signs.shape
     colors = pattern_colors(group)
     fig = go.Figure()
