@@ -264,6 +264,33 @@ def estimate(space: SearchSpace, arch: Any, options: Mapping[str, Any], inputs: 
     return Estimate(params, weight_bytes, pass_bytes, batch_size)
 
 
+def cost(space: SearchSpace, arch: Any, options: Mapping[str, Any], inputs: Any) -> tuple[float, int]:
+    """(FLOPs of one forward pass on `inputs`, values SWAP reads: the neurons it hooks times the batch), counted
+    on a `meta` copy of the model, so nothing is computed: what a page needs to say how long a scoring takes
+    before it starts. PyTorch's counter counts convolutions and matrix products, not elementwise work."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from swap_engine.swap.capture import DEFAULT_ACTIVATIONS
+
+    with _module_limit(space.name), torch.random.fork_rng(devices=[]), _LargeOnMeta():
+        model = space.build(arch, **options).to("meta")
+    args, kwargs = _meta_arguments(inputs)
+    values = [0]
+
+    def activation(module: nn.Module, args: Any, output: Any) -> None:
+        values[0] += sum(t.numel() for t in tree_leaves(output) if isinstance(t, torch.Tensor))
+
+    handles = [m.register_forward_hook(activation) for m in model.modules() if isinstance(m, DEFAULT_ACTIVATIONS)]
+    counter = FlopCounterMode(display=False)
+    try:
+        with torch.no_grad(), counter:
+            model(*args, **kwargs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return float(counter.get_total_flops()), values[0]
+
+
 class _LargeOnMeta(TorchFunctionMode):
     """Tensor factories make large tensors on torch's `meta` device (a shape, no storage) and small ones for
     real: a builder that computes its layer widths with tensors (torchvision's RegNet calls `.tolist()`) still
@@ -438,5 +465,5 @@ def _refusal(space: SearchSpace, options: Mapping[str, Any], needed: Estimate, l
             f"{MEMORY_ENV}={raise_to} (before starting the app), or pass --memory-limit {raise_to} to swap-explorer.")
 
 
-__all__ = ["MEMORY_ENV", "MEMORY_FRACTION", "Estimate", "ResourceError", "build", "check", "check_options", "estimate",
-           "known_options", "load", "memory_budget", "parse_size", "score_cell"]
+__all__ = ["MEMORY_ENV", "MEMORY_FRACTION", "Estimate", "ResourceError", "build", "check", "check_options", "cost",
+           "estimate", "known_options", "load", "memory_budget", "parse_size", "score_cell"]

@@ -67,7 +67,12 @@ def test_patterns_batch_size_slider_changes_score_and_bound():
     assert_clean(at)
     assert metric(at, "batch size") == "16"
     assert metric(at, "SWAP-Score") != small
-    assert len(at.get("plotly_chart")) >= 4  # gauge, per-layer bars, heatmap, cell graph
+    assert [t.label for t in at.tabs] == ["Patterns", "Per layer", "Edit the cell", "Neighbours"]
+    assert len(at.get("plotly_chart")) == 2  # the open tab only: the gauge and the heatmap
+    at.session_state["patterns_tab"] = "Per layer"
+    at.run()
+    bars = next(c.proto.spec for c in at.get("plotly_chart") if "Per layer: neurons" in c.proto.spec)
+    assert "cell 1, edge 0\\u21921" in bars or "cell 1, edge 0→1" in bars  # NB201's layers in words
 
 
 @needs_data

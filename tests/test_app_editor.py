@@ -22,6 +22,10 @@ DARTS_TINY = {"space": "darts", "resolution": 8, "batch_size": 16, "n_archs": 5,
 INCEPTION_LIKE = ("(0, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, "
                   "0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 3, 4, 4, 4, 2, 1)")
 CELL = "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|"
+# one network in two forms (edges 0->3 and 1->3 swapped; node 1 is node 0): the benchmark trained each separately
+FORM_A = "|skip_connect~0|+|skip_connect~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_1x1~1|skip_connect~2|"
+FORM_B = "|skip_connect~0|+|skip_connect~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_3x3~1|skip_connect~2|"
+NOTHING = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
 
 needs_data = pytest.mark.skipif(
     not (DATA / "cifar10" / "train_first10000.npz").exists() or not (DATA / "nb201" / "nats_bench.csv").exists(),
@@ -69,7 +73,7 @@ def deltas(at) -> dict[str, str]:
 
 @needs_data
 def test_nb201_edit_changes_score_accuracy_and_parameters_and_keeps_the_previous_cell():
-    at = open_app("patterns", defaults=TINY, **{"arch::nb201": CELL})
+    at = open_app("patterns", defaults=TINY, patterns_tab="Edit the cell", **{"arch::nb201": CELL})
     assert_clean(at)
     assert [s.label for s in at.selectbox][:6] == ["edge 0→1", "edge 0→2", "edge 1→2", "edge 0→3", "edge 1→3",
                                                    "edge 2→3"]
@@ -98,7 +102,7 @@ def test_nb201_edit_changes_score_accuracy_and_parameters_and_keeps_the_previous
 
 @needs_data
 def test_nb201_editor_follows_the_text_box_and_other_accuracies():
-    at = open_app("patterns", defaults=TINY, **{"arch::nb201": CELL})
+    at = open_app("patterns", defaults=TINY, patterns_tab="Edit the cell", **{"arch::nb201": CELL})
     at.text_area(key="arch_box::nb201").input("|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|").run()
     assert_clean(at)
     assert [at.selectbox(key=f"edit_nb201_{k}").value for k in range(6)] == ["none"] * 3 + ["skip_connect"] + \
@@ -110,9 +114,24 @@ def test_nb201_editor_follows_the_text_box_and_other_accuracies():
 
 
 @needs_data
+def test_two_forms_of_one_cell_and_a_cell_that_ignores_its_input_are_said_in_words():
+    at = open_app("patterns", defaults=TINY, patterns_tab="Edit the cell", **{"arch::nb201": FORM_A})
+    at.text_area(key="arch_box::nb201").input(FORM_B).run()
+    assert_clean(at)
+    note = next(i.value for i in at.info if "same network" in i.value)
+    assert note.startswith("**This cell and the previous one are the same network**")
+    assert f"({truth(FORM_B):.2f} % and {truth(FORM_A):.2f} %)" in note and "trained each form separately" in note
+    at.text_area(key="arch_box::nb201").input(NOTHING).run()
+    assert_clean(at)
+    said = next(i.value for i in at.info if "output ignores its input" in i.value)
+    assert "passes a `none` edge" in said and "a score of 1" in said and metric(at, "SWAP-Score") == "1"
+    assert not any("same network" in i.value for i in at.info)
+
+
+@needs_data
 def test_nb101_invalid_edits_are_answered_in_words_and_change_nothing():
     chain = "(0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 4, 4, 1)"  # input -> 1 -> 2 -> output
-    at = open_app("patterns", defaults=NB101_TINY, **{"arch::nb101": chain})
+    at = open_app("patterns", defaults=NB101_TINY, patterns_tab="Edit the cell", **{"arch::nb101": chain})
     assert_clean(at)
     at.checkbox(key="edit_nb101_edge_1_2").uncheck().run()
     assert_clean(at)
@@ -133,7 +152,7 @@ def test_nb101_edge_and_operation_edits_apply():
     from swap_engine import spaces
     from swap_engine.spaces import nb101
 
-    at = open_app("patterns", defaults=NB101_TINY, **{"arch::nb101": INCEPTION_LIKE})
+    at = open_app("patterns", defaults=NB101_TINY, patterns_tab="Edit the cell", **{"arch::nb101": INCEPTION_LIKE})
     space = spaces.get("nb101")
     at.checkbox(key="edit_nb101_edge_0_1").uncheck().run()  # input -> 1: node 1 then feeds nothing: pruned
     assert_clean(at)
@@ -154,7 +173,7 @@ def test_nb101_edge_and_operation_edits_apply():
 def test_darts_edit_changes_one_operation_or_one_input():
     from swap_engine import spaces
 
-    at = open_app("patterns", defaults=DARTS_TINY)
+    at = open_app("patterns", defaults=DARTS_TINY, patterns_tab="Edit the cell")
     assert_clean(at)
     space = spaces.get("darts")
     before = space.parse(at.session_state["arch::darts"])
@@ -169,14 +188,18 @@ def test_darts_edit_changes_one_operation_or_one_input():
     source.select(other).run()
     assert_clean(at)
     assert space.parse(at.session_state["arch::darts"]).normal[7][1] == other
-    assert deltas(at)["SWAP-Score"].endswith("vs previous")
+    # the 1-cell proxy network is built from the reduce cell alone: a normal-cell edit changes no count, said
+    # neutrally (never a green "+0")
+    assert deltas(at)["SWAP-Score"] == "no change"
+    neutral = next(m for m in at.metric if m.label == "SWAP-Score").proto
+    assert (neutral.direction, neutral.color) == (neutral.NONE, neutral.GRAY)  # no arrow, no green
 
 
 # ---- neighbours ---------------------------------------------------------------------------------------------
 
 @needs_data
 def test_nb201_neighbours_read_the_atlas_and_score_nothing(scored):
-    at = open_app("patterns", defaults=TINY, **{"arch::nb201": CELL})
+    at = open_app("patterns", defaults=TINY, patterns_tab="Neighbours", **{"arch::nb201": CELL})
     assert_clean(at)
     assert set(scored) == {CELL}  # the current cell only: the 24 neighbours come from the atlas
     sentence = next(m.value for m in at.markdown if "neighbours" in m.value and "move the same way" in m.value)
@@ -186,6 +209,30 @@ def test_nb201_neighbours_read_the_atlas_and_score_nothing(scored):
     assert sum(len(t.get("customdata", [])) for t in spec["data"] if t.get("mode") == "markers") == 24
     assert {t["name"] for t in spec["data"] if t.get("mode") == "markers"} <= {
         "none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3", "this cell"}
+
+
+@needs_data
+def test_neighbours_follow_the_sidebar_batch_size_and_say_when_they_tie_at_the_bound():
+    at = open_app("patterns", defaults=TINY, patterns_tab="Neighbours", **{"arch::nb201": CELL})
+    assert at.selectbox(key="neighbours_measure").value == "swap_b16"
+    at.session_state["batch_size"] = 8  # the sidebar (hidden by AppTest after switch_page)
+    at.run()
+    assert_clean(at)
+    assert at.selectbox(key="neighbours_measure").value == "swap_b8"
+    assert any("One edit away: the change of SWAP (B = 8)" in c.proto.spec for c in at.get("plotly_chart"))
+    said = next(m.value for m in at.markdown if "neighbours" in m.value).replace("\\", "")
+    assert "None of the 24 neighbours changes both SWAP (B = 8) and CIFAR-10 test accuracy." in said
+    assert "This cell and all 24 neighbours score 256 = 2^8, the most distinct patterns 8 samples can make" in said
+    assert "A larger batch size separates them (the atlas also holds SWAP at B = 16, 32, 64" in said
+
+    at.selectbox(key="neighbours_measure").select("naswot_b64").run()  # a measure picked on purpose stays,
+    at.session_state["batch_size"] = 16
+    at.session_state["patterns_tab"] = "Patterns"  # also while its tab is closed
+    at.run()
+    at.session_state["patterns_tab"] = "Neighbours"
+    at.run()
+    assert_clean(at)
+    assert at.selectbox(key="neighbours_measure").value == "naswot_b64"
 
 
 def test_neighbours_agreement_and_words():
@@ -227,7 +274,7 @@ def test_every_neighbour_is_one_valid_edit_away():
 
 @needs_data
 def test_live_neighbours_wait_for_the_button_that_says_how_long(scored):
-    at = open_app("patterns", defaults=DARTS_TINY)
+    at = open_app("patterns", defaults=DARTS_TINY, patterns_tab="Neighbours")
     assert_clean(at)
     assert len(scored) == 1  # the current cell: nothing more before the click
     button = next(b for b in at.button if b.label.startswith("Score the"))
@@ -283,16 +330,18 @@ def test_without_ground_truth_the_editor_and_neighbours_say_so(tmp_path, monkeyp
 
     monkeypatch.setenv("SWAP_DATA", str(tmp_path))  # a fresh install: no data files at all
     st.cache_resource.clear()
-    at = open_app("patterns", defaults=TINY, **{"arch::nb201": CELL})
+    at = open_app("patterns", defaults=TINY, patterns_tab="Edit the cell", **{"arch::nb201": CELL})
     assert_clean(at)
     assert metric(at, "CIFAR-10 test accuracy") == "–"
+    at.session_state["patterns_tab"] = "Neighbours"
+    at.run()
     assert any("table is not on this machine" in m.value for m in at.markdown)
     st.cache_resource.clear()  # the missing table's answers stay out of the next tests
 
 
 @needs_data
 def test_nb201_neighbours_take_any_atlas_column_or_recipe_and_refuse_a_bad_one_in_words(scored):
-    at = open_app("patterns", defaults=TINY, **{"arch::nb201": CELL})
+    at = open_app("patterns", defaults=TINY, patterns_tab="Neighbours", **{"arch::nb201": CELL})
     measure = at.selectbox(key="neighbours_measure")
     assert {"SWAP (B = 16)", "parameters", "naswot (B = 64)"} <= set(measure.options)  # in words
     measure.select("naswot_b64").run()

@@ -23,6 +23,7 @@ def test_browser_edit_a_cell_and_move_to_a_neighbour(app_url):  # noqa: F811
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 4200})
             page.goto(f"{app_url}/patterns")
+            page.get_by_role("tab", name="Edit the cell").click(timeout=120_000)  # the page's tabs: only one drawn
             page.get_by_role("heading", name="Edit the cell").wait_for(timeout=120_000)
             wait_idle(page, 90)
             start = page.locator("textarea").first.input_value()
@@ -40,6 +41,7 @@ def test_browser_edit_a_cell_and_move_to_a_neighbour(app_url):  # noqa: F811
             assert page.get_by_text("Previous cell: score").count() == 1
             _shot(page, "Edit the cell", 1000, "editor.png")
 
+            page.get_by_role("tab", name="Neighbours").click()
             chart = page.locator('[data-testid="stPlotlyChart"]', has_text="One edit away")
             chart.wait_for(timeout=60_000)
             assert page.get_by_text("Of 24 neighbours").count() == 1

@@ -241,6 +241,24 @@ def test_compare_says_left_and_right_and_never_divides_by_a_single_pattern():
     assert verdict.startswith("The left architecture scores higher")
     assert "times as high" not in verdict and "a ratio would say nothing" in verdict
     assert " B " not in verdict.replace("B = ", "")  # B is the batch size only
+    said = next(i.value for i in at.info if "output ignores its input" in i.value)
+    assert said.startswith("**The right cell's output ignores its input.**") and "a score of 1" in said
+
+
+@needs_data
+def test_compare_says_two_forms_of_one_cell_are_one_network_and_a_zero_change_is_no_change():
+    from tests.test_app_editor import FORM_A, FORM_B, truth
+
+    at = open_page("compare", **{"compare_A::nb201": FORM_A, "compare_B::nb201": FORM_B})
+    assert_clean(at)
+    note = next(i.value for i in at.info if "same network" in i.value)
+    assert note.startswith("**The left and right cells are the same network**") and "unique string" in note
+    assert f"({truth(FORM_A):.2f} % and {truth(FORM_B):.2f} %)" in note and "trained each form separately" in note
+    accuracy = [m for m in at.metric if m.label.startswith("CIFAR-10 test accuracy")]
+    assert [m.value for m in accuracy] == [f"{truth(FORM_A):.2f} %", f"{truth(FORM_B):.2f} %"]
+    assert accuracy[1].delta == f"{truth(FORM_B) - truth(FORM_A):+.2f} points vs left"
+    params = [m for m in at.metric if m.label == "parameters"][1].proto
+    assert params.delta == "no change" and (params.direction, params.color) == (params.NONE, params.GRAY)
 
 
 # --- 7. a fresh install: Gaussian inputs, said, and the fetch button -----------------------------------------
@@ -284,26 +302,41 @@ def test_a_history_of_other_settings_offers_to_switch_to_them_and_then_resumes()
 
 
 @needs_data
-def test_compare_asks_before_scoring_the_right_one_when_the_left_was_slow(monkeypatch):
-    import dataclasses
+@pytest.mark.parametrize("page,label", [("patterns", "Score this architecture (about 20 s)"),
+                                        ("compare", "Score both architectures (about 40 s)")])
+def test_a_slow_scoring_waits_for_a_button_that_says_how_long(page, label, scorings, monkeypatch):
+    from ui import launch
 
-    from ui import engine
-
-    real = engine._score
-
-    def slow(settings, arch_text, keep_patterns):  # as B = 256 on NB101: 15 s a scoring
-        return dataclasses.replace(real(settings, arch_text, keep_patterns), seconds=15.0)
-
-    monkeypatch.setattr(engine, "_score", slow)
+    monkeypatch.setattr(launch, "_cost", lambda settings, arch: (3e11, 0))  # 20 s at 15 GFLOP/s: ResNet-50's kind
     left = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
     right = "|nor_conv_1x1~0|+|none~0|none~1|+|skip_connect~0|skip_connect~1|none~2|"
-    at = open_page("compare", **{"compare_A::nb201": left, "compare_B::nb201": right})
+    at = open_page(page, **{"arch::nb201": left, "compare_A::nb201": left, "compare_B::nb201": right})
     assert_clean(at)
-    assert at.button(key="compare_right_go").label == "Score the right architecture too (about 15 s)"
-    assert not at.dataframe
-    at.button(key="compare_right_go").click().run()
+    button = at.button(key=f"{page}_go")
+    assert button.label == label
+    assert any("Nothing is scored until you press the button" in c.value and "network's size" in c.value
+               for c in at.caption)
+    assert scorings == [] and not at.metric and not at.get("plotly_chart")
+    button.click().run()
     assert_clean(at)
-    assert set(at.dataframe[0].value["architecture"]) == {"left", "right"}
+    assert metric(at, "SWAP-Score") and {arch for _, arch in scorings} >= {left}
+    at.run()  # asked once for these settings and architectures: a rerun does not ask again
+    assert not any(b.key == f"{page}_go" for b in at.button)
+
+
+def test_a_scoring_is_sized_on_the_meta_device_before_it_runs():
+    """`models.cost` reads the values SWAP will read (neurons x B) without running the model."""
+    import torch
+
+    from swap_engine import models, spaces
+    from swap_engine.swap import swap_score
+
+    space = spaces.get("nb201")
+    arch = space.parse("|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|none~2|")
+    batch = torch.randn(8, 3, 8, 8)
+    flops, values = models.cost(space, arch, {"C": 4, "N": 1}, batch)
+    result = swap_score(models.build(space, arch, {"C": 4, "N": 1}), batch)
+    assert values == result.neurons * 8 and flops > 0
 
 
 @needs_data
@@ -336,3 +369,19 @@ def test_one_scoring_says_how_long_from_the_atlas_or_from_the_last_one_timed_her
     assert launch.scoring_label(settings, "new cell") == "Scoring at B = 16 ..."
     launch.remember(settings, "new cell", 42.0)
     assert launch.scoring_label(settings, "another") == "Scoring at B = 16 (about 42 s, as one took here) ..."
+
+
+def test_an_estimate_from_size_takes_the_pace_of_the_scorings_timed_here(monkeypatch):
+    from ui import launch, state
+
+    monkeypatch.setattr(launch.st, "session_state", {})
+    monkeypatch.setattr(launch, "_atlas_seconds", lambda settings: None)
+    monkeypatch.setattr(launch, "_cost", lambda settings, arch: (30e9, 0))  # 2 s at 15 GFLOP/s
+    settings = state.Settings("zoo", 16, "gaussian", None, "cpu", 0, 1, False, "", 5)
+    assert launch.expected(settings, "resnet18") == (2.0, "estimated from the network's size: its FLOPs and the "
+                                                          "neurons SWAP reads")
+    launch.remember(settings, "resnet18", 6.0)  # three times slower here
+    launch.remember(settings, "resnet18", 6.0)  # the same result drawn again from the cache: no second pace
+    assert launch.expected(settings, "resnet34") == (6.0, "estimated from the network's size, at the pace of the "
+                                                          "scorings timed here")
+    assert launch.expected(settings, "resnet18") == (6.0, "as it took here before")

@@ -13,7 +13,8 @@ import streamlit as st
 
 from swap_engine import atlas, data, spaces
 from swap_engine.spaces import edits
-from ui import charts, engine, state, tables
+from ui import cell_notes, charts, engine, state, tables
+from ui.charts import layers as layer_names
 from ui.export import show_chart
 from ui.labels import words
 from ui.tables import benchmark
@@ -197,12 +198,10 @@ def _edge_grid(cell) -> None:
 
 # ---- the section: the cell, its editor, and the comparison with the previous cell -------------------------------
 
-def section(settings: state.Settings, space, arch, result, reg: state.Regularization) -> None:
+def section(settings: state.Settings, space, arch, result, reg: state.Regularization, before: str | None) -> None:
     """The drawn cell (every space that has one), and for NB201, DARTS and NB101 the editor beside it and the
-    comparison with the previous cell."""
+    comparison with `before`, the previous cell (`previous`)."""
     edges = space.graph(arch)
-    canonical = space.format(arch)
-    before = previous(space.name, canonical)
     if not edits.is_editable(space.name):
         if edges:
             figures = charts.cell_graphs(edges, space.name)
@@ -211,8 +210,8 @@ def section(settings: state.Settings, space, arch, result, reg: state.Regulariza
         return
     st.subheader("Edit the cell")
     st.caption("Change an operation" + (" or an edge" if space.name == "nb101" else "") + ": the score, patterns, "
-               "per-layer counts, parameters and true accuracy above and below follow at once, and the previous "
-               "cell stays for comparison.")
+               "per-layer counts, parameters and true accuracy follow at once, and the previous cell stays for "
+               "comparison.")
     note = st.session_state.pop(_key("note", space.name), None)
     if note:
         st.warning(note, icon=":material/block:")
@@ -229,11 +228,15 @@ def section(settings: state.Settings, space, arch, result, reg: state.Regulariza
             (_nb201_widgets if space.cell_edges else _nb101_widgets)(arch)  # one operation per edge: NB201's
     compare(settings, space, arch, result, reg, before)
     if before is not None:
-        _layers(settings, result, before)
+        _layers(settings, space, arch, result, before)
 
 
-def _signed(value: float, digits: int = 0) -> str:
-    return f"{value:+,.{digits}f}"
+def change(value: float, unit: str = "", digits: int = 0) -> dict:
+    """`st.metric`'s delta arguments for a change: signed ("+12 points vs previous"), or, for no change at all,
+    "no change" without arrow or colour (a green "↑ +0" reads as a gain)."""
+    if round(value, digits) == 0:
+        return {"delta": "no change", "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": f"{value:+,.{digits}f}{unit} vs previous"}
 
 
 def compare(settings: state.Settings, space, arch, result, reg: state.Regularization, before: str | None) -> None:
@@ -253,19 +256,23 @@ def compare(settings: state.Settings, space, arch, result, reg: state.Regulariza
         cols[3].selectbox("True accuracy from the benchmark", options, key=_key("target", space.name),
                           format_func=words)
     cols[0].metric("SWAP-Score" + (" (regularised)" if reg.on else ""), f"{score:,.0f}",
-                   delta=None if old is None else _signed(score - old_score) + " vs previous")
+                   **({} if old_score is None else change(score - old_score)))
     cols[1].metric(words(column).removesuffix(" (%)") if column else "true accuracy",
                    "–" if accuracy is None else f"{accuracy:.2f} %",
-                   delta=None if accuracy is None or old_accuracy is None
-                   else _signed(accuracy - old_accuracy, 2) + " points vs previous",
+                   **({} if accuracy is None or old_accuracy is None
+                      else change(accuracy - old_accuracy, " points", 2)),
                    help=None if accuracy is not None else _why_no_accuracy(space, column))
-    cols[2].metric("parameters", f"{result.params:,}", delta_color="off",
-                   delta=None if old is None else _signed(result.params - old.params) + " vs previous")
-    if old is None:
+    cols[2].metric("parameters", f"{result.params:,}",
+                   **({} if old is None else {"delta_color": "off", **change(result.params - old.params)}))
+    if before is None or old is None:
         st.caption("Edit the cell to keep this one as the previous cell for comparison.")
         return
     acc = "accuracy not in the table" if old_accuracy is None else f"accuracy {old_accuracy:.2f} %"
     st.caption(f"Previous cell: score {old_score:,.0f}, {acc}, {old.params:,} parameters.")
+    if cell_notes.same_network(space.name, arch, space.parse(before)):
+        note = cell_notes.same_network_words("This cell and the previous one", (accuracy, old_accuracy),
+                                             (score, old_score))
+        st.info(note, icon=":material/join_inner:")
     cols[3].button("Back to the previous cell", key="editor_back", icon=":material/undo:",
                    on_click=move_to, args=(space.name, before))
 
@@ -280,12 +287,13 @@ def _why_no_accuracy(space, column: str | None) -> str:
     return f"The {space.benchmark} table holds {size:,} trained cells; this one is not among them."
 
 
-def _layers(settings: state.Settings, result, before: str) -> None:
+def _layers(settings: state.Settings, space, arch, result, before: str) -> None:
     with st.expander("Per-layer distinct patterns: this cell and the previous one"):
         old = engine.score(settings, before)
-        layers = {"this cell": result.by_layer(), "previous cell": old.by_layer()}
+        layers = {"this cell": layer_names.named(result.by_layer(), space.name, space.graph(arch)),
+                  "previous cell": layer_names.named(old.by_layer(), space.name, space.graph(space.parse(before)))}
         table = pd.concat([t.assign(cell=name) for name, t in layers.items()], ignore_index=True)
         show_chart(charts.compare_layers(layers), "editor_layers", table, key="editor_layers")
 
 
-__all__ = ["compare", "move_to", "previous", "section", "target", "targets", "true_value", "truth_table"]
+__all__ = ["change", "compare", "move_to", "previous", "section", "target", "targets", "true_value", "truth_table"]

@@ -2,10 +2,13 @@
 
 Opening a page must not start minutes of scoring: in a live demo that is a trap. The time comes from the
 proxy atlas's own timings of the same cells where its setting matches the sidebar's (on the CPU), else from
-scoring one architecture here first; that score is kept, so the run does not pay for it twice.
+scoring one architecture here first; that score is kept, so the run does not pay for it twice. A page that
+scores one or two architectures (Activation patterns, Compare) asks `one` first: over `AT_ONCE_SECONDS` it
+waits for a click too (ResNet-50 at 224 px and B = 128 scores for half a minute).
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Callable
 
@@ -18,7 +21,16 @@ from ui.state import Settings
 
 _LAUNCHED = "_launched_runs"  # page key -> the job list its button started (one per page)
 _MEASURED = "_measured_seconds"  # (settings, arch) -> seconds one scoring took here
+_EXPECTED = "_expected_seconds"  # (settings, arch) -> (seconds, where from): `expected`'s answers, kept
+_ASKED = "_asked_scorings"  # page key -> the settings and architectures its button started
+_SIZED = "_sized_seconds"  # (settings, arch) -> seconds its size alone suggested (`size_seconds`)
+_PACE = "_size_pace"  # the last 8 scorings' seconds over what their size suggested
 MAX_MEASURED = 64
+AT_ONCE_SECONDS = 3.0  # a page's own scoring expected to take longer waits for a click
+FLOPS_PER_SECOND = 15e9  # a scoring's forward pass on the CPU (`size_seconds`)
+VALUES_PER_SECOND = 15e6  # activation values SWAP reads, packs and counts per second on the CPU
+GPU_SPEEDUP = 30.0
+PACE_SECONDS = 1.0  # a scoring at least this long tells the pace of this machine
 
 
 def run(jobs: list[tuple[Settings, str]], *, key: str, what: str, label: str,
@@ -38,6 +50,83 @@ def run(jobs: list[tuple[Settings, str]], *, key: str, what: str, label: str,
             return None
         launched[key] = token
     return engine.run_jobs(jobs, key=key, label=label, draw=draw)
+
+
+def one(settings: Settings, archs: list[str], *, key: str, what: str) -> bool:
+    """True when the page may score `archs` now: together they are expected to take at most `AT_ONCE_SECONDS`,
+    or the button was pressed for them at these settings. Otherwise draws the button that says how long
+    ("Score this architecture (about 32 s)") and returns False; other settings or architectures ask again."""
+    asked = st.session_state.setdefault(_ASKED, {})
+    token = (dataclasses.replace(settings, n_archs=0), tuple(archs))
+    if asked.get(key) == token:
+        return True
+    estimates = [expected(settings, arch) for arch in archs]
+    seconds = sum(s for s, _ in estimates)
+    if seconds <= AT_ONCE_SECONDS:
+        return True
+    slot = st.empty()
+    if slot.button(f"Score {what} (about {duration(seconds)})", key=f"{key}_go", type="primary",
+                   icon=":material/play_arrow:"):
+        asked[key] = token
+        slot.empty()  # pressed: the results take its place
+        return True
+    sources = "; ".join(dict.fromkeys(source for _, source in estimates))
+    st.caption(f"Nothing is scored until you press the button: at B = {settings.batch_size} this takes about "
+               f"{duration(seconds)} ({sources}).")
+    return False
+
+
+def expected(settings: Settings, arch: str) -> tuple[float, str]:
+    """(seconds one scoring of `arch` should take here, where that number comes from in words), before it
+    starts: its own time here before, the atlas's for this cell at this setting, else its size (`size_seconds`).
+    Kept per session, so a rerun asks nothing new."""
+    known = st.session_state.setdefault(_EXPECTED, {})
+    if (settings, arch) in known:
+        return known[(settings, arch)]
+    measured = st.session_state.get(_MEASURED, {})
+    times = _atlas_seconds(settings)
+    if (settings, arch) in measured:
+        answer = measured[(settings, arch)], "as it took here before"
+    elif times is not None and arch in times.index:
+        answer = float(times[arch]), "the atlas's time for this cell"
+    else:
+        answer = size_seconds(settings, arch)
+    known[(settings, arch)] = answer
+    while len(known) > MAX_MEASURED:
+        known.pop(next(iter(known)))
+    return answer
+
+
+def size_seconds(settings: Settings, arch: str) -> tuple[float, str]:
+    """(seconds, in words) from the model's size at this batch (`models.cost`, counted on the meta device,
+    nothing run): FLOPs at `FLOPS_PER_SECOND` plus the values SWAP reads at `VALUES_PER_SECOND`, rates of a busy
+    two-core CPU (right within a factor of about 3 for ResNet-50 at 224 px and DARTS' full network), or
+    `GPU_SPEEDUP` times faster on CUDA; once scorings of a second or more were timed here (`remember`), at
+    their pace instead."""
+    flops, values = _cost(settings, arch)
+    seconds = (flops / FLOPS_PER_SECOND + values / VALUES_PER_SECOND) * settings.repeats
+    if settings.device.startswith("cuda"):
+        seconds /= GPU_SPEEDUP
+    st.session_state.setdefault(_SIZED, {})[(settings, arch)] = seconds
+    pace = sorted(st.session_state.get(_PACE, []))
+    if not pace:
+        return seconds, "estimated from the network's size: its FLOPs and the neurons SWAP reads"
+    return (seconds * pace[len(pace) // 2],
+            "estimated from the network's size, at the pace of the scorings timed here")
+
+
+@st.cache_data(show_spinner="Sizing the network ...", max_entries=256)
+def _cost(settings: Settings, arch: str) -> tuple[float, int]:
+    from swap_engine import models, spaces
+
+    space = spaces.get(settings.space)
+    batch = engine.inputs(settings.input, settings.batch_size, settings.resolution, settings.device)
+    parsed, options = space.parse(arch), settings.build_kwargs()
+    models.check(space, parsed, options, inputs=batch, device=settings.device)  # bad options, too big: said now
+    try:
+        return models.cost(space, parsed, options, batch)
+    except Exception:  # a forward that reads values cannot run on the meta device: unsized, it scores at once
+        return 0.0, 0
 
 
 def duration(seconds: float) -> str:
@@ -80,6 +169,9 @@ def scoring_label(settings: Settings, arch: str) -> str:
     times = _atlas_seconds(settings)
     if times is not None and arch in times.index:
         return f"Scoring at B = {settings.batch_size} (about {duration(float(times[arch]))}, the atlas's time) ..."
+    guess = st.session_state.get(_EXPECTED, {}).get((settings, arch))
+    if guess is not None and guess[0] > 0:
+        return f"Scoring at B = {settings.batch_size} (about {duration(guess[0])}) ..."
     timed = [s for (done, _), s in st.session_state.get(_MEASURED, {}).items() if done == settings]
     if timed:
         return f"Scoring at B = {settings.batch_size} (about {duration(timed[-1])}, as one took here) ..."
@@ -121,11 +213,18 @@ def _measure(jobs: list[tuple[Settings, str]], batch_size: int, tries: int = 3) 
 
 
 def remember(settings: Settings, arch: str, seconds: float) -> float:
-    """Keep how long one scoring took here (the next estimate at this setting reads it)."""
+    """Keep how long one scoring took here (the next estimate at this setting reads it); one of a second or
+    more that was sized first also sets the pace of the estimates from size (short ones are mostly noise)."""
     known = st.session_state.setdefault(_MEASURED, {})
+    first = (settings, arch) not in known  # a page redrawn from the cache times nothing new
     known[(settings, arch)] = seconds
+    st.session_state.get(_EXPECTED, {}).pop((settings, arch), None)  # measured now: no longer a guess
     while len(known) > MAX_MEASURED:
         known.pop(next(iter(known)))
+    sized = st.session_state.get(_SIZED, {}).get((settings, arch))
+    if first and sized and seconds >= PACE_SECONDS:
+        pace = st.session_state.setdefault(_PACE, [])
+        pace[:] = pace[-7:] + [seconds / sized]
     return seconds
 
 

@@ -19,13 +19,14 @@ from swap_engine import data
 from swap_engine import recipe as recipes
 from swap_engine.columns import Column
 from swap_engine.spaces import edits
-from ui import editor, engine, links, messages, state, tables
+from ui import cell_notes, editor, engine, links, messages, state, tables
 from ui.charts.palette import op_color
 from ui.export import show_chart
 from ui.labels import words
 from ui.tables import benchmark
 
 OWN_RECIPE = "a recipe of your own ..."
+_FOLLOWED = "_neighbours_followed"  # the measure the sidebar's batch size chose last
 # edits that bring no operation, beside those that do: NB101's edge flips, DARTS' rewired inputs
 CHANGE_COLORS = {"edge added": "#111111", "edge removed": "#9e9e9e", "input rewired": "#111111"}
 
@@ -62,21 +63,41 @@ def agreement(table: pd.DataFrame) -> tuple[int, int, float]:
     return len(moving), same, rho
 
 
-def sentence(table: pd.DataFrame, proxy: str, accuracy: str, missing: str = "") -> str:
-    """The agreement in words; `missing`: why there is no accuracy at all (the table is not on this machine)."""
+@dataclasses.dataclass(frozen=True)
+class Bound:
+    """SWAP's plain count at batch size `batch` cannot pass `cap` (2^B, or 3^B for ternary patterns); `larger`
+    says where a larger batch size is found ("the atlas also holds B = 16, 32 and 64")."""
+
+    batch: int
+    cap: int
+    larger: str = "move the sidebar's batch size up"
+
+
+def sentence(table: pd.DataFrame, proxy: str, accuracy: str, missing: str = "", bound: Bound | None = None) -> str:
+    """The agreement in words; `missing`: why there is no accuracy at all (the table is not on this machine);
+    `bound`: the most the proxy can count, said when this cell or its neighbours reach it (they tie there)."""
     moving, same, rho = agreement(table)
     known = int(table["accuracy change"].notna().sum())
+    capped = _capped(table, bound)
     if known < 3:
         why = missing or f"The benchmark table holds {known} of these {len(table)} neighbours"
         return (f"{why}, so their accuracy cannot be compared here: the chart shows how the proxy moves on each "
-                "edit (NB201's table has every cell).")
+                "edit (NB201's table has every cell)." + (f" {capped}." if capped else ""))
     text = (f"Of {len(table)} neighbours, {moving} change both {proxy} and {accuracy}; they move the same way on "
-            f"{same} ({same / moving:.0%})" if moving else f"None of the {len(table)} neighbours changes both")
+            f"{same} ({same / moving:.0%})" if moving
+            else f"None of the {len(table)} neighbours changes both {proxy} and {accuracy}")
     if not np.isnan(rho):
         text += f", and the Spearman correlation of the changes is {rho:.2f}"
     ties = int((table["proxy change"] == 0).sum())
-    if ties:
+    if capped:
+        text += f". {capped}"
+    elif ties:
         text += f". {ties} neighbour{'s' if ties > 1 else ''} score{'' if ties > 1 else 's'} the same as this cell"
+    forms = int(table["same network"].sum()) if "same network" in table else 0
+    if forms:
+        text += (f". {forms} of them {'are' if forms > 1 else 'is'} this very network in another form (the edit "
+                 "changes an edge that carries nothing to the output): the benchmark trained each form separately, "
+                 f"so {'their' if forms > 1 else 'its'} accuracy change is training noise")
     missing = int(table["proxy change"].isna().sum())
     if missing:
         text += (f". {missing} ha{'ve' if missing > 1 else 's'} no value of the proxy (not finite, or not scored "
@@ -86,6 +107,27 @@ def sentence(table: pd.DataFrame, proxy: str, accuracy: str, missing: str = "") 
         text += (f". The best move for accuracy is {best['edit']} ({best['accuracy change']:+.2f} points, proxy "
                  f"{_signed(best['proxy change'])})")
     return text + "."
+
+
+def _capped(table: pd.DataFrame, bound: Bound | None) -> str:
+    """Which of this cell and its neighbours sit at the bound, and what that means, in words ("" for none)."""
+    if bound is None:
+        return ""
+    values = table["proxy"].dropna()
+    current = (table["proxy"] - table["proxy change"]).dropna()
+    here = bool(len(current)) and float(current.iloc[0]) >= bound.cap
+    at = int((values >= bound.cap).sum())
+    if not at and not here:
+        return ""
+    power = f"{bound.cap:,} = {'3' if bound.cap == 3 ** bound.batch else '2'}^{bound.batch}"
+    if here and at == len(table):
+        who = f"This cell and all {len(table)} neighbours score {power}"
+    elif here:
+        who = f"This cell and {at} of its neighbours score {power}" if at else f"This cell scores {power}"
+    else:
+        who = f"{at} neighbour{'s score' if at > 1 else ' scores'} {power}"
+    return (f"{who}, the most distinct patterns {bound.batch} samples can make: SWAP is at its bound there and "
+            f"cannot tell those cells apart, so they tie. A larger batch size separates them ({bound.larger})")
 
 
 def _signed(value: float) -> str:
@@ -134,10 +176,34 @@ def figure(table: pd.DataFrame, proxy: str, accuracy: str) -> go.Figure:
 
 
 def _table(rows: list[dict], current: float, accuracy: float | None) -> pd.DataFrame:
-    table = pd.DataFrame(rows, columns=["edit", "op", "arch", "proxy", "accuracy"])
+    table = pd.DataFrame(rows, columns=["edit", "op", "arch", "proxy", "accuracy", "same network"])
     table["proxy change"] = table["proxy"] - current
     table["accuracy change"] = table["accuracy"] - (np.nan if accuracy is None else accuracy)
     return table
+
+
+def _follow_sidebar(default: str) -> None:
+    """While the measure is the one the sidebar's batch size chose, it follows that batch size (SWAP at B = 16
+    became SWAP at B = 8 when the sidebar moved); a measure picked on purpose stays."""
+    s = st.session_state
+    last = s.get(_FOLLOWED)
+    if last is not None and last != default and s.get("neighbours_measure") == last:
+        s["neighbours_measure"] = default
+    s[_FOLLOWED] = default
+
+
+def _bound(text: str, frame_columns: list[str]) -> Bound | None:
+    """The bound of SWAP's plain count when the measure is one (`swap_b8`: 2^8), with the atlas's larger B."""
+    if text not in frame_columns:
+        return None
+    column = Column.parse(text)
+    if column.proxy != "swap" or column.variant is not None or column.batch is None:
+        return None
+    larger = sorted(c.batch for c in map(Column.parse, frame_columns)
+                    if c.proxy == "swap" and c.variant is None and c.batch and c.batch > column.batch)
+    where = ("the atlas also holds SWAP at B = " + ", ".join(map(str, larger)) + ": choose one above") if larger \
+        else "move the sidebar's batch size up"
+    return Bound(column.batch, 2 ** column.batch, where)
 
 
 def _measure(frame: pd.DataFrame, frame_columns: list[str], batch_size: int) -> tuple[str, str]:
@@ -145,6 +211,7 @@ def _measure(frame: pd.DataFrame, frame_columns: list[str], batch_size: int) -> 
     named = recipes.named_recipes(frame)
     wanted = Column("swap", None, batch_size).name
     default = wanted if wanted in frame_columns else "swap_b16"
+    _follow_sidebar(default)
     options = frame_columns + list(named) + [OWN_RECIPE]
     links.control("neighbours_measure", default, options=options)
     choice = st.selectbox("Proxy or recipe (any column of the atlas)", options, key="neighbours_measure",
@@ -172,17 +239,19 @@ def column_words(column: str) -> str:
 def _from_atlas(settings: state.Settings, space, arch, found: list[edits.Neighbour], column: str | None,
                 atlas_name: str):
     frame = atlas(atlas_name)
-    text, name = _measure(frame, list(recipes.proxy_columns(frame)), settings.batch_size)
+    columns = list(recipes.proxy_columns(frame))
+    text, name = _measure(frame, columns, settings.batch_size)
     try:
         values = atlas_values(text, atlas_name)
     except ValueError as err:
         messages.error(err, prefix="Not a recipe the atlas can score: ")
         return None
     rows = [{"edit": n.edit, "op": n.op, "arch": space.format(n.arch), "proxy": values[space.index(n.arch)],
-             "accuracy": editor.true_value(space.name, n.arch, column)} for n in found]
+             "accuracy": editor.true_value(space.name, n.arch, column),
+             "same network": cell_notes.same_network(space.name, arch, n.arch)} for n in found]
     table = _table(rows, values[space.index(arch)], editor.true_value(space.name, arch, column))
     st.caption(f"Read from the atlas ({len(found)} neighbours, nothing scored): {name} at the atlas's settings.")
-    return table, name
+    return table, name, _bound(text, columns)
 
 
 def _live(settings: state.Settings, space, arch, found: list[edits.Neighbour], column: str | None, result,
@@ -205,10 +274,13 @@ def _live(settings: state.Settings, space, arch, found: list[edits.Neighbour], c
     by_arch = {} if scored.empty else dict(zip(scored["arch"],
                                                engine.regularize(scored["raw_score"], scored["params"], reg)))
     rows = [{"edit": n.edit, "op": n.op, "arch": text, "proxy": by_arch.get(text, np.nan),
-             "accuracy": editor.true_value(space.name, n.arch, column)} for n, text in zip(found, texts)]
+             "accuracy": editor.true_value(space.name, n.arch, column), "same network": False}
+            for n, text in zip(found, texts)]
     current = float(engine.regularize(result.raw_score, result.params, reg))
     name = "the SWAP-Score" + (" (regularised)" if reg.on else "")
-    return _table(rows, current, editor.true_value(space.name, arch, column)), name
+    cap = (3 if result.ternary else 2) ** settings.batch_size
+    bound = Bound(settings.batch_size, cap) if not reg.on and cap < result.neurons else None
+    return _table(rows, current, editor.true_value(space.name, arch, column)), name, bound
 
 
 def _missing_table(space) -> str:
@@ -233,9 +305,9 @@ def section(settings: state.Settings, space, arch, result, reg: state.Regulariza
               else _live(settings, space, arch, found, column, result, reg))
     if answer is None:
         return
-    table, proxy = answer
+    table, proxy, bound = answer
     proxy_words = proxy.replace("`", "")
-    st.markdown(messages.literal(sentence(table, proxy_words, accuracy, _missing_table(space))))
+    st.markdown(messages.literal(sentence(table, proxy_words, accuracy, _missing_table(space), bound)))
     st.caption("Click a neighbour to move there (this cell becomes the previous one).")
     key = f"neighbours_{zlib.crc32(space.format(arch).encode())}"  # a new chart per cell: no stale selection
     event = show_chart(figure(table, proxy_words, accuracy), "neighbours", table.drop(columns=["op"]), key=key,
@@ -246,4 +318,4 @@ def section(settings: state.Settings, space, arch, result, reg: state.Regulariza
         st.rerun()
 
 
-__all__ = ["agreement", "atlas", "atlas_values", "column_words", "figure", "section", "sentence"]
+__all__ = ["Bound", "agreement", "atlas", "atlas_values", "column_words", "figure", "section", "sentence"]

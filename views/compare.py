@@ -1,17 +1,17 @@
-"""Compare two architectures side by side: score, bound, neurons, parameters, per-layer counts, patterns."""
-import time
-
+"""Compare two architectures side by side: score, bound, neurons, parameters, trained accuracy, per-layer counts,
+patterns; a pair expected to take more than a few seconds waits for a button that says how long."""
 import pandas as pd
 import streamlit as st
 
 from swap_engine import spaces
-from ui import charts, engine, launch, links, messages, state
+from ui import cell_notes, charts, editor, engine, launch, links, messages, state
+from ui.charts import layers as layer_names
 from ui.export import show_chart
+from ui.labels import words
 
 KEEP_PATTERNS = 128  # neurons shown per heatmap (a reproducible sample, as on the patterns page)
 SIDES = ("A", "B")  # in keys and links; in words "left" and "right" (B is the batch size)
 NAMES = {"A": "left", "B": "right"}
-AT_ONCE_SECONDS = 5.0  # when the left one took longer, the right one waits for a click (B = 256 on NB101: 15 s)
 
 
 def _key(space_name: str, side: str) -> str:
@@ -71,47 +71,48 @@ def main() -> None:
     st.button("Swap left and right", key="compare_swap", on_click=_swap, args=(space.name,),
               icon=":material/swap_horiz:")
 
-    results, archs, took = {}, {}, 0.0
+    archs = {}
     for side, column in zip(SIDES, columns):
         try:
             archs[side] = space.parse(texts[side])
         except ValueError as err:
             column.error(f"The {NAMES[side]} architecture is not a valid {space.name} architecture: {err}")
-            continue
-        if side == "B" and _right_waits(settings, space.format(archs[side]), took):
-            return
-        started = time.perf_counter()
-        with st.spinner(f"Scoring the {NAMES[side]} architecture at B = {settings.batch_size} ..."):
-            results[side] = engine.score(settings, space.format(archs[side]), keep_patterns=KEEP_PATTERNS)
-        took = max(time.perf_counter() - started, results[side].seconds)  # a cached score: its own time
-    if len(results) < 2:
+    if len(archs) < 2:
         return
+    canonical = {side: space.format(arch) for side, arch in archs.items()}
+    if not launch.one(settings, list(dict.fromkeys(canonical.values())), key="compare", what="both architectures"):
+        return
+    results = {}
+    for side in SIDES:
+        with st.spinner(f"Scoring the {NAMES[side]} architecture at B = {settings.batch_size} ..."):
+            results[side] = engine.score(settings, canonical[side], keep_patterns=KEEP_PATTERNS)
+        launch.remember(settings, canonical[side], results[side].seconds)
 
-    summary = _summary(results, reg)
+    column_name = editor.target(space.name)
+    summary = _summary(results, reg, {side: editor.true_value(space.name, archs[side], column_name) for side in SIDES})
     for side, column in zip(SIDES, columns):
-        r = summary.loc[side]
-        other = summary.loc["B" if side == "A" else "A"]
-
-        def delta(key: str) -> str | None:
-            return None if side == "A" else f"{_compact(r[key] - other[key], sign=True)} vs left"  # noqa: B023
-
-        top, bottom = column.columns(2), column.columns(2)
-        top[0].metric("SWAP-Score" + (" (regularised)" if reg.on else ""), _compact(r["score"]), delta=delta("score"),
-                      help=f"{r['score']:,.1f}")
-        top[1].metric(f"bound min(N, {3 if r['ternary'] else 2}^B)", _compact(r["bound"]), help=f"{int(r['bound']):,}")
-        bottom[0].metric("neurons N", _compact(r["neurons"]), delta=delta("neurons"), delta_color="off",
-                         help=f"{int(r['neurons']):,}")
-        bottom[1].metric("parameters", _compact(r["params"]), delta=delta("params"), delta_color="off",
-                         help=f"{int(r['params']):,} parameters")
+        _side_metrics(column, summary, side, reg, words(column_name).removesuffix(" (%)") if column_name else None)
     st.caption(_verdict(summary, settings.batch_size))
+    for side in SIDES:
+        note = cell_notes.ignores_input(space.name, archs[side], results[side].raw_score, f"The {NAMES[side]} cell's")
+        if note:
+            st.info(note, icon=":material/block:")
+    if cell_notes.same_network(space.name, archs["A"], archs["B"]):
+        accuracies = tuple(None if pd.isna(summary.loc[side, "accuracy"]) else summary.loc[side, "accuracy"]
+                           for side in SIDES)
+        scores = (summary.loc["A", "score"], summary.loc["B", "score"])
+        st.info(cell_notes.same_network_words("The left and right cells", accuracies, scores),
+                icon=":material/join_inner:")
 
-    layers = {NAMES[side]: results[side].by_layer() for side in SIDES}
-    show_chart(charts.compare_layers(layers), "swap_compare_layers",
-               pd.concat([t.assign(architecture=side) for side, t in layers.items()], ignore_index=True))
+    named = {NAMES[side]: layer_names.named(results[side].by_layer(), space.name, space.graph(archs[side]))
+             for side in SIDES}
+    show_chart(charts.compare_layers(named), "swap_compare_layers",
+               pd.concat([t.assign(architecture=side) for side, t in named.items()], ignore_index=True))
     for side, column in zip(SIDES, st.columns(2, gap="large")):
         p = results[side].patterns
         if p is not None and len(p.values):
-            fig = charts.pattern_heatmap(p.values, p.duplicated, list(p.layer))
+            rows = layer_names.sample_names(named[NAMES[side]], list(p.layer))
+            fig = charts.pattern_heatmap(p.values, p.duplicated, rows)
             fig.update_layout(title=f"{NAMES[side].capitalize()}: {len(p.values)} sampled neurons; purple = pattern "
                                     "shared", height=460)
             show_chart(fig, f"swap_compare_patterns_{side}", key=f"compare_heat_{side}", container=column)
@@ -125,28 +126,40 @@ def main() -> None:
         st.dataframe(summary.rename(index=NAMES).reset_index(names="architecture"), hide_index=True)
 
 
-def _right_waits(settings: state.Settings, text: str, left_seconds: float) -> bool:
-    """True, with a button that says how long, when the left one was slow and the right one not asked for:
-    a slow pair must not run half a minute on its own when the page opens."""
-    s = st.session_state
-    token = hash((settings, text))
-    if left_seconds <= AT_ONCE_SECONDS or s.get("compare_right_asked") == token:
-        return False
-    if st.button(f"Score the right architecture too (about {launch.duration(left_seconds)})", type="primary",
-                 key="compare_right_go", icon=":material/play_arrow:"):
-        s["compare_right_asked"] = token
-        return False
-    st.caption(f"The left one took {left_seconds:.0f} s at B = {settings.batch_size}; the right one is scored when "
-               "you press the button.")
-    return True
+def _side_metrics(column, summary: pd.DataFrame, side: str, reg: state.Regularization, accuracy: str | None) -> None:
+    """One side's numbers; the right one's changes from the left, "no change" without arrow or colour."""
+    r, other = summary.loc[side], summary.loc["A"]
+
+    def delta(key: str, digits: int = 0, unit: str = "") -> dict:
+        if side == "A" or pd.isna(r[key]) or pd.isna(other[key]):
+            return {}
+        change = r[key] - other[key]
+        if round(change, digits) == 0:
+            return {"delta": "no change", "delta_color": "off", "delta_arrow": "off"}
+        text = f"{change:+.{digits}f}" if digits else _compact(change, sign=True)
+        return {"delta": f"{text}{unit} vs left"}
+
+    top, bottom = column.columns(2), column.columns(2)
+    top[0].metric("SWAP-Score" + (" (regularised)" if reg.on else ""), _compact(r["score"]), **delta("score"),
+                  help=f"{r['score']:,.1f}")
+    top[1].metric(f"bound min(N, {3 if r['ternary'] else 2}^B)", _compact(r["bound"]), help=f"{int(r['bound']):,}")
+    bottom[0].metric("neurons N", _compact(r["neurons"]), **{"delta_color": "off", **delta("neurons")},
+                     help=f"{int(r['neurons']):,}")
+    bottom[1].metric("parameters", _compact(r["params"]), **{"delta_color": "off", **delta("params")},
+                     help=f"{int(r['params']):,} parameters")
+    if accuracy is not None:
+        column.metric(f"{accuracy} (trained, from the benchmark)",
+                      "–" if pd.isna(r["accuracy"]) else f"{r['accuracy']:.2f} %", **delta("accuracy", 2, " points"),
+                      help=None if not pd.isna(r["accuracy"]) else "The benchmark's table does not hold this cell.")
 
 
-def _summary(results: dict, reg: state.Regularization) -> pd.DataFrame:
+def _summary(results: dict, reg: state.Regularization, accuracies: dict) -> pd.DataFrame:
     rows = {}
     for side, r in results.items():
         rows[side] = {"score": float(engine.regularize(r.raw_score, r.params, reg)), "raw score": r.raw_score,
                       "bound": r.bound, "neurons": r.neurons, "params": r.params, "layers": len(r.layers),
-                      "ternary": r.ternary, "seconds": round(r.seconds, 3)}
+                      "ternary": r.ternary, "seconds": round(r.seconds, 3),
+                      "accuracy": float("nan") if accuracies[side] is None else accuracies[side]}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -164,6 +177,8 @@ def _verdict(summary: pd.DataFrame, batch_size: int) -> str:
         if bottom["raw score"] <= 1:
             text += (f" (the {NAMES[low]} one has {'no pattern' if bottom['raw score'] < 1 else 'a single pattern'} "
                      "over the batch, so a ratio would say nothing)")
+        elif bottom["score"] > 0 and top["score"] / bottom["score"] < 1.01:  # "1.00 times as high" says nothing
+            text += f", {100 * (top['score'] / bottom['score'] - 1):.1f} % higher"
         elif bottom["score"] > 0:
             text += f", {top['score'] / bottom['score']:,.2f} times as high"
     for side in SIDES:

@@ -1,4 +1,5 @@
-"""Activation patterns of one architecture: the matrix SWAP counts, the per-layer picture, the bound, the cell."""
+"""Activation patterns of one architecture: the score first, then tabs for the matrix SWAP counts beside its bound,
+the per-layer picture, the cell (and its editor) and its neighbours."""
 from functools import partial
 
 import streamlit as st
@@ -12,10 +13,14 @@ import pandas as pd  # noqa: E402
 import dataclasses  # noqa: E402
 
 from swap_engine import data, spaces  # noqa: E402
-from ui import charts, editor, engine, fetch, launch, messages, neighbours  # noqa: E402
+from swap_engine.spaces import edits  # noqa: E402
+from ui import cell_notes, charts, editor, engine, fetch, launch, messages, neighbours  # noqa: E402
+from ui.charts import layers as layer_names  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 KEEP_PATTERNS = 192  # neurons shown in the heatmap: enough to see structure, few enough to read
+TAB_KEY = "patterns_tab"  # the open tab: only it is drawn, and it stays open across edits and moves
+CELL_TABS = ("Edit the cell", "The cell")
 
 
 def _box_key(space_name: str) -> str:
@@ -122,17 +127,54 @@ def show(settings: state.Settings, space, text: str) -> None:
         return
     canonical = space.format(arch)
     try:
-        with st.spinner(launch.scoring_label(settings, canonical)):
-            result = engine.score(settings, canonical, keep_patterns=KEEP_PATTERNS)
+        result = _score(settings, canonical)
     except data.MissingDataError as err:
         settings = without_files(settings, space, err)
-        with st.spinner(launch.scoring_label(settings, canonical)):
-            result = engine.score(settings, canonical, keep_patterns=KEEP_PATTERNS)
+        result = _score(settings, canonical)
+    if result is None:
+        return
+    before = editor.previous(space.name, canonical)  # the cell shown before this one, for the editor
+    _metrics(result, reg)
+    note = cell_notes.ignores_input(space.name, arch, result.raw_score)
+    if note:
+        st.info(note, icon=":material/block:")
+
+    edges = space.graph(arch)
+    labels = _tab_labels(space, edges)
+    _keep_choices(space.name, labels)
+    tabs = dict(zip(labels, st.tabs(labels, key=TAB_KEY, on_change="rerun")))
+    layers = layer_names.named(result.by_layer(), space.name, edges)
+    if tabs["Patterns"].open:
+        with tabs["Patterns"]:
+            _patterns_tab(result, layers)
+    if tabs["Per layer"].open:
+        with tabs["Per layer"]:
+            _layers_tab(layers)
+    cell = next((tabs[label] for label in CELL_TABS if label in tabs), None)
+    if cell is not None and cell.open:
+        with cell:
+            editor.section(settings, space, arch, result, reg, before)  # NB201, DARTS, NB101: its editor too
+    if "Neighbours" in tabs and tabs["Neighbours"].open:
+        with tabs["Neighbours"]:
+            neighbours.section(settings, space, arch, result, reg)
+
+
+def _score(settings: state.Settings, canonical: str):
+    """The result with its pattern sample, at once when expected to be quick, else after the button that says
+    how long (None until then)."""
+    if not launch.one(settings, [canonical], key="patterns", what="this architecture"):
+        return None
+    with st.spinner(launch.scoring_label(settings, canonical)):
+        result = engine.score(settings, canonical, keep_patterns=KEEP_PATTERNS)
     launch.remember(settings, canonical, result.seconds)
+    return result
+
+
+def _metrics(result, reg: state.Regularization) -> None:
+    """The score and what it is made of, one row; a note when it sits at its bound."""
     raw = result.raw_score
     base = f"{3 if result.ternary else 2}^B"
     final = engine.regularize(raw, result.params, reg)
-
     cols = st.columns(6)
     cols[0].metric("SWAP-Score" + (" (regularised)" if reg.on else ""), _number(final))
     cols[1].metric(f"bound min(N, {base})", f"{result.bound:,}",
@@ -153,23 +195,45 @@ def show(settings: state.Settings, space, text: str) -> None:
             st.info("The score is at N: almost every neuron has its own pattern, so the score measures "
                     "network size rather than expressivity. A smaller batch separates architectures better.")
 
+
+def _tab_labels(space, edges) -> list[str]:
+    """Patterns first (the page's answer); the cell and its neighbours where the space has them."""
+    labels = ["Patterns", "Per layer"]
+    if edits.is_editable(space.name):
+        return labels + ["Edit the cell", "Neighbours"]
+    return labels + (["The cell"] if edges else [])
+
+
+def _keep_choices(space_name: str, labels: list[str]) -> None:
+    """Only the open tab is drawn, and Streamlit forgets a widget that was not drawn: the choices made in the
+    other tabs are kept by hand. A tab this space lacks (Neighbours, after a switch to the zoo) opens Patterns."""
+    s = st.session_state
+    if s.get(TAB_KEY) not in labels:
+        s.pop(TAB_KEY, None)
+    for key in ("neighbours_measure", "neighbours_recipe", f"editor_target::{space_name}"):
+        if key in s:
+            s[key] = s[key]
+
+
+def _patterns_tab(result, layers: pd.DataFrame) -> None:
     left, right = st.columns([1, 2])
-    gauge = charts.bound_gauge(raw, result.bound)
+    base = f"{3 if result.ternary else 2}^B"
+    gauge = charts.bound_gauge(result.raw_score, result.bound)
     gauge.update_traces(title_text=f"SWAP-Score out of its bound min(N, {base}) = {result.bound:,}")
     show_chart(gauge, "swap_score_gauge", container=left)
-    layers = result.by_layer()
-    if not layers.empty:
-        show_chart(charts.layer_bars(layers), "distinct_patterns_per_layer", layers, container=right)
+    p = result.patterns
+    if p is not None and len(p.values):
+        heat = charts.pattern_heatmap(p.values, p.duplicated, layer_names.sample_names(layers, list(p.layer)))
+        show_chart(heat, "activation_patterns", container=right)
 
-    if result.patterns is not None and len(result.patterns.values):
-        p = result.patterns
-        show_chart(charts.pattern_heatmap(p.values, p.duplicated, list(p.layer)), "activation_patterns")
-    editor.section(settings, space, arch, result, reg)  # the cell, and for NB201, DARTS, NB101 its editor
+
+def _layers_tab(layers: pd.DataFrame) -> None:
+    if not layers.empty:
+        show_chart(charts.layer_bars(layers), "distinct_patterns_per_layer", layers)
     with st.expander("Per-layer table"):
-        st.dataframe(layers, hide_index=True)
+        st.dataframe(layers.drop(columns=["call"]), hide_index=True)
         st.download_button("Download CSV", layers.to_csv(index=False), file_name="swap_layers.csv",
                            mime="text/csv")
-    neighbours.section(settings, space, arch, result, reg)
 
 
 messages.guard(main)

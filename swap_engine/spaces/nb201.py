@@ -148,6 +148,18 @@ def _connected(arch: Arch) -> bool:
     return N_NODES - 1 in reached
 
 
+def ignores_input(arch: Arch) -> bool:
+    """True when every path from the cell's input to its output passes a `none` edge: the cell outputs zeros
+    whatever it reads, so the network answers every image alike (the benchmark trained such cells to chance)."""
+    return not _connected(_check(arch))
+
+
+def same_network(a: Arch, b: Arch) -> bool:
+    """True for two cells that compute one function in two forms (parallel paths swapped, or a change on an edge
+    whose result never reaches the output): the benchmark's `UniqueString` of both is the same."""
+    return canonical(_check(a)) == canonical(_check(b))
+
+
 class Cell(nn.Module):
     """One NB201 cell: node j is the sum of every edge i->j's op applied to node i; the last node is the output."""
 
@@ -315,4 +327,4 @@ class NB201Space(SearchSpace):
 
 spaces.register(NB201Space())
 
-__all__ = ["EDGES", "NASLIB_OPS", "OPS", "NB201Space", "TinyNetwork", "canonical"]
+__all__ = ["EDGES", "NASLIB_OPS", "OPS", "NB201Space", "TinyNetwork", "canonical", "ignores_input", "same_network"]
