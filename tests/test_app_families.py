@@ -34,6 +34,20 @@ def test_the_page_shows_every_proxy_on_every_benchmark_and_scores_nothing():
     assert "swap_b16" in at.multiselect(key="families_proxies").value
 
 
+def test_the_newest_proxies_show_with_their_coverage_beside_the_papers_numbers():
+    at = open_app("families", families_boot=0)
+    assert_clean(at)
+    newest = next(d.value for d in at.dataframe if "proxy or rule" in d.value.columns)
+    row = newest[(newest["benchmark"] == "NB201 CIFAR-10") & (newest["proxy or rule"] == "meco_b64")].iloc[0]
+    assert row["cells"].endswith(" of 15,625") and row["paper"] == "0.894" and -1 <= float(row["ours"]) <= 1
+    libra = newest[(newest["benchmark"] == "NB101-500") & (newest["proxy or rule"] == "LIBRA")].iloc[0]
+    assert libra["paper"] == "0.770" and libra["ours"] == "" and "L-SWAG" in libra["source"]
+    assert any("Sources:" in c.value and "VKDNW (CVPR 2025)" in c.value for c in at.caption)
+    assert "meco_b64" in at.multiselect(key="families_proxies").value
+    overview = at.get("plotly_chart")[0].proto.spec
+    assert "of 15,625 cells" in overview and "paper: 0.894" in overview  # coverage and the paper on hover
+
+
 def test_the_transfer_matrix_opens_a_recipe_on_a_benchmark_in_the_lab(recipes_file):
     at = open_app("families", lab_boot=0)  # the lab it opens: point values (its intervals are test_app_lab's)
     assert_clean(at)

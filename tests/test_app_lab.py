@@ -60,6 +60,10 @@ def test_lab_shows_the_default_recipe_on_every_cell_of_the_atlas():
     specs = [c.proto.spec for c in charts]
     assert any("swap_b16 (600 cells)" in spec for spec in specs)  # the heatmap says what each row is measured on
     assert data.targets("nb201")
+    newest = next(d.value for d in at.dataframe if "proxy or rule" in d.value.columns).set_index("proxy or rule")
+    vkdnw = newest.loc["vkdnw"]  # the fixture lacks it: the paper's number alone
+    assert vkdnw["paper"] == "0.815" and vkdnw["cells"] == "0 of 600" and vkdnw["ours"] == ""
+    assert newest.loc["AZ-NAS", "cells"].startswith("needs az_expressivity_b64")
 
 
 def test_changing_aggregation_target_and_typed_recipe_updates_the_numbers():
@@ -348,3 +352,32 @@ def test_long_recipes_wrap_in_the_scatter_title():
     label = "log_rank:" + "+".join(f"0.5*swap_stage{i}_b16@reg=max" for i in range(1, 9))
     lines = lab_charts.wrap(label)
     assert len(lines) > 1 and all(len(line) <= 90 for line in lines) and "".join(lines) == label
+
+
+def test_the_newest_proxies_and_rules_show_beside_the_papers_numbers(monkeypatch):
+    from swap_engine import recipe as recipes
+    from swap_engine.studies import recipe_study as recipe
+
+    frame = recipe._sample_data_atlas().iloc[:600].reset_index(drop=True)
+    rng = np.random.default_rng(0)
+    params = frame["params"].to_numpy(dtype=float)
+    rows = np.arange(len(frame))
+    frame["meco_b64"] = np.where(rows < 240, params * rng.uniform(0.8, 1.2, len(frame)), np.nan)  # partly measured
+    frame["vkdnw_b64"] = np.where(rows < 115, params * rng.uniform(0.5, 1.5, len(frame)), np.nan)
+    for column in ("az_expressivity_b64", "az_progressivity_b64", "az_trainability_b64", "flops", "jacov_b64"):
+        frame[column] = params * rng.uniform(0.5, 1.5, len(frame))  # no lswag_b64: an absent column breaks nothing
+    monkeypatch.setattr(recipe, "atlas", lambda space="nb201": frame.copy())
+    at = open_lab(lab_text=recipes.VKDNW_AGG)
+    assert_clean(at)
+    table = next(d.value for d in at.dataframe if "proxy or rule" in d.value.columns).set_index("proxy or rule")
+    assert table.loc["meco_b64", "cells"] == "240 of 600" and table.loc["meco_b64", "paper"] == "0.894"
+    assert table.loc["vkdnw_b64", "cells"] == "115 of 600" and table.loc["vkdnw_b64", "paper"] == "0.815"
+    assert table.loc["AZ-NAS", "paper"] == "0.913" and table.loc["VKDNW_agg", "paper"] == "0.919"
+    assert -1 <= float(table.loc["VKDNW_agg", "ours"]) <= 1 and table.loc["VKDNW_agg", "cells"] == "115 of 600"
+    assert not any("lswag" in name for name in table.index)  # not measured and no paper: not listed
+    assert any("Sources:" in c.value and "MeCo (NeurIPS 2023)" in c.value for c in at.caption)
+    assert any(c.value.startswith("Published: Spearman 0.919") for c in at.caption)  # beside the recipe's metric
+    heatmap = next(c.proto.spec for c in at.get("plotly_chart") if "Each proxy alone" in c.proto.spec)
+    assert "meco_b64 (240 of 600 cells)" in heatmap and "paper: 0.894" in heatmap
+    named = at.selectbox(key="lab_named_nb201").options
+    assert any(o.startswith("AZ-NAS") and o.endswith("(paper: 0.913)") for o in named)

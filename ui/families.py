@@ -1,6 +1,7 @@
 """The Across-families page's data and charts: every atlas on this machine read once, each proxy alone on
-each benchmark, and the study's recipes (sample_data/recipes.json) read on every benchmark, by Spearman, Kendall
-or top-10 % precision with bootstrap intervals, each cell saying its protocol (zero-shot or held out)."""
+each benchmark (the newest label-free proxies and rules beside the papers' numbers: `newest`), and the study's
+recipes (sample_data/recipes.json) read on every benchmark, by Spearman, Kendall or top-10 % precision with
+bootstrap intervals, each cell saying its protocol (zero-shot or held out)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from swap_engine import atlas
+from swap_engine.recipe import NonFinite
 from swap_engine.studies import bootstrap, families
-from ui import tables
+from ui import papers, tables
 from ui.charts import two_decimals
 
 LABELS = {t.name: t.label for t in families.TASKS}
@@ -26,6 +29,36 @@ def found() -> tuple[dict[str, families.Fitted], dict[str, str]]:
 def overview() -> pd.DataFrame:
     """task, proxy, source, cells, spearman: every proxy alone on every benchmark here."""
     return families.alone(found()[0])
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def newest() -> pd.DataFrame:
+    """The newest label-free proxies and fixed rules on every benchmark here against its reporting ground truth,
+    ours beside the papers' (`papers.table`, -inf ranked last as the families study reads it): benchmark first."""
+    each = [papers.table(part.frame, atlas.spec(part.task.atlas).benchmark, part.task.report, NonFinite.LAST)
+               .assign(benchmark=LABELS[name]) for name, part in found()[0].items()]
+    table = pd.concat(each, ignore_index=True) if each else pd.DataFrame(columns=[*papers.COLUMNS, "benchmark"])
+    return table[["benchmark", *papers.COLUMNS]]
+
+
+def overview_notes(table: pd.DataFrame, matrix: pd.DataFrame) -> list[list[str]]:
+    """For the overview's hover, per row and task: the cells our value is read on, of the benchmark's, and the
+    paper's Spearman where one is known ("" for the published rows)."""
+    ours = table[table["source"] == "ours"].set_index(["proxy", "task"])["cells"]
+    parts = found()[0]
+    notes = []
+    for row in matrix.index:
+        line = []
+        for task in matrix.columns:
+            if (row, task) not in ours.index or task not in parts:
+                line.append("")
+                continue
+            total = parts[task].frame.attrs.get("cells", len(parts[task].frame))
+            paper = papers.paper_of(row, atlas.spec(parts[task].task.atlas).benchmark, parts[task].task.report)
+            line.append(f"<br>on {papers.cells_words(int(ours[(row, task)]), total)} cells"
+                        + ("" if paper is None else f"<br>paper: {paper.spearman:.3f} ({paper.source})"))
+        notes.append(line)
+    return notes
 
 
 def study_recipes() -> dict[str, str]:
@@ -98,12 +131,14 @@ def overview_matrix(table: pd.DataFrame, proxies: list[str]) -> pd.DataFrame:
     return matrix.loc[order, columns]
 
 
-def overview_heatmap(matrix: pd.DataFrame) -> go.Figure:
+def overview_heatmap(matrix: pd.DataFrame, notes: list[list[str]] | None = None) -> go.Figure:
+    """`notes`: per row and task, what the hover adds (`overview_notes`)."""
     z = matrix.to_numpy(dtype=float)
+    notes = notes or [[""] * len(matrix.columns) for _ in matrix.index]
     fig = go.Figure(go.Heatmap(
         z=z[::-1], x=[LABELS.get(c, c) for c in matrix.columns], y=list(matrix.index)[::-1], colorscale="RdBu",
         zmid=0, zmin=-1, zmax=1, text=two_decimals(z[::-1]), texttemplate="%{text}", colorbar=dict(title="Spearman"),
-        hovertemplate="%{y} on %{x}: Spearman %{z:.3f}<extra></extra>"))
+        customdata=notes[::-1], hovertemplate="%{y} on %{x}: Spearman %{z:.3f}%{customdata}<extra></extra>"))
     fig.update_layout(title="Each proxy alone on each benchmark, zero-shot (blank: not measured or does not apply)",
                       height=max(360, 26 * len(matrix) + 200), margin=dict(t=150, l=60, r=20, b=20),
                       font=dict(size=13), xaxis=dict(side="top", tickangle=-30, title="benchmark (its ground truth)"),

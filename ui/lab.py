@@ -24,7 +24,7 @@ from swap_engine.columns import Column
 from swap_engine.recipe import NonFinite, Scorer
 from swap_engine.studies import bootstrap, families, reading, recipe_study
 from swap_engine.studies.alone import each_alone
-from ui import tables
+from ui import papers, tables
 
 BENCHMARK_KEY = "lab_atlas"  # the lab's benchmark selector
 RECIPE_KEY = "lab_text"  # the lab's typed recipe
@@ -197,6 +197,52 @@ def spearman_matrix(columns: tuple[str, ...], target_columns: tuple[str, ...], n
     cells = table.drop_duplicates("column").set_index("column")["read"].reindex(list(columns)).fillna(0).astype(int)
     cells.index.name = None
     return out, cells
+
+
+def newest(choice: Choice) -> pd.DataFrame:
+    """The newest label-free proxies and fixed rules on the choice's benchmark and ground truth, ours beside the
+    papers' (`papers.table`), over every cell the atlas measures."""
+    return _newest(choice.benchmark, choice.target, NonFinite(choice.non_finite).value)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _newest(name: str, target: str, rule: str) -> pd.DataFrame:
+    return papers.table(atlas(name), _benchmark(name), target, rule)
+
+
+def paper(name: str, key: str, target: str):
+    """The paper's number for recipe `key` (a fixed rule, or a newest proxy alone) on atlas `name` and `target`,
+    or None (`studies.published.Published`)."""
+    return papers.paper_of(key, _benchmark(name), target)
+
+
+def papers_matrix(name: str, columns: list[str], target_columns: list[str]) -> pd.DataFrame:
+    """The papers' Spearman of each column alone against each ground truth, NaN where none gives one."""
+    benchmark = _benchmark(name)
+    return pd.DataFrame([[getattr(papers.paper_of(c, benchmark, t), "spearman", np.nan) for t in target_columns]
+                         for c in columns], index=columns, columns=target_columns, dtype=float)
+
+
+def named_words(label: str, named: dict[str, str], name: str, target: str) -> str:
+    """A known recipe's label, with the paper's Spearman on this benchmark and ground truth where one is known."""
+    found = paper(name, named[label], target) if label in named else None
+    return label if found is None else f"{label} (paper: {found.spearman:.3f})"
+
+
+def coverage(choice: Choice, frame: pd.DataFrame) -> pd.DataFrame:
+    """Each proxy column: the cells it is measured on, and the paper's Spearman on the choice's ground truth (as
+    text, blank where no paper gives one)."""
+    columns = recipes.proxy_columns(frame)
+    benchmark = _benchmark(choice.benchmark)
+    found = [papers.paper_of(c, benchmark, choice.target) for c in columns]
+    return pd.DataFrame({"column": columns, "cells measured": [int(frame[c].notna().sum()) for c in columns],
+                         "paper": ["" if p is None else f"{p.spearman:.3f}" for p in found]})
+
+
+def _benchmark(name: str) -> str:
+    from swap_engine import atlas as atlases
+
+    return atlases.spec(name).benchmark
 
 
 def missing_counts(frame: pd.DataFrame, columns: list[str]) -> dict[str, int]:

@@ -15,7 +15,7 @@ from swap_engine import atlas
 from swap_engine.columns import Column
 from swap_engine.studies import families
 from ui import families as data
-from ui import lab, links, messages
+from ui import lab, links, messages, papers
 from ui.export import show_chart
 
 BOOTSTRAPS = [0, 100, 200]
@@ -54,11 +54,27 @@ def overview() -> None:
     if matrix.empty:
         st.info("Choose at least one proxy.")
         return
-    show_chart(data.overview_heatmap(matrix), "families_overview", matrix.reset_index(names="proxy"),
-               key="families_overview_chart")
+    show_chart(data.overview_heatmap(matrix, data.overview_notes(table, matrix)), "families_overview",
+               matrix.reset_index(names="proxy"), key="families_overview_chart")
     st.caption("Zero-shot: a proxy alone reads no label. Spearman of each proxy with the benchmark's accuracy over "
-               "every measured architecture (GLUE average for FlexiBERT, ImageNet top-1 for the zoo). Batch sizes "
-               "differ by family (see the table above), so a column at one B may be missing on another benchmark.")
+               "every measured architecture (GLUE average for FlexiBERT, ImageNet top-1 for the zoo); the hover says "
+               "on how many cells. Batch sizes differ by family (see the table above), so a column at one B may be "
+               "missing on another benchmark.")
+    newest()
+
+
+def newest() -> None:
+    table = data.newest()
+    if table.empty:
+        return
+    st.markdown("**The newest label-free proxies and rules, ours beside the papers'**")
+    st.dataframe(papers.shown(table), hide_index=True, key="families_newest", height=35 * (len(table) + 1) + 3)
+    st.caption("MeCo, L-SWAG and VKDNW alone, and the fixed rules AZ-NAS and VKDNW_agg (LIBRA, built on L-SWAG: "
+               "published only), where a benchmark's atlas measures them or a paper gives a number; Spearman with "
+               "its ground truth over every cell measured here, -inf ranked last as the study reads it (the heatmap "
+               "drops it). A blank: not measured here yet (0 of all cells), or no paper gives one. None reads a "
+               "label. The papers' cells and accuracy split may differ from ours. Sources: "
+               + (papers.sources(table) or "none") + ".")
 
 
 def transfer() -> None:

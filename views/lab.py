@@ -19,7 +19,7 @@ from swap_engine import recipe as recipes
 from swap_engine.columns import Column
 from swap_engine.studies import families, reading
 from swap_engine.studies.recipe_report import TARGET_LABELS
-from ui import lab, links, messages, state
+from ui import lab, links, messages, papers, state
 from ui.charts import lab as lab_charts
 from ui.export import show_chart
 
@@ -112,6 +112,7 @@ def controls(name: str, frame: pd.DataFrame) -> lab.Choice:
     named = lab.known_recipes(name, frame)
     col_named, col_typed = st.columns([2, 3])
     col_named.selectbox("Or start from a known recipe", [MY_CHOICE, *named], key=f"lab_named_{name}",
+                        format_func=lambda label: lab.named_words(label, named, name, target),
                         on_change=lambda: st.session_state.update(
                             {lab.RECIPE_KEY: named.get(st.session_state[f"lab_named_{name}"], "")}),
                         help="AZ-NAS: the field's best published zero-shot ranking of NB201, its proxies measured "
@@ -171,6 +172,10 @@ def summary(choice: lab.Choice, frame: pd.DataFrame) -> None:
                         f"by the accuracy itself: {oracle:.2f}{unit}. A recipe can rank well overall (Spearman) "
                         "and still pick poor top cells, or the reverse.")
     cols[4].metric("cells", f"{c.n:,}")
+    paper = lab.paper(choice.benchmark, choice.scorer.key, target)
+    if paper is not None:
+        st.caption(f"Published: Spearman {paper.spearman:.3f} ({paper.source}; no labels read); ours here "
+                   f"{c.spearman:.3f} on {c.n:,} cells. The paper's cells and accuracy split may differ from ours.")
     came_from = lab.origin(choice)
     if came_from:
         st.info(came_from + f" Here, on the same {c.n:,} cells: Spearman {c.spearman:.3f}, Kendall {c.kendall:.3f}, "
@@ -262,8 +267,13 @@ def heatmap_and_cost(choice: lab.Choice, frame: pd.DataFrame) -> None:
     columns = tuple(recipes.proxy_columns(frame))
     target_columns = tuple(lab.targets(frame))
     matrix, cells = lab.spearman_matrix(columns, target_columns, name, recipes.NonFinite(choice.non_finite).value)
-    show_chart(lab_charts.correlation_heatmap(matrix, cells), f"lab_proxy_dataset_heatmap_{name}",
-               matrix.assign(cells=cells).reset_index(names="proxy"), key="lab_heatmap")
+    total = frame.attrs.get("cells", len(frame))
+    paper = lab.papers_matrix(name, list(columns), list(target_columns))
+    show_chart(lab_charts.correlation_heatmap(matrix, cells, total, paper), f"lab_proxy_dataset_heatmap_{name}",
+               matrix.assign(cells=cells, **{f"paper: {t}": paper[t] for t in target_columns
+                                             if paper[t].notna().any()}).reset_index(names="proxy"),
+               key="lab_heatmap")
+    newest(choice)
     flat = [c for c in columns if frame[c].nunique() <= 1]
     if flat:
         st.caption("–: one value on every measured architecture, so no ranking: " + ", ".join(flat) + ".")
@@ -271,7 +281,6 @@ def heatmap_and_cost(choice: lab.Choice, frame: pd.DataFrame) -> None:
     if absent:
         st.caption("Not in this atlas, because they do not apply here: " +
                    "; ".join(f"**{proxy}**: {why}" for proxy, why in absent.items()) + ".")
-    total = frame.attrs.get("cells", len(frame))
     jobs = atlases.measured_jobs(name, frame)
     partial = {job: n for job, n in jobs.items() if 0 < n < total}
     never = [job for job, n in jobs.items() if n == 0]
@@ -293,6 +302,20 @@ def heatmap_and_cost(choice: lab.Choice, frame: pd.DataFrame) -> None:
         show_chart(lab_charts.cost_scatter(table, target), f"lab_cost_vs_correlation_{name}", table, key="lab_cost")
     else:
         st.info("This atlas has no timing columns yet, so cost against correlation cannot be drawn.")
+
+
+def newest(choice: lab.Choice) -> None:
+    table = lab.newest(choice)
+    if table.empty:
+        return
+    st.markdown("**The newest label-free proxies and rules, ours beside the papers'**")
+    st.dataframe(papers.shown(table), hide_index=True, key="lab_newest",
+                 column_config={"cells": st.column_config.TextColumn(
+                     "cells", help="cells measured (a rule: cells it reads) of the benchmark's")})
+    st.caption(f"Spearman with {TARGET_LABELS.get(choice.target, choice.target)} over every cell measured here; "
+               "a blank: not measured here yet (0 of all cells), or no paper gives one. None reads a label. The "
+               "papers' cells and accuracy split may differ from ours. Sources: " + (papers.sources(table) or "none")
+               + ".")
 
 
 def favoured_ops(choice: lab.Choice, frame: pd.DataFrame) -> None:
@@ -448,9 +471,9 @@ def main() -> None:
     bounds(frame)
     live_cell(choice, frame)
     with st.expander("Coverage of the atlas"):
-        coverage = pd.DataFrame({"column": recipes.proxy_columns(frame)})
-        coverage["cells measured"] = [int(frame[c].notna().sum()) for c in coverage["column"]]
-        st.dataframe(coverage, hide_index=True)
+        st.dataframe(lab.coverage(choice, frame), hide_index=True)
+        st.caption("paper: the published Spearman on this ground truth, where a paper gives one "
+                   "(sample_data/published.json).")
 
 
 messages.guard(main)

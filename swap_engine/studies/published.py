@@ -1,11 +1,13 @@
 """This round's goals and the published numbers the studies are read against: one data file,
-sample_data/published.json, read here and only by the report writers (families' markdown, the recipe study's
-rows beside each proxy alone, the correlation study's results table). The studies compute without it.
+sample_data/published.json, read here by the report writers (families' markdown, the recipe study's rows beside
+each proxy alone, the correlation study's results table) and by the app's pages that show the papers' numbers
+beside ours (`label_free`: the newest label-free proxies and fixed rules). The studies compute without it.
 """
 from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from swap_engine.resources import sample_data_path
@@ -52,4 +54,44 @@ def correlation() -> dict[tuple[str, str, str], str]:
     return {(row["space"], row["target"], row["proxy"]): row["text"] for row in _load().get("correlation", [])}
 
 
-__all__ = ["FILE", "best_published", "correlation", "loo_goal", "recipe_study", "recipe_study_column", "task_goal"]
+@dataclass(frozen=True)
+class Published:
+    """One published Spearman of a label-free proxy or fixed rule: `name` as atlas columns name the proxy
+    (`meco`) or the rule's name (`AZ-NAS`), on `benchmark` (an atlas's benchmark or its family: `nb301` covers
+    `nb301-500`), accuracy on `dataset` (and `split` where the source names it), read with `labels` labels."""
+
+    name: str
+    kind: str  # "proxy" or "rule"
+    benchmark: str
+    dataset: str
+    split: str | None
+    spearman: float
+    kendall: float | None
+    labels: int
+    source: str
+
+    def fits(self, benchmark: str, target: str) -> bool:
+        """Whether this number is for atlas benchmark `benchmark` and ground-truth column `target`
+        (`cifar10_test_acc_pct`: dataset, then split)."""
+        dataset, _, rest = target.partition("_")
+        split = rest.split("_", 1)[0]
+        return ((benchmark == self.benchmark or benchmark.startswith(self.benchmark + "-"))
+                and dataset == self.dataset and (self.split is None or split == self.split))
+
+
+def label_free() -> list[Published]:
+    """Every published number of the newest label-free proxies and fixed rules (VKDNW, MeCo, AZ-NAS, LIBRA)."""
+    rows = _load().get("label_free", {}).get("rows", [])
+    return [Published(r["name"], r["kind"], r["benchmark"], r["dataset"], r.get("split"), float(r["spearman"]),
+                      None if r.get("kendall") is None else float(r["kendall"]), int(r.get("labels", 0)), r["source"])
+            for r in rows]
+
+
+def beside(name: str, benchmark: str, target: str) -> Published | None:
+    """The published number of proxy or rule `name` on atlas benchmark `benchmark` against `target`; None where
+    no paper gives one."""
+    return next((p for p in label_free() if p.name == name and p.fits(benchmark, target)), None)
+
+
+__all__ = ["FILE", "Published", "beside", "best_published", "correlation", "label_free", "loo_goal", "recipe_study",
+           "recipe_study_column", "task_goal"]

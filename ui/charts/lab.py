@@ -84,17 +84,24 @@ def wrap(text: str, width: int = 90) -> list[str]:
     return [*lines, line] if line else lines
 
 
-def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series) -> go.Figure:
-    """`cells`: how many cells each proxy's row is read on (rows on a subset are not the whole space).
+def correlation_heatmap(matrix: pd.DataFrame, cells: pd.Series, total: int | None = None,
+                        papers: pd.DataFrame | None = None) -> go.Figure:
+    """`cells`: how many cells each proxy's row is read on (rows on a subset are not the whole space), out of
+    `total`; `papers`: the papers' Spearman in the same rows and columns (NaN: none), said on hover.
 
     Rows are sorted by the first ground truth, best at the top, so the ranking of proxies reads at a glance.
     """
     matrix = matrix.loc[matrix.iloc[:, 0].sort_values(na_position="first").index]  # Plotly draws row 0 lowest
-    rows = [f"{proxy} ({cells[proxy]:,} cells)" for proxy in matrix.index]
+    rows = [f"{proxy} ({cells[proxy]:,} cells)" if total is None or cells[proxy] >= total
+            else f"{proxy} ({cells[proxy]:,} of {total:,} cells)" for proxy in matrix.index]
+    paper = (pd.DataFrame(np.nan, index=matrix.index, columns=matrix.columns) if papers is None
+             else papers.reindex(index=matrix.index, columns=matrix.columns))
+    said = [["" if np.isnan(v) else f"<br>paper: {v:.3f}" for v in row] for row in paper.to_numpy(dtype=float)]
     fig = go.Figure(go.Heatmap(z=matrix.to_numpy(dtype=float), x=[TARGET_LABELS.get(c, c) for c in matrix.columns],
                                y=rows, colorscale="RdBu", zmid=0, zmin=-1, zmax=1,
                                text=two_decimals(matrix.to_numpy(dtype=float), "–"), texttemplate="%{text}",
-                               colorbar=dict(title="Spearman")))
+                               customdata=said, colorbar=dict(title="Spearman"),
+                               hovertemplate="%{y} against %{x}<br>ours: %{z:.3f}%{customdata}<extra></extra>"))
     return _layout(fig, "Each proxy alone: Spearman with each dataset and split", "ground truth", "proxy",
                    max(320, 28 * len(matrix) + 140))
 
