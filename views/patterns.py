@@ -1,5 +1,6 @@
 """Activation patterns of one architecture: the score first, then tabs for the matrix SWAP counts beside its bound,
-the per-layer picture, the cell (and its editor) and its neighbours."""
+the per-layer picture, the cell (and its editor) and its neighbours. Or your own network (`ui.own_network`): a
+timm or torchvision name, or a file while the app listens on this machine alone, placed among timm-in1k's."""
 from functools import partial
 
 import streamlit as st
@@ -11,10 +12,11 @@ st.title("Activation patterns")  # drawn at once; the imports below wait for the
 import pandas as pd  # noqa: E402
 
 import dataclasses  # noqa: E402
+import math  # noqa: E402
 
 from swap_engine import data, spaces  # noqa: E402
 from swap_engine.spaces import edits  # noqa: E402
-from ui import cell_notes, charts, editor, engine, fetch, launch, messages, neighbours  # noqa: E402
+from ui import cell_notes, charts, editor, engine, fetch, launch, messages, neighbours, own_network  # noqa: E402
 from ui.charts import layers as layer_names  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
@@ -95,6 +97,10 @@ def main() -> None:
     st.caption("Each neuron's signs over the B samples of the batch form its pattern; the SWAP-Score counts "
                "the distinct patterns over all layers.")
     settings = state.settings()
+    if own_network.choose_source():
+        state.update_url()
+        show_own(settings)
+        return
     space = spaces.get(settings.space)
     text, box = choose_arch(settings)
     state.update_url()  # the link now names this architecture
@@ -157,6 +163,35 @@ def show(settings: state.Settings, space, text: str) -> None:
     if "Neighbours" in tabs and tabs["Neighbours"].open:
         with tabs["Neighbours"]:
             neighbours.section(settings, space, arch, result, reg)
+
+
+def show_own(settings: state.Settings) -> None:
+    """Your own network: the score and its parts, the matrix and the layers as for a cell, then its placement
+    among a benchmark's networks. A network that cannot load or be scored is one message, and nothing else."""
+    try:
+        own = own_network.choose(settings)
+        if own is None or not own_network.ready(own):
+            return
+        with st.spinner(f"Scoring {own.spec} on {own_network.described(own)} ..."):
+            result = own_network.score(own, KEEP_PATTERNS)
+    except ValueError as err:  # the library's refusals, in words (a missing file, no module returned, ...)
+        messages.error(err, prefix="This network cannot be scored: ")
+        return
+    reg = state.regularization()
+    _metrics(result, state.Regularization(False, math.nan, math.nan))
+    st.caption(f"{messages.literal(own.spec)}, random weights from seed {own.seed}, on "
+               f"{own_network.described(own)}." + (" Regularisation by parameter count is left off: its mu and "
+                                                  "sigma describe the sidebar's search space." if reg.on else ""))
+    labels = ["Patterns", "Per layer"]
+    tabs = dict(zip(labels, st.tabs(labels, key="own_tab", on_change="rerun")))
+    layers = layer_names.named(result.by_layer(), "own")
+    if tabs["Patterns"].open:
+        with tabs["Patterns"]:
+            _patterns_tab(result, layers)
+    if tabs["Per layer"].open:
+        with tabs["Per layer"]:
+            _layers_tab(layers)
+    own_network.placement_section(own, result)
 
 
 def _score(settings: state.Settings, canonical: str):
