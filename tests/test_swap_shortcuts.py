@@ -53,6 +53,9 @@ def test_counting_by_a_table_agrees_with_counting_by_sorting(monkeypatch, top):
     slow = distinct.count_distinct([k.clone() for k in layers], sample, [1, 2, 1, 3])
     assert (fast.total, fast.per_layer) == (slow.total, slow.per_layer)
     assert torch.equal(fast.multiplicity, slow.multiplicity)
+    monkeypatch.undo()
+    marked = distinct.count_distinct([k.clone() for k in layers], None, [1, 2, 1, 3])  # flags, no tally
+    assert (marked.total, marked.per_layer, marked.multiplicity) == (slow.total, slow.per_layer, None)
 
 
 class Fan(nn.Module):
