@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
             _set_memory_limit(args.memory_limit)
         with _terminate_as_interrupt():
             return int(args.func(args) or 0)
-    except ValueError as err:  # bad input: one clear line, no traceback
+    except (ValueError, FileNotFoundError) as err:  # bad input or a missing file: one clear line, no traceback
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,0 +1,38 @@
+"""`swap-explorer groups --columns swap_b16,params`: a proxy's Spearman within each kind of timm-in1k architecture.
+
+Reads the timm-in1k atlas (sample_data/, or `atlas --space timm-in1k` to compute it) and prints, for each column,
+Spearman with ImageNet top-1 within CNNs, vision transformers, MLPs and hybrids and over all of them, with 95 %
+bootstrap intervals. It scores nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("groups", help="a proxy's Spearman within each kind of timm-in1k architecture",
+                                   description=__doc__.split("\n\n")[1])
+    parser.add_argument("--columns", default="swap_b16,params", help="comma-separated atlas columns")
+    parser.add_argument("--target", default="imagenet_top1_acc_pct", help="the accuracy (default ImageNet top-1)")
+    parser.add_argument("--n-boot", type=int, default=500, help="bootstrap resamples (default 500)")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from swap_engine import atlas
+    from swap_engine.studies import groups
+
+    frame = atlas.with_truth("timm-in1k")
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()]
+    missing = [c for c in [*columns, args.target] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"the timm-in1k atlas has no {', '.join(missing)}; it has "
+                         + ", ".join(c for c in frame.columns if c != "arch"))
+    table = groups.by_kind(frame, columns, args.target, n_boot=args.n_boot)
+    if args.json:
+        print(json.dumps(table.to_dict(orient="records")))
+    else:
+        print(groups.markdown(table, f"python -m swap_engine groups --columns {','.join(columns)}"))
+    return 0
