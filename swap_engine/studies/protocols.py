@@ -220,7 +220,9 @@ def markdown(found: dict[str, dict[str, Any]], command: str) -> str:
              "architecture. **k labels**: k architectures drawn at random are labelled; the predictor "
              "(scikit-learn's gradient-boosted trees and two ridge regressions on label-free inputs: the proxies, "
              "their ranks over the benchmark, the fixed rules' ranks and the architecture's encoding; their rankings "
-             "averaged) and the recipe chooser learn from them alone and are scored on every other architecture; mean ± sd over seeded draws of the k. "
+             "averaged, or the trees alone where a 3-fold cross-validation on the k prefers them) and the recipe "
+             "chooser learn from them alone and are scored on every other architecture; mean ± sd over seeded "
+             "draws of the k. "
              "Compare a number only with numbers of its own protocol.", ""]
     for name, part in found.items():
         chosen = families.task(name)
