@@ -142,6 +142,22 @@ def test_params_and_flops_of_a_linear_layer():
     assert proxies.score("flops", nn.Linear(10, 5, bias=False), torch.randn(3, 10)) == 2 * 10 * 5
 
 
+class TokenFirst(nn.Module):
+    """Hands a parameter to a submodule as its input, as timm's PiT does with its class token."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.token = nn.Parameter(torch.randn(1, 10))
+        self.head = nn.Linear(10, 5, bias=False)
+
+    def forward(self, x):
+        return self.head(self.token) + self.head(x)
+
+
+def test_flops_of_a_model_that_feeds_a_parameter_to_a_module():
+    assert proxies.score("flops", TokenFirst(), torch.randn(3, 10)) == 2 * (2 * 10 * 5)
+
+
 def test_naswot_matches_the_hamming_kernel_by_hand():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 3))

@@ -21,6 +21,10 @@ def flops(model: nn.Module, inputs: Any, targets: Any = None, *, device: Any = N
     """Forward FLOPs per sample (first sample of the batch), label-free."""
     prepared = prepare(model, inputs, device=device, mode="eval")
     one = {k: v[:1] for k, v in prepared.kwargs.items()}
+    # The counter's module tracker hooks the gradients of every module input that requires one; a parameter
+    # handed to a submodule as its input (PiT's class token) has no gradient function under no_grad and fails it.
+    # The copy's weights need no gradient here, and FLOPs do not depend on it.
+    prepared.net.requires_grad_(False)
     counter = FlopCounterMode(display=False)
     with torch.no_grad(), counter:
         prepared.net(prepared.x[:1], **one)
