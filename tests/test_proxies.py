@@ -143,15 +143,15 @@ def test_params_and_flops_of_a_linear_layer():
 
 
 class TokenFirst(nn.Module):
-    """Hands a parameter to a submodule as its input, as timm's PiT does with its class token."""
+    """Hands a view of a parameter to a submodule as its input, as timm's PiT does with its class token."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.token = nn.Parameter(torch.randn(1, 10))
+        self.token = nn.Parameter(torch.randn(1, 1, 10))
         self.head = nn.Linear(10, 5, bias=False)
 
     def forward(self, x):
-        return self.head(self.token) + self.head(x)
+        return self.head(self.token.expand(x.shape[0], -1, -1))[:, 0] + self.head(x)
 
 
 def test_flops_of_a_model_that_feeds_a_parameter_to_a_module():
