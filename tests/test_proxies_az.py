@@ -2,6 +2,7 @@
 weights (the proxy's Kaiming re-initialisation leaves them alone), hygiene, and the atlas's one-pass job."""
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -206,3 +207,26 @@ def test_a_transformer_is_cut_into_its_layers():
     assert values["az_trainability"] == -math.inf  # Scale(1.0) passes the gradient on unchanged
     with pytest.raises(ValueError, match="does not apply to token"):
         az.components(model, ids, blocks="stages")
+
+
+def test_nb101_is_cut_into_its_stem_cells_and_pools_as_nb201_into_model_cells():
+    """AZ-NAS's cut of NB101: every element of `features` (stem, nine cells, two max-pools); by three-cell stages
+    its trainability ranked against accuracy (docs/results.md, AZ-NAS on NB101 and NB301)."""
+    space = spaces.get("nb101")
+    torch.manual_seed(0)
+    model = space.build(space.example(), stem_channels=4)
+    x = torch.randn(4, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    values = az.components(model, x, seed=3)
+    assert values == az.components(model, x, seed=3, blocks="cells")
+    assert values != az.components(model, x, seed=3, blocks="stages")
+    assert len(az._cells(model)) == 12 and all(math.isfinite(v) for v in values.values())
+    net = copy.deepcopy(model).train()
+    with az.seeded(3, torch.device("cpu")):  # the proxy's re-initialisation, on the same seed
+        az._reinitialise(net)
+    outputs, feature = [], x
+    with torch.no_grad():
+        for block in net.features:
+            feature = block(feature)
+            outputs.append(feature)
+    expected = sum(entropy_by_hand(f.double().numpy()) for f in outputs)
+    assert values["az_expressivity"] == pytest.approx(expected, rel=1e-6)

@@ -2,9 +2,10 @@
 
 Lee and Ham, "AZ-NAS: Assembling Zero-Cost Proxies for Network Architecture Search", CVPR 2024 (its
 NB201 code, `compute_az_nas_score.py`). The network is read as a chain of blocks, the stem and then every
-element of `model.cells` (NB201's cells and residual reductions, DARTS's cells); f_0 ... f_L are their
-outputs on one batch, in train mode, after AZ-NAS's re-initialisation (Conv/Linear weights Kaiming-normal,
-fan-in, biases 0; norm layers weight 1, bias 0):
+element of `model.cells` (NB201's cells and residual reductions, DARTS's cells; on NB101 the elements of
+`features`: its stem, cells and max-pools); f_0 ... f_L are their outputs on one batch, in train
+mode, after AZ-NAS's re-initialisation (Conv/Linear weights Kaiming-normal, fan-in, biases 0; norm layers
+weight 1, bias 0):
 
 - expressivity of a block: the entropy of the normalised eigenvalues of its features' channel covariance
   (every pixel of every sample is one observation); `az_expressivity` sums it over blocks;
@@ -16,10 +17,10 @@ fan-in, biases 0; norm layers weight 1, bias 0):
 
 Networks without `model.cells` (AZ-NAS's code reads only those) are cut the way their family is built
 (`blocks="auto"`): a CNN into stages by feature-map resolution (its first feature map, then the last map of
-each resolution, among the modules it runs in a row: NB101's three stacks, a ResNet's four layers), a
-transformer into its layers (the input of the first layer, then each layer's output; every token one
-observation, hidden units the channels). On NB201 the stage cut is checked against AZ-NAS's cell cut in
-`docs/results.md`.
+each resolution, among the modules it runs in a row: a ResNet's four layers), a transformer into its
+layers (the input of the first layer, then each layer's output; every token one observation, hidden units
+the channels). The stage cut is checked against AZ-NAS's cell cut on NB201 and NB101 in `docs/results.md`:
+on NB101 (no skip connections) a three-cell block's trainability ranks against accuracy.
 
 Where AZ-NAS's code differs only by round-off, this one is steadier: the covariance is taken in float64 and
 its eigenvalues below zero (a rank-deficient covariance's round-off) count as zero, where AZ-NAS's logarithm
@@ -59,7 +60,8 @@ def components(model: nn.Module, inputs: Any, *, seed: int = 0, device: Any = No
     """All three AZ-NAS proxies from one forward pass and one backward pass per block.
 
     `blocks`: how the network is cut into a chain (`BLOCKS`); "auto" takes `cells` where the network has
-    them, a transformer's layers on token inputs, and a CNN's stages by feature-map resolution otherwise.
+    them (NB101's: the elements of `features`), a transformer's layers on token inputs, and a CNN's stages by
+    feature-map resolution otherwise ("stages" still cuts NB101 into its three stacks, the atlas's old cut).
     """
     if blocks not in BLOCKS:
         raise ValueError(f"az blocks must be one of {', '.join(BLOCKS)}, got {blocks!r}")
@@ -88,9 +90,18 @@ def components(model: nn.Module, inputs: Any, *, seed: int = 0, device: Any = No
 def _cells(net: nn.Module) -> list[nn.Module] | None:
     cells = getattr(net, "cells", None)
     if not isinstance(cells, (nn.ModuleList, nn.Sequential)) or len(cells) == 0:
-        return None
+        return _stacked_cells(net)
     stem = getattr(net, "stem", None)
     return ([stem] if isinstance(stem, nn.Module) else []) + list(cells)
+
+
+def _stacked_cells(net: nn.Module) -> list[nn.Module] | None:
+    """A network with no `cells` that names its own chain of blocks (NB101's `chain()`: stem, cells and the
+    max-pools between its stacks): AZ-NAS's cut of it is every element, as on NB201 every element of
+    `model.cells`, reductions included. Cut by stages instead, NB101's trainability ranks against accuracy
+    (`docs/results.md`)."""
+    chain = getattr(net, "chain", None)
+    return list(chain()) if callable(chain) else None
 
 
 def _by_cells(net: nn.Module, prepared: Prepared) -> list[torch.Tensor]:

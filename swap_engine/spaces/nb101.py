@@ -227,6 +227,11 @@ class NB101Network(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.pool(self.features(x)).flatten(1))
 
+    def chain(self) -> list[nn.Module]:
+        """The network as the chain of blocks it runs in a row (stem, cells, max-pools), for a proxy that reads
+        one block at a time (AZ-NAS reads NB201's `cells` so)."""
+        return list(self.features)
+
 
 def _longest_path(cell: Cell) -> int:
     n = cell.num_nodes
