@@ -149,13 +149,7 @@ def show(settings: state.Settings, space, text: str) -> None:
     labels = _tab_labels(space, edges)
     _keep_choices(space.name, labels)
     tabs = dict(zip(labels, st.tabs(labels, key=TAB_KEY, on_change="rerun")))
-    layers = layer_names.named(result.by_layer(), space.name, edges)
-    if tabs["Patterns"].open:
-        with tabs["Patterns"]:
-            _patterns_tab(result, layers)
-    if tabs["Per layer"].open:
-        with tabs["Per layer"]:
-            _layers_tab(layers)
+    _result_tabs(tabs, result, layer_names.named(result.by_layer(), space.name, edges))
     cell = next((tabs[label] for label in CELL_TABS if label in tabs), None)
     if cell is not None and cell.open:
         with cell:
@@ -163,6 +157,16 @@ def show(settings: state.Settings, space, text: str) -> None:
     if "Neighbours" in tabs and tabs["Neighbours"].open:
         with tabs["Neighbours"]:
             neighbours.section(settings, space, arch, result, reg)
+
+
+def _result_tabs(tabs: dict, result, layers) -> None:
+    """The Patterns and Per layer tabs, drawn only when open (a cell's and your own network's alike)."""
+    if tabs["Patterns"].open:
+        with tabs["Patterns"]:
+            _patterns_tab(result, layers)
+    if tabs["Per layer"].open:
+        with tabs["Per layer"]:
+            _layers_tab(layers)
 
 
 def show_own(settings: state.Settings) -> None:
@@ -184,13 +188,7 @@ def show_own(settings: state.Settings) -> None:
                                                   "sigma describe the sidebar's search space." if reg.on else ""))
     labels = ["Patterns", "Per layer"]
     tabs = dict(zip(labels, st.tabs(labels, key="own_tab", on_change="rerun")))
-    layers = layer_names.named(result.by_layer(), "own")
-    if tabs["Patterns"].open:
-        with tabs["Patterns"]:
-            _patterns_tab(result, layers)
-    if tabs["Per layer"].open:
-        with tabs["Per layer"]:
-            _layers_tab(layers)
+    _result_tabs(tabs, result, layer_names.named(result.by_layer(), "own"))
     own_network.placement_section(own, result)
 
 

@@ -38,6 +38,7 @@ from swap_engine.spaces.base import InputSpec, SearchSpace
 from swap_engine.swap.capture import (DEFAULT_ACTIVATIONS, FUNCTIONAL_ATTRIBUTE, PatternCapture, activation_functions,
                                       activation_modules, module_names)
 from swap_engine.swap.model_state import preserved
+from swap_engine.swap.score import forward_arguments
 from swap_engine.words import check_text, quote
 
 FORMS = ("FILE.py:factory", "package.module:factory", "timm:NAME", "torchvision:NAME")
@@ -277,15 +278,10 @@ def check_runs(model: nn.Module, inputs: Any, *, name: str, mode: str = "train")
 
 def _trial(inputs: Any) -> tuple[tuple, dict, str]:
     """The first samples of a batch as forward arguments, and the whole batch's shape in words."""
-    if isinstance(inputs, torch.Tensor):
-        args, kwargs = (inputs,), {}
-    elif isinstance(inputs, Mapping):
-        args, kwargs = (), dict(inputs)
-    elif hasattr(inputs, "x"):
-        mask = getattr(inputs, "attention_mask", None)
-        args, kwargs = (inputs.x,), ({"attention_mask": mask} if mask is not None else {})
-    else:
-        raise NetworkError(f"inputs must be a tensor, a mapping of tensors or a batch, got {type(inputs).__name__}")
+    try:
+        args, kwargs = forward_arguments(inputs)
+    except ValueError as err:
+        raise NetworkError(str(err)) from None
     tensors = [t for t in (*args, *kwargs.values()) if isinstance(t, torch.Tensor) and t.dim()]
     if not tensors:
         raise NetworkError("the inputs hold no batched tensor (the first dimension must be the batch)")

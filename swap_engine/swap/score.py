@@ -198,8 +198,9 @@ def _same_device(a: torch.device, b: torch.device) -> bool:
     return a.type == b.type and (a.index or 0) == (b.index or 0)
 
 
-def _forward_arguments(inputs: Any, device: torch.device) -> tuple[tuple, dict, int]:
-    """Positional and keyword tensors for the forward, on `device`, and the batch size B."""
+def forward_arguments(inputs: Any) -> tuple[tuple, dict]:
+    """The positional and keyword arguments of the forward: a tensor, a mapping of keyword tensors, or a batch
+    with `.x` (and `.attention_mask`, passed as a keyword)."""
     if isinstance(inputs, torch.Tensor):
         args, kwargs = (inputs,), {}
     elif isinstance(inputs, Mapping):
@@ -210,6 +211,12 @@ def _forward_arguments(inputs: Any, device: torch.device) -> tuple[tuple, dict, 
     else:
         raise ValueError("inputs must be a tensor, a mapping of tensors or a batch with .x, "
                          f"got {type(inputs).__name__}")
+    return args, kwargs
+
+
+def _forward_arguments(inputs: Any, device: torch.device) -> tuple[tuple, dict, int]:
+    """Positional and keyword tensors for the forward, on `device`, and the batch size B."""
+    args, kwargs = forward_arguments(inputs)
     tensors = [t for t in (*args, *kwargs.values()) if isinstance(t, torch.Tensor)]
     if not tensors or tensors[0].dim() == 0:
         raise ValueError("inputs hold no batched tensor (the first dimension must be the batch)")
