@@ -147,3 +147,28 @@ def test_a_small_study_writes_its_block_once(tmp_path):
     text = results.read_text()
     assert text.count(protocols.RESULTS_BEGIN) == 1 and "| 20 (2) |" in text
     assert "no second training run" in text and "AZ-NAS" in text
+
+
+def test_paths_count_each_input_to_output_route_through_the_chosen_operations():
+    from swap_engine.studies import paths
+
+    # NB201's nodes 0 -> 3: conv on 0->1 and 1->3, skip on 0->3, pooling on 0->2, none on 2->3 and 1->2
+    edges = [("0", "1", "conv"), ("0", "2", "pool"), ("1", "2", "none"), ("0", "3", "skip"), ("1", "3", "conv"),
+             ("2", "3", "none")]
+    ops = paths.operations([edges])
+    assert ops == ["conv", "pool", "skip"]
+    found = paths.path_features(edges, ops)
+    assert (found["path_min[conv]"], found["path_max[conv]"], found["path_count[conv]"]) == (2, 2, 1)
+    assert (found["path_min[conv,skip]"], found["path_max[conv,skip]"], found["path_count[conv,skip]"]) == (1, 2, 2)
+    assert found["path_count[pool]"] == 0 and found["path_min[pool]"] == 0  # pooling reaches a dead end
+    assert len(found) == 3 * 7  # every subset of three operations
+
+
+def test_paths_measure_each_part_of_a_two_cell_graph_apart():
+    from swap_engine.studies import paths
+
+    edges = [("normal/c0", "normal/2", "conv"), ("normal/2", "normal/out", "concat"),
+             ("reduce/c0", "reduce/2", "pool"), ("reduce/2", "reduce/out", "concat")]
+    found = paths.path_features(edges, ["conv", "pool"])
+    assert found["normal:path_count[conv]"] == 1 and found["normal:path_count[pool]"] == 0
+    assert found["reduce:path_count[pool]"] == 1 and found["reduce:path_min[pool]"] == 2
