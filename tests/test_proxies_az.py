@@ -230,3 +230,27 @@ def test_nb101_is_cut_into_its_stem_cells_and_pools_as_nb201_into_model_cells():
             outputs.append(feature)
     expected = sum(entropy_by_hand(f.double().numpy()) for f in outputs)
     assert values["az_expressivity"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_network_of_one_map_size_is_cut_at_its_blocks_as_az_nas_cuts_a_vit():
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mix = nn.Linear(8, 8)
+
+        def forward(self, x):
+            return x + torch.relu(self.mix(x))
+
+    class TinyViT(nn.Module):
+        def __init__(self, depth=3):
+            super().__init__()
+            self.embed = nn.Conv2d(3, 8, 4, stride=4)
+            self.blocks = nn.Sequential(*[Block() for _ in range(depth)])
+
+        def forward(self, x):
+            return self.blocks(self.embed(x).flatten(2).transpose(1, 2)).mean(1)
+
+    found = az.components(TinyViT(), torch.randn(4, 3, 16, 16))
+    assert all(math.isfinite(v) for v in found.values())
+    deeper = az.components(TinyViT(depth=5), torch.randn(4, 3, 16, 16))
+    assert deeper["az_expressivity"] > found["az_expressivity"]  # a sum over blocks: more blocks, more terms

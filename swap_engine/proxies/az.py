@@ -17,7 +17,8 @@ weight 1, bias 0):
 
 Networks without `model.cells` (AZ-NAS's code reads only those) are cut the way their family is built
 (`blocks="auto"`): a CNN into stages by feature-map resolution (its first feature map, then the last map of
-each resolution, among the modules it runs in a row: a ResNet's four layers), a transformer into its
+each resolution, among the modules it runs in a row: a ResNet's four layers; a network with one map size, a
+ViT, into its blocks, as AZ-NAS cuts its AutoFormer transformers), a transformer into its
 layers (the input of the first layer, then each layer's output; every token one observation, hidden units
 the channels). The stage cut is checked against AZ-NAS's cell cut on NB201 and NB101 in `docs/results.md`:
 on NB101 (no skip connections) a three-cell block's trainability ranks against accuracy.
@@ -67,7 +68,8 @@ def components(model: nn.Module, inputs: Any, *, seed: int = 0, device: Any = No
         raise ValueError(f"az blocks must be one of {', '.join(BLOCKS)}, got {blocks!r}")
     prepared = prepare(model, inputs, device=device, mode="train")
     net = prepared.net
-    if blocks == "auto":
+    auto = blocks == "auto"
+    if auto:
         blocks = "cells" if _cells(net) is not None else "layers" if prepared.tokens else "stages"
     if blocks != "layers":
         require_images("az", prepared, "its blocks are convolutional feature maps (blocks='layers' reads a "
@@ -76,7 +78,12 @@ def components(model: nn.Module, inputs: Any, *, seed: int = 0, device: Any = No
         _reinitialise(net)
         for p in net.parameters():
             p.requires_grad_(False)  # only gradients between blocks are read: the graph runs from the chain's start
-        features = _CHAINS[blocks](net, prepared)
+        try:
+            features = _CHAINS[blocks](net, prepared)
+        except OneMapSize:
+            if not auto:
+                raise
+            features = _by_layers(net, prepared, isotropic=True)  # a ViT: its blocks, as AZ-NAS cuts AutoFormer
         entropies = [_entropy(f.detach()) for f in features]
         trainability = [_trainability(features[i], features[i - 1]) for i in reversed(range(1, len(features)))]
     links = [t for t in trainability if not math.isnan(t)]  # a block that does not read the one before: no link
@@ -134,10 +141,11 @@ def _chain(module: nn.Module) -> Iterator[nn.Module]:
 def _by_stages(net: nn.Module, prepared: Prepared) -> list[torch.Tensor]:
     """A CNN without `cells`: its first feature map, then the last feature map of each resolution (a stage),
     among the modules it runs in a row. Global pooling (1x1 maps) is no stage. Between a `Permute` to (B, H, W, C)
-    and the one back (torchvision's Swin), maps are read channels-last."""
+    and the one back (torchvision's Swin), and throughout a network that says its maps are (B, H, W, C) (timm's
+    `output_fmt = "NHWC"`: Swin, MambaOut), maps are read channels-last."""
     fired: dict[nn.Module, list[torch.Tensor]] = {}
     order: list[nn.Module] = []
-    channels_last = False
+    channels_last = getattr(net, "output_fmt", None) == "NHWC"
 
     def record(module: nn.Module, _args: Any, out: Any) -> Any:
         nonlocal channels_last
@@ -164,18 +172,29 @@ def _by_stages(net: nn.Module, prepared: Prepared) -> list[torch.Tensor]:
     grows = [i for i in range(1, len(chain)) if _area(chain[i]) > _area(chain[i - 1])]
     chain = chain[:grows[0]] if grows else chain  # adaptive pooling that enlarges tiny maps is the head, no stage
     if len(chain) < 2:
-        raise ValueError(f"proxy 'az' compares consecutive stages, but {type(net).__name__} runs one feature "
+        raise OneMapSize(f"proxy 'az' compares consecutive stages, but {type(net).__name__} runs one feature "
                          "map size only (no `model.cells` either)")
     return chain
+
+
+class OneMapSize(ValueError):
+    """A network with no stages: every feature map has one size (a vision transformer, an MLP-Mixer)."""
 
 
 def _area(feature: torch.Tensor) -> int:
     return feature.shape[-2] * feature.shape[-1]
 
 
-def _by_layers(net: nn.Module, prepared: Prepared) -> list[torch.Tensor]:
-    """A transformer: the input of its first layer, then every layer's output (the longest ModuleList)."""
-    lists = [m for m in net.modules() if isinstance(m, nn.ModuleList) and len(m) > 0]
+def _by_layers(net: nn.Module, prepared: Prepared, isotropic: bool = False) -> list[torch.Tensor]:
+    """A transformer: the input of its first layer, then every layer's output (the longest ModuleList). An
+    image network with one map size (`isotropic`: a ViT) is cut at its longest list of blocks of one kind, a
+    ModuleList or a Sequential (timm's ViT keeps its blocks in a Sequential)."""
+    kinds = (nn.ModuleList, nn.Sequential) if isotropic else (nn.ModuleList,)
+    lists = [m for m in net.modules() if isinstance(m, kinds) and len(m) > 0
+             and (not isotropic or (len(m) > 1 and len({type(block) for block in m}) == 1))]
+    if not lists and isotropic:
+        raise ValueError(f"proxy 'az' compares consecutive stages, but {type(net).__name__} runs one feature map "
+                         "size only and keeps no list of blocks of one kind (no `model.cells` either)")
     if not lists:
         raise ValueError(f"proxy 'az' with blocks='layers' needs a list of layers; {type(net).__name__} has none")
     layers = max(lists, key=len)
@@ -192,6 +211,9 @@ def _by_layers(net: nn.Module, prepared: Prepared) -> list[torch.Tensor]:
                     for m in layers]
         prepared.forward()
     if len(features) != len(layers) + 1:
+        if isotropic:
+            raise ValueError(f"proxy 'az' found no stages in {type(net).__name__} and its blocks do not run once "
+                             "each per forward")
         raise ValueError("proxy 'az' needs each layer to run once per forward")
     return features
 
@@ -208,9 +230,10 @@ def _reinitialise(net: nn.Module) -> None:
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
         elif isinstance(module, (nn.BatchNorm2d, nn.GroupNorm, nn.LayerNorm)) and getattr(
-                module, "affine", getattr(module, "elementwise_affine", False)):
+                module, "affine", getattr(module, "elementwise_affine", False)) and module.weight is not None:
             nn.init.ones_(module.weight)
-            nn.init.zeros_(module.bias)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
 
 
 def _channels_last(tensor: torch.Tensor) -> torch.Tensor:
@@ -237,6 +260,10 @@ def _trainability(f_out: torch.Tensor, f_in: torch.Tensor) -> float:
         return math.nan  # f_out does not depend on f_in: a DARTS cell fed only by the cell two before it
     if g_in.shape == signs.shape and torch.equal(g_in, signs):
         return -math.inf  # the block passes the gradient on unchanged
+    if signs.dim() == 3 and g_in.shape[1] != signs.shape[1]:
+        # a token prepended between blocks (ConViT's class token): the tokens both sides have are the last ones
+        tokens = min(g_in.shape[1], signs.shape[1])
+        g_in, signs = g_in[:, -tokens:], signs[:, -tokens:]
     if signs.dim() == 4 and g_in.shape[-2:] != signs.shape[-2:]:
         (height, width), (out_height, out_width) = g_in.shape[-2:], signs.shape[-2:]
         factor = min(height // out_height, width // out_width)
