@@ -49,3 +49,16 @@ def test_the_panel_of_every_proxy_shows_on_every_space_with_an_atlas(space):
                 and "architectures" in d.value and d.value["proxy"].str.contains(" at B = ").any())
     assert rows["architectures"].max() <= len(truth) and rows["Spearman"].dropna().between(-1, 1).all()
     assert not rows["proxy"].str.contains("seconds|neurons").any()
+
+
+def test_the_newest_proxies_stand_beside_the_papers_numbers_on_nb201():
+    if "nb201" not in atlas.available():
+        pytest.skip("the nb201 atlas is not in sample_data/")
+    at = open_app("correlation", defaults={"space": "nb201", "n_archs": 3, "batch_size": 16, "seed": 0,
+                                           "resolution": 8})
+    at.button(key="correlation_launch").click().run(timeout=300)
+    assert_clean(at)
+    newest = next(d.value for d in at.dataframe if "proxy or rule" in d.value)
+    assert {"ours", "paper", "source"} <= set(newest.columns)
+    assert {"meco_b64", "VKDNW_agg"} & set(newest["proxy or rule"])
+    assert any("Sources:" in c.value for c in at.caption)

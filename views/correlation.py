@@ -17,7 +17,7 @@ from swap_engine import data, recipe, spaces  # noqa: E402
 from swap_engine.columns import Column  # noqa: E402
 from swap_engine.studies import split  # noqa: E402
 from swap_engine.studies.alone import each_alone  # noqa: E402
-from ui import charts, current, engine, launch, numbers, tables, ties  # noqa: E402
+from ui import charts, current, engine, launch, numbers, papers, tables, ties  # noqa: E402
 from ui.export import show_chart  # noqa: E402
 
 SIGMAS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000, 250_000, 1_000_000,
@@ -305,6 +305,17 @@ def atlas_words(space_name: str, target: str, seed: int) -> None:
                     st.caption(atlas.spec(name).title)
                 st.dataframe(rows, hide_index=True, column_config={
                     c: st.column_config.NumberColumn(c, format="%.3f") for c in ("Spearman", "Kendall")})
+    for name in shown:
+        newest = atlas_newest(name, target)
+        if newest is None or newest.empty:
+            continue
+        st.markdown("**The newest label-free proxies and rules, ours beside the papers'**"
+                    + (f" ({atlas.spec(name).title})" if len(shown) > 1 else ""))
+        st.dataframe(papers.shown(newest), hide_index=True, key=f"correlation_newest_{name}")
+        st.caption(f"MeCo, L-SWAG and VKDNW alone and the fixed rules AZ-NAS and VKDNW_agg, over every cell of the "
+                   f"benchmark this atlas measures, with {engine.column_label(target)}; a blank: not measured here "
+                   "yet, or no paper gives one. None reads a label. The papers' cells and accuracy split may differ "
+                   "from ours. Sources: " + (papers.sources(newest) or "none") + ".")
 
 
 @st.cache_data(show_spinner="Correlating the proxy atlas ...", max_entries=8)
@@ -325,6 +336,21 @@ def atlas_correlations(atlas_name: str, target: str, seed: int) -> pd.DataFrame 
             for parsed, cells, rho, tau in zip(map(Column.parse, table["column"]), table["cells"], table["spearman"],
                                                table["kendall"])]
     return pd.DataFrame(rows).sort_values("Spearman", ascending=False) if rows else None
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def atlas_newest(atlas_name: str, target: str) -> pd.DataFrame | None:
+    """The newest proxies and fixed rules on atlas `atlas_name`, ours beside the papers' (`ui.papers.table`, -inf
+    ranked last as the studies read it); None where the atlas or the target is not here."""
+    from swap_engine import atlas
+
+    try:
+        frame = tables.atlas(atlas_name)
+    except data.MissingDataError:
+        return None
+    if target not in frame:
+        return None
+    return papers.table(frame, atlas.spec(atlas_name).benchmark, target, recipe.NonFinite.LAST)
 
 
 def _summary_row(name: str, c) -> dict:
