@@ -331,3 +331,16 @@ def test_gelu_layers_need_no_exact_recount(monkeypatch):
     model = nn.Sequential(nn.Linear(16, 512), nn.GELU(), nn.Linear(512, 512), nn.GELU())
     result = assert_matches_naive(model, torch.randn(100, 16), mode="eval")
     assert counted == [False] and result.ternary
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_packing_by_chunked_products_sets_bit_k_for_sample_k(monkeypatch, dtype):
+    from swap_engine.swap import packing
+
+    monkeypatch.setattr(packing, "_product_dtype", lambda device: dtype)  # float64: CUDA with TF32 allowed
+    generator = torch.Generator().manual_seed(0)
+    for batch in (1, 23, 24, 25, 32, 33, 48, 53, 54, 63, 64):
+        flat = torch.randn(batch, 50, generator=generator)
+        flat[flat.abs() < 0.3] = 0.0
+        expected = sum(((flat[k] > 0).long() << k) for k in range(batch))  # bit 63 wraps to the sign, as a word's
+        assert torch.equal(packing._pack_plane(flat, torch.gt, 1).view(-1), expected), batch
