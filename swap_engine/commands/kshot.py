@@ -1,11 +1,10 @@
 """`python -m swap_engine kshot`: what k labels of a benchmark buy, against what none buy.
 
-k architectures of the benchmark are labelled (a seeded draw, repeated); a predictor (trees and two ridge
-regressions on the atlas's label-free columns and the architectures' encoding) and the recipe chooser each
-learn from those k alone and are scored on every other architecture. Beside them, the best label-free rule
-measured here (AZ-NAS's, VKDNW's, the recipe chosen on the other benchmarks) on the same benchmark. It reads
-the atlases in sample_data/ and scores nothing.
-"""
+k architectures of the benchmark are labelled (a seeded draw, repeated); a predictor (boosted trees, extra trees
+and two ridge regressions on the atlas's label-free columns and the architectures' encoding) and the recipe chooser
+each learn from those k alone and are scored on every other architecture. Beside them, the best label-free rule
+measured here (AZ-NAS's, VKDNW's, the recipe chosen on the other benchmarks) on the same benchmark. It reads the
+atlases in sample_data/ and scores nothing."""
 from __future__ import annotations
 
 import argparse

@@ -1,12 +1,11 @@
 """`python -m swap_engine predict`: rank a benchmark's architectures from the few you trained.
 
 The labels file is a CSV with the columns `arch,accuracy`: architectures of the benchmark you trained and their
-accuracy. A predictor (trees and two ridge regressions on the atlas's label-free columns and the architectures'
-encoding; studies/predictor.py) learns from them and ranks every
-other architecture of the benchmark, or those listed in `--archs` (one per line). Nothing is written when the
-labels cannot be used: an architecture that does not parse or is not in the benchmark's atlas, one listed twice,
-an accuracy that is not a number, or fewer labels than the predictor needs.
-"""
+accuracy. A predictor (boosted trees, extra trees and two ridge regressions on the atlas's label-free columns and
+the architectures' encoding; studies/predictor.py) learns from them and ranks every other architecture of the
+benchmark, or those listed in `--archs` (one per line). Nothing is written when the labels cannot be used: an
+architecture that does not parse or is not in the benchmark's atlas, one listed twice, an accuracy that is not a
+number, or fewer labels than the predictor needs."""
 from __future__ import annotations
 
 import argparse

@@ -9,8 +9,9 @@
   sample_data/recipes.json).
 - **k labels**: k architectures drawn at random (seeded, `draws` times) are labelled; every learner sees only
   their labels and is scored on every other architecture of the benchmark. Two learners: the recipe chooser
-  restricted to those k, and `Predictor` (studies/predictor.py): trees and two ridge regressions on label-free
-  inputs (the proxies, their ranks, the label-free rules' ranks, the architecture's encoding), averaged.
+  restricted to those k, and `Predictor` (studies/predictor.py): boosted trees, extra trees and two ridge
+  regressions on label-free inputs (the proxies, their ranks, the label-free rules' ranks, the architecture's
+  encoding and its paths), averaged.
 - **The ceiling**: on NB201 CIFAR-10 the validation accuracies come from a training run separate from the one
   behind the test accuracies; their agreement bounds what any predictor of the test accuracy can reach.
 
@@ -218,9 +219,10 @@ def markdown(found: dict[str, dict[str, Any]], command: str) -> str:
              "VKDNW's sums of log ranks, measured here where the atlas has their columns; the recipe chosen on the "
              "other benchmarks) and the five best proxies alone, each with a 95 % bootstrap interval over every "
              "architecture. **k labels**: k architectures drawn at random are labelled; the predictor "
-             "(scikit-learn's gradient-boosted trees and two ridge regressions on label-free inputs: the proxies, "
-             "their ranks over the benchmark, the fixed rules' ranks and the architecture's encoding; their rankings "
-             "averaged, or the trees alone where a 3-fold cross-validation on the k prefers them) and the recipe "
+             "(scikit-learn's gradient-boosted trees, extra trees and two ridge regressions on label-free inputs: "
+             "the proxies, their ranks over the benchmark, the fixed rules' ranks and the architecture's encoding "
+             "and paths; their rankings averaged, or the boosted trees alone where they lead by more than 0.002 in "
+             "a 3-fold cross-validation on the k) and the recipe "
              "chooser learn from them alone and are scored on every other architecture; mean ± sd over seeded "
              "draws of the k. "
              "Compare a number only with numbers of its own protocol.", ""]
