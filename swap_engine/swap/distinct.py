@@ -76,7 +76,8 @@ def count_distinct(layers: list[torch.Tensor], sample: torch.Tensor | None = Non
     """Distinct rows over all `layers` (each (n_l, K) int64) and within each, consuming the list.
 
     Layers are processed one at a time and released (their one-word keys are sorted in place), so the
-    peak is the keys themselves plus the union of each layer's distinct values. `sample` holds rows whose
+    peak is the keys themselves plus the union of each layer's distinct values (and, for keys of several words,
+    each row's hash, kept for the collision check: 8 bytes a neuron against the keys' 16 or more). `sample` holds rows whose
     multiplicity over all layers is wanted (for display); `copies[l]`: how many layers of the network hold
     layer l's very keys (it counts that many times in the multiplicities; default 1).
     """
@@ -93,11 +94,17 @@ def count_distinct(layers: list[torch.Tensor], sample: torch.Tensor | None = Non
     distinct_parts: list[torch.Tensor] = []
     repeated: list[torch.Tensor] = []
     kept = list(layers) if multi_word else []  # multi-word keys stay for the collision check
+    kept_hashes: list[torch.Tensor] = []  # and their hashes, in row order, so that it hashes nothing twice
     weights = list(copies)
     while layers:
         keys = layers.pop(0)
         weight = copies.pop(0)
-        values = _sort_inplace(row_hash(keys) if multi_word else keys.view(-1))
+        if multi_word:
+            hashes = row_hash(keys)
+            kept_hashes.append(hashes.clone())
+            values = _sort_inplace(hashes)
+        else:
+            values = _sort_inplace(keys.view(-1))
         del keys
         if multiplicity is not None:
             boundary = values.contiguous()  # searchsorted would copy a strided one on each call, and warn
@@ -118,7 +125,7 @@ def count_distinct(layers: list[torch.Tensor], sample: torch.Tensor | None = Non
         start += part.numel()
     union = _sort_inplace(union)
     total = int(torch.count_nonzero(_boundaries(union))) if union.numel() else 0
-    if multi_word and _has_collision(kept, repeated + [_repeated_sorted(union)]):
+    if multi_word and _has_collision(kept, kept_hashes, repeated + [_repeated_sorted(union)]):
         per_layer = [torch.unique(keys, dim=0).shape[0] for keys in kept]
         total = torch.unique(torch.cat(kept), dim=0).shape[0]
         if sample is not None:
@@ -168,7 +175,7 @@ def _mark_dense(layers: list[torch.Tensor], size: int) -> DistinctCounts:
     return DistinctCounts(int(np.count_nonzero(seen)), per_layer, None)
 
 
-def _has_collision(layers: list[torch.Tensor], repeated: list[torch.Tensor]) -> bool:
+def _has_collision(layers: list[torch.Tensor], hashes_of: list[torch.Tensor], repeated: list[torch.Tensor]) -> bool:
     """True when some equal hashes belong to different keys (then counts need the exact method).
 
     Only rows whose hash occurs more than once are gathered; sorted by hash, a group of equal hashes holds
@@ -178,7 +185,7 @@ def _has_collision(layers: list[torch.Tensor], repeated: list[torch.Tensor]) -> 
     values = values[_boundaries(values)] if values.numel() else values
     if values.numel() == 0:
         return False
-    rows = torch.cat([keys[_member(row_hash(keys), values)] for keys in layers])
+    rows = torch.cat([keys[_member(hashes, values)] for keys, hashes in zip(layers, hashes_of, strict=True)])
     hashes = row_hash(rows)
     order = _argsort(hashes)
     rows, hashes = rows[order], hashes[order]
