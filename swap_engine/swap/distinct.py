@@ -195,7 +195,12 @@ def _has_collision(layers: list[torch.Tensor], hashes_of: list[torch.Tensor], re
 
 
 def _member(values: torch.Tensor, sorted_set: torch.Tensor) -> torch.Tensor:
-    """values in sorted_set, by binary search (works on every device)."""
+    """values in sorted_set: on the CPU by pandas' hash table (4-5x faster than a binary search of 11 M row
+    hashes, the zoo's resnet50 at 224 px), elsewhere by binary search (works on every device)."""
+    if values.device.type == "cpu":
+        import pandas as pd
+
+        return torch.from_numpy(pd.Series(values.numpy()).isin(sorted_set.numpy()).to_numpy(copy=True))
     position = torch.searchsorted(sorted_set, values).clamp_(max=sorted_set.numel() - 1)
     return sorted_set[position] == values
 
