@@ -334,13 +334,17 @@ def test_gelu_layers_need_no_exact_recount(monkeypatch):
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_packing_by_chunked_products_sets_bit_k_for_sample_k(monkeypatch, dtype):
+@pytest.mark.parametrize("product_values", [1 << 22, 0])  # 0: every plane above 24 samples packed bit by bit
+def test_packing_sets_bit_k_of_word_w_for_sample_64w_plus_k(monkeypatch, dtype, product_values):
     from swap_engine.swap import packing
 
     monkeypatch.setattr(packing, "_product_dtype", lambda device: dtype)  # float64: CUDA with TF32 allowed
+    monkeypatch.setattr(packing, "_PRODUCT_VALUES", product_values)
     generator = torch.Generator().manual_seed(0)
-    for batch in (1, 23, 24, 25, 32, 33, 48, 53, 54, 63, 64):
+    for batch in (1, 23, 24, 25, 32, 33, 48, 53, 54, 63, 64, 65, 100, 128, 129):
         flat = torch.randn(batch, 50, generator=generator)
         flat[flat.abs() < 0.3] = 0.0
-        expected = sum(((flat[k] > 0).long() << k) for k in range(batch))  # bit 63 wraps to the sign, as a word's
-        assert torch.equal(packing._pack_plane(flat, torch.gt, 1).view(-1), expected), batch
+        words = packing.words_for(batch)
+        expected = torch.stack([sum(((flat[k] > 0).long() << (k - 64 * w))
+                                    for k in range(64 * w, min(batch, 64 * w + 64))) for w in range(words)], dim=1)
+        assert torch.equal(packing._pack_plane(flat, torch.gt, words), expected), batch  # bit 63 wraps to the sign
