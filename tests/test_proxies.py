@@ -318,3 +318,19 @@ def test_swap_proxy_passes_options_through(batch):
     assert proxies.score("swap", model, x, repeats=2, reinit="gaussian", seed=5) == expected
     with pytest.raises(ValueError, match="unknown option"):
         proxies.score("swap", model, x, flavour="x")
+
+
+def test_naswot_codes_another_library_s_gelu_where_a_network_has_no_relu():
+    class GELU(nn.Module):  # timm's own GELU: no subclass of nn.GELU
+        def forward(self, x):
+            return nn.functional.gelu(x)
+
+    def net(act):
+        return nn.Sequential(nn.Conv2d(3, 8, 3), act, nn.Flatten(), nn.Linear(8 * 6 * 6, 4))
+
+    x = torch.randn(6, 3, 8, 8)
+    torch.manual_seed(0)
+    theirs = net(GELU())
+    torch.manual_seed(0)
+    ours = net(nn.GELU())
+    assert proxies.score("naswot", theirs, x) == proxies.score("naswot", ours, x)

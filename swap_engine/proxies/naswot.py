@@ -7,7 +7,8 @@ sample's code is the flattened indicator `input > 0` of every such call, and
 K[i, j] = #agreeing units = c_i.c_j + (1 - c_i).(1 - c_j), summed over all calls; score = log|K|.
 
 Models without any ReLU (transformers with GELU): as a documented surrogate, the outputs of GELU /
-SiLU / Tanh-like activations are coded by `output > 0` instead (padding tokens included).
+SiLU / Hardswish / Tanh-like activations (torch's classes, or another library's of the same name: timm's
+GELU) are coded by `output > 0` instead (padding tokens included).
 """
 from __future__ import annotations
 
@@ -20,7 +21,13 @@ from torch import nn
 from swap_engine.proxies import register
 from swap_engine.proxies._utils import hooks, prepare, seeded
 
-_SURROGATE = (nn.GELU, nn.SiLU, nn.Tanh, nn.ELU, nn.Mish)
+_SURROGATE = (nn.GELU, nn.SiLU, nn.Tanh, nn.ELU, nn.Mish, nn.Hardswish)
+# the same activations as other libraries write them (timm's own GELU is no nn.GELU), by class name
+_SURROGATE_NAMES = {"gelu", "gelutanh", "quickgelu", "silu", "swish", "hardswish", "mish", "tanh", "elu"}
+
+
+def _surrogate(module: nn.Module) -> bool:
+    return isinstance(module, _SURROGATE) or type(module).__name__.lower() in _SURROGATE_NAMES
 
 
 @register("naswot")
@@ -30,7 +37,7 @@ def naswot(model: nn.Module, inputs: Any, targets: Any = None, *, seed: int = 0,
     prepared = prepare(model, inputs, device=device, mode=mode)
     net = prepared.net
     relus = [m for m in net.modules() if "ReLU" in type(m).__name__]
-    chosen = relus or [m for m in net.modules() if isinstance(m, _SURROGATE)]
+    chosen = relus or [m for m in net.modules() if _surrogate(m)]
     if not chosen:
         raise ValueError("proxy 'naswot' found no ReLU (or GELU/SiLU-like) module to hook")
     batch = prepared.x.shape[0]
