@@ -77,9 +77,9 @@ def count_distinct(layers: list[torch.Tensor], sample: torch.Tensor | None = Non
 
     Layers are processed one at a time and released (their one-word keys are sorted in place), so the
     peak is the keys themselves plus the union of each layer's distinct values (and, for keys of several words,
-    each row's hash, kept for the collision check: 8 bytes a neuron against the keys' 16 or more). `sample` holds rows whose
-    multiplicity over all layers is wanted (for display); `copies[l]`: how many layers of the network hold
-    layer l's very keys (it counts that many times in the multiplicities; default 1).
+    each row's hash, kept for the collision check: 8 bytes a neuron against the keys' 16 or more). `sample`
+    holds rows whose multiplicity over all layers is wanted (for display); `copies[l]`: how many layers of the
+    network hold layer l's very keys (it counts that many times in the multiplicities; default 1).
     """
     copies = list(copies) if copies is not None else [1] * len(layers)
     multi_word = bool(layers) and layers[0].shape[1] > 1
