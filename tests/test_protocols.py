@@ -172,3 +172,13 @@ def test_paths_measure_each_part_of_a_two_cell_graph_apart():
     found = paths.path_features(edges, ["conv", "pool"])
     assert found["normal:path_count[conv]"] == 1 and found["normal:path_count[pool]"] == 0
     assert found["reduce:path_count[pool]"] == 1 and found["reduce:path_min[pool]"] == 2
+
+
+def test_a_path_column_reads_in_words():
+    from swap_engine.studies import paths
+
+    assert paths.describe("enc_path_min[nor_conv_3x3,skip_connect]") == \
+        "shortest path through nor_conv_3x3, skip_connect only"
+    assert paths.describe("enc_reduce:path_count[max_pool_3x3]") == \
+        "reduce cell: number of paths through max_pool_3x3 only"
+    assert paths.describe("enc_edge0_none") is None and paths.describe("swap_b16") is None

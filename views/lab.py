@@ -17,7 +17,7 @@ import streamlit as st
 from swap_engine import atlas as atlases
 from swap_engine import recipe as recipes
 from swap_engine.columns import Column
-from swap_engine.studies import families, reading
+from swap_engine.studies import families, paths, reading
 from swap_engine.studies.recipe_report import TARGET_LABELS
 from ui import lab, links, messages, papers, state
 from ui.charts import lab as lab_charts
@@ -376,7 +376,7 @@ def _column_words(name: str) -> str:
     try:
         return Column.parse(name).words()
     except ValueError:  # an encoding column of the architecture, not a proxy
-        return name
+        return paths.describe(name) or name
 
 
 def what_labels_buy(choice: lab.Choice) -> None:
@@ -396,7 +396,7 @@ def what_labels_buy(choice: lab.Choice) -> None:
                           for run in entry["kshot"] for learner in ("predictor", "recipe") if run.get(learner)])
     show_chart(lab_charts.learning_curve(entry, label), f"lab_learning_curve_{task}", table, key="lab_curve")
     if entry.get("importances"):
-        st.caption(f"What the trees read most at k = {entry['kshot'][-1]['k']:,}: " +
+        st.caption(f"What the boosted trees read most at k = {entry['kshot'][-1]['k']:,}: " +
                    ", ".join(f"{_column_words(c)} ({v:.2f})" for c, v in list(entry["importances"].items())[:5])
                    + ". Measured by `python -m swap_engine protocols` (docs/results.md).")
 

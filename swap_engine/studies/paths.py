@@ -74,9 +74,24 @@ def path_features(edges: list[tuple[str, str, str]], ops: list[str]) -> dict[str
     return features
 
 
+_MEASURES = {"path_min": "shortest path", "path_max": "longest path", "path_count": "number of paths"}
+
+
+def describe(column: str) -> str | None:
+    """A path feature's column in words (`enc_path_min[nor_conv_3x3,skip_connect]` -> "shortest path through
+    nor_conv_3x3, skip_connect only"); None for any other column."""
+    name = column.removeprefix("enc_")
+    part, _, name = name.rpartition(":")
+    measure, _, rest = name.partition("[")
+    if measure not in _MEASURES or not rest.endswith("]"):
+        return None
+    words = f"{_MEASURES[measure]} through {rest[:-1].replace(',', ', ')} only"
+    return f"{part} cell: {words}" if part else words
+
+
 def operations(graphs: list[list[tuple[str, str, str]]]) -> list[str]:
     """The operations that can carry a path in any of `graphs`, sorted (structural joins and zeros left out)."""
     return sorted({op for edges in graphs for _, _, op in edges} - STRUCTURAL - ZERO)
 
 
-__all__ = ["MAX_OPERATIONS", "operation_sets", "operations", "path_features"]
+__all__ = ["MAX_OPERATIONS", "describe", "operation_sets", "operations", "path_features"]

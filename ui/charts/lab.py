@@ -204,7 +204,7 @@ def learning_curve(entry: dict, label: str) -> go.Figure:
     fig = go.Figure()
     runs = entry["kshot"]
     ks = [run["k"] for run in runs]
-    styles = {"predictor": ("gradient-boosted trees on the proxies", "#1f77b4"),
+    styles = {"predictor": ("predictor: trees and ridge regressions on the proxies and the cell", "#1f77b4"),
               "recipe": ("recipe chosen on the k", "#ff7f0e")}
     for learner, (name, colour) in styles.items():
         points = [(run["k"], run[learner]) for run in runs if run.get(learner)]
@@ -225,7 +225,9 @@ def learning_curve(entry: dict, label: str) -> go.Figure:
             rows = zero[zero["kind"] == kind]
             if len(rows):
                 best = rows.loc[rows["spearman"].idxmax()]
-                flat.append((float(best["spearman"]), dash, f"{words}: {best['rule']}"))
+                total = entry.get("n")
+                share = f", on {int(best['n']):,} of {total:,} cells" if total and best.get("n", total) < total else ""
+                flat.append((float(best["spearman"]), dash, f"{words}: {best['rule']}{share}"))
     if entry.get("ceiling"):
         flat.append((float(entry["ceiling"]["spearman"]), "solid", "ceiling: a second training run"))
     for value, dash, words in flat:
