@@ -59,6 +59,8 @@ def test_learn_is_the_default_page_and_its_count_is_the_engines():
     assert len(at.get("plotly_chart")) == 4  # network, sign matrix, input plane, running count
     assert any("2403.04161" in m.value for m in at.markdown)
     assert any("Kendall" in m.value for m in at.markdown)
+    relatives = next(t.value for t in at.table if "L-SWAG" in t.value.columns)  # how L-SWAG differs (issue 36)
+    assert list(relatives.columns) == ["SWAP", "L-SWAG"] and "class labels" in relatives.loc["what it needs", "L-SWAG"]
 
 
 def test_learn_moving_a_weight_splits_a_shared_pattern():

@@ -184,6 +184,7 @@ def main() -> None:
         "as bits, and counts distinct patterns without ever storing the activations.")
     st.page_link("views/patterns.py", label="See the patterns of a real architecture", icon=":material/grid_on:")
 
+    relatives()
     glossary()
     st.markdown(f"**The paper.** Yameng Peng, Andy Song, Haytham M. Fayek, Vic Ciesielski, Xiaojun Chang: "
                 f"*SWAP-NAS: Sample-Wise Activation Patterns for Ultra-fast NAS*, ICLR 2024. "
@@ -215,6 +216,26 @@ def _weight_table(weights: dict) -> pd.DataFrame:
 # Networks named net 1 .. net 5, not A .. E: "B" is the batch size on this page.
 EXAMPLE = pd.DataFrame({"architecture": [f"net {i}" for i in range(1, 6)], "SWAP-Score": [120, 340, 280, 90, 400],
                         "accuracy after training (%)": [71.0, 88.5, 90.1, 65.2, 91.3]})
+
+
+def relatives() -> None:
+    st.header("A close relative: L-SWAG")
+    st.markdown(
+        "L-SWAG (CVPR 2025) keeps SWAP's count and multiplies it by a second number read from gradients. "
+        "What each reads, as this project computes them (`swap_engine/proxies/lswag.py` says every choice the "
+        "paper leaves open):")
+    st.table(pd.DataFrame({
+        "": ["what it counts", "which layers", "what it needs", "passes", "NB201, 100 cells (Spearman)"],
+        "SWAP": ["distinct sign patterns over the batch, among all activation neurons", "every activation",
+                 "inputs only, no labels", "one forward", "0.75 (the same count, whole network)"],
+        "L-SWAG": ["the same count (Psi), times Lambda: per layer, the log of how much each weight's gradient "
+                   "agrees across two halves of the batch (ZiCo without its mean), summed",
+                   "a band of the network's depth (here the whole network: the paper's bands could not be read)",
+                   "inputs and class labels (a cross-entropy loss)", "a forward and a backward per half, then a "
+                   "forward for Psi", "0.82 (Lambda alone 0.81)"]}).set_index(""))
+    st.caption("Measured here on 100 seeded NB201 cells, the first 32 CIFAR-10 training images, CIFAR-10 test "
+               "accuracy. L-SWAG reads the labels of the batch, never the accuracy of any network: it is still "
+               "zero-shot, but it needs a labelled batch, which SWAP does not.")
 
 
 def glossary() -> None:
