@@ -1,9 +1,14 @@
 """timm-in1k's four kinds of architecture (CNN, vision transformer, MLP, hybrid) and the per-kind correlation."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
+import pytest
 
+from swap_engine import atlas
+from swap_engine.cli import main
 from swap_engine.spaces.timm_groups import KINDS, MODULE_KIND, kind
 from swap_engine.studies import groups
 
@@ -27,3 +32,16 @@ def test_per_kind_spearman_reads_each_kind_apart():
     assert table.loc["hybrid", "n"] == 0 and table.loc["all", "n"] == 40
     text = groups.markdown(table.reset_index(), "cmd")
     assert "| `proxy` | 1.000 [1.000, 1.000] (n = 20) | -1.000" in text and "n = 3" in text
+
+
+def test_the_command_reads_a_fixed_rule_beside_the_columns(capsys):
+    if "timm-in1k" not in atlas.available():
+        pytest.skip("the timm-in1k atlas is not in sample_data/")
+    try:
+        atlas.with_truth("timm-in1k")
+    except Exception as err:  # noqa: BLE001 - timm's results table is not under SWAP_DATA
+        pytest.skip(f"timm-in1k's ground truth is not here: {err}")
+    assert main(["groups", "--columns", "AZ-NAS,params", "--n-boot", "20", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {row["column"] for row in rows} == {"AZ-NAS", "params"}
+    assert next(r for r in rows if r["column"] == "AZ-NAS" and r["kind"] == "all")["n"] > 100
