@@ -26,17 +26,13 @@ def operation_sets(ops: list[str]) -> list[tuple[str, ...]]:
     return chosen if tuple(ops) in chosen else [*chosen, tuple(ops)]
 
 
-def _paths(edges: list[tuple[str, str, str]], allowed: frozenset[str]) -> tuple[int, int, int]:
-    """(shortest, longest, number) of source-to-sink paths using only `allowed` edges; (0, 0, 0) when none."""
+def _paths(edges: list[tuple[str, str, str]], starts: set[str], sinks: set[str],
+           allowed: frozenset[str]) -> tuple[int, int, int]:
+    """(shortest, longest, number) of start-to-sink paths using only `allowed` edges; (0, 0, 0) when none."""
     outgoing: dict[str, list[str]] = defaultdict(list)
-    nodes, targets, sources = set(), set(), set()
     for source, target, op in edges:
-        nodes.update((source, target))
-        targets.add(target)
-        sources.add(source)
         if op in allowed or op in STRUCTURAL:
             outgoing[source].append(target)
-    sinks = nodes - sources
     memo: dict[str, tuple[float, float, int]] = {}
 
     def walk(node: str) -> tuple[float, float, int]:
@@ -49,11 +45,10 @@ def _paths(edges: list[tuple[str, str, str]], allowed: frozenset[str]) -> tuple[
                           if found else (0.0, 0.0, 0))
         return memo[node]
 
-    starts = [walk(node) for node in nodes - targets]
-    starts = [s for s in starts if s[2] > 0]
-    if not starts:
+    reached = [found for found in map(walk, starts) if found[2] > 0]
+    if not reached:
         return 0, 0, 0
-    return int(min(s[0] for s in starts)), int(max(s[1] for s in starts)), sum(s[2] for s in starts)
+    return int(min(r[0] for r in reached)), int(max(r[1] for r in reached)), sum(r[2] for r in reached)
 
 
 def path_features(edges: list[tuple[str, str, str]], ops: list[str]) -> dict[str, int]:
@@ -65,8 +60,10 @@ def path_features(edges: list[tuple[str, str, str]], ops: list[str]) -> dict[str
     features: dict[str, int] = {}
     for part, part_edges in sorted(parts.items()):
         prefix = f"{part}:" if part else ""
+        sources, targets = {edge[0] for edge in part_edges}, {edge[1] for edge in part_edges}
+        starts, sinks = sources - targets, targets - sources  # the graph's ends, the same for every subset
         for subset in operation_sets(ops):
-            shortest, longest, count = _paths(part_edges, frozenset(subset))
+            shortest, longest, count = _paths(part_edges, starts, sinks, frozenset(subset))
             name = ",".join(subset)
             features[f"{prefix}path_min[{name}]"] = shortest
             features[f"{prefix}path_max[{name}]"] = longest
