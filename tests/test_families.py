@@ -79,3 +79,15 @@ def test_auto_terms_are_chosen_on_an_inner_split_of_the_fitting_half_only(synthe
     target = scrambled.columns.get_loc("cifar10_valid_acc_pct")
     scrambled.iloc[rows, target] = np.random.default_rng(9).permutation(scrambled.iloc[rows, target].to_numpy())
     assert families.choose_own(replace(part, frame=scrambled)).recipe == chosen  # the reporting half is not read
+
+
+def test_kin_benchmarks_are_left_out_together(monkeypatch):
+    """The zoo's networks are among timm-in1k's: neither's leave-one-out recipe is chosen on the other."""
+    frames = {"zoo": _synthetic(4), "timm-in1k": _synthetic(5), "nb301-500": _synthetic(2)}
+    for frame in frames.values():
+        frame["imagenet_top1_acc_pct"] = frame["cifar10_valid_acc_pct"]
+    monkeypatch.setattr(families, "frame", lambda name: frames[name].copy())
+    report = families.study(["zoo", "timm-in1k", "nb301-500"], n_boot=0, max_terms=1)
+    notes = {row.task: row.note for row in report.loo}
+    assert notes["timm-in1k"] == "fitted on nb301-500" and notes["zoo"] == "fitted on nb301-500"
+    assert "zoo" in notes["nb301-500"] and "timm-in1k" not in notes["nb301-500"]
