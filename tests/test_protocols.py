@@ -149,6 +149,16 @@ def test_a_small_study_writes_its_block_once(tmp_path):
     assert "no second training run" in text and "AZ-NAS" in text
 
 
+def test_tasks_studied_in_parallel_give_the_same_numbers():
+    from swap_engine.studies import protocols
+
+    settings = dict(ks=(10,), draws=2, n_boot=20)
+    one_by_one = protocols.study(["nb101-500", "flexibert-500"], **settings)
+    at_once = protocols.study(["nb101-500", "flexibert-500"], jobs=2, **settings)
+    assert list(at_once) == ["nb101-500", "flexibert-500"]
+    assert json.dumps(protocols.as_json(at_once)) == json.dumps(protocols.as_json(one_by_one))
+
+
 def test_paths_count_each_input_to_output_route_through_the_chosen_operations():
     from swap_engine.studies import paths
 

@@ -27,6 +27,8 @@ def register(subparsers) -> None:
     parser.add_argument("--nb201-draws", type=int, default=10, help="draws of the k on NB201 (default 10)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-boot", type=int, default=500, help="bootstrap resamples (default 500)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="tasks studied at once, each in its own process (default 1; the numbers are the same)")
     parser.add_argument("--results-md", type=Path, default=None, metavar="FILE",
                         help="regenerate the protocols block of this Markdown file (e.g. docs/results.md)")
     parser.add_argument("--json-out", type=Path, default=None, metavar="FILE",
@@ -45,7 +47,8 @@ def _run(args: argparse.Namespace) -> int:
     except ValueError:
         raise ValueError(f"--ks must be whole numbers separated by commas, got {args.ks!r}") from None
     found = protocols.study(tasks, ks=ks, draws=args.draws, nb201_draws=args.nb201_draws, seed=args.seed,
-                            n_boot=args.n_boot, progress=lambda text: print(text, file=sys.stderr, flush=True))
+                            n_boot=args.n_boot, jobs=args.jobs,
+                            progress=lambda text: print(text, file=sys.stderr, flush=True))
     command = "python -m swap_engine protocols " + " ".join(shlex.quote(a) for a in sys.argv[2:])
     print(protocols.markdown(found, command.strip()))
     if args.results_md:

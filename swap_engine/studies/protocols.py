@@ -193,24 +193,42 @@ RESULTS_END = "<!-- protocols-results:end -->"
 
 
 def study(tasks: list[str] | None = None, *, ks: tuple[int, ...] = KS, draws: int = 20, nb201_draws: int = 10,
-          seed: int = 0, n_boot: int = 500, progress=None) -> dict[str, dict[str, Any]]:
-    """Every task under the three protocols: {task: {"zero_shot": frame, "kshot": [KShot], "ceiling": ...}}."""
+          seed: int = 0, n_boot: int = 500, progress=None, jobs: int = 1) -> dict[str, dict[str, Any]]:
+    """Every task under the three protocols: {task: {"zero_shot": frame, "kshot": [KShot], "ceiling": ...}}.
+
+    `jobs` > 1 studies that many tasks at once in separate processes. Each task draws from its own seeds, so
+    the numbers are the same as one after another; only the order of the progress lines differs."""
     names = tasks or [t.name for t in families.TASKS]
-    out: dict[str, dict[str, Any]] = {}
-    for name in names:
-        chosen = families.task(name)
-        frame = families.frame(chosen.atlas)
-        n = int(np.isfinite(frame[chosen.report].to_numpy(dtype=np.float64)).sum())
-        runs = []
-        for k in ks:
-            if MIN_LABELS <= k <= MAX_SHARE * n:
-                if progress:
-                    progress(f"{name}: k = {k}")
-                runs.append(kshot(name, k, nb201_draws if chosen.atlas == "nb201" else draws, seed=seed,
-                                  table=frame))
-        out[name] = {"zero_shot": zero_shot(name, n_boot=n_boot, seed=seed), "kshot": runs,
-                     "ceiling": ceiling(name, n_boot=n_boot, seed=seed), "n": n}
-    return out
+    settings = dict(ks=ks, draws=draws, nb201_draws=nb201_draws, seed=seed, n_boot=n_boot)
+    if jobs <= 1 or len(names) <= 1:
+        return {name: _one_task(name, progress=progress, **settings) for name in names}
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(jobs, len(names))) as pool:
+        futures = {name: pool.submit(_one_task, name, progress=_print_progress if progress else None, **settings)
+                   for name in names}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _print_progress(line: str) -> None:
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
+
+
+def _one_task(name: str, *, ks: tuple[int, ...], draws: int, nb201_draws: int, seed: int, n_boot: int,
+              progress=None) -> dict[str, Any]:
+    chosen = families.task(name)
+    frame = families.frame(chosen.atlas)
+    n = int(np.isfinite(frame[chosen.report].to_numpy(dtype=np.float64)).sum())
+    runs = []
+    for k in ks:
+        if MIN_LABELS <= k <= MAX_SHARE * n:
+            if progress:
+                progress(f"{name}: k = {k}")
+            runs.append(kshot(name, k, nb201_draws if chosen.atlas == "nb201" else draws, seed=seed, table=frame))
+    return {"zero_shot": zero_shot(name, n_boot=n_boot, seed=seed), "kshot": runs,
+            "ceiling": ceiling(name, n_boot=n_boot, seed=seed), "n": n}
 
 
 def markdown(found: dict[str, dict[str, Any]], command: str) -> str:
