@@ -82,7 +82,7 @@ def test_auto_terms_are_chosen_on_an_inner_split_of_the_fitting_half_only(synthe
 
 
 def test_kin_benchmarks_are_left_out_together(monkeypatch):
-    """The zoo's networks are among timm-in1k's: neither's leave-one-out recipe is chosen on the other."""
+    """Many of the zoo's networks are timm-in1k's too: neither's leave-one-out recipe is chosen on the other."""
     frames = {"zoo": _synthetic(4), "timm-in1k": _synthetic(5), "nb301-500": _synthetic(2)}
     for frame in frames.values():
         frame["imagenet_top1_acc_pct"] = frame["cifar10_valid_acc_pct"]
