@@ -120,6 +120,17 @@ def test_every_benchmark_has_an_atlas_with_its_own_settings():
     assert zoo.settings["resolution"] == 64
 
 
+def test_a_proxy_option_keys_that_proxy_alone_and_reaches_its_job():
+    from swap_engine.runner.jobs import _options
+
+    az = atlas.jobs("nb101-500", ["az"], cells=[0])[0]
+    naswot = atlas.jobs("nb101-500", ["first"], cells=[0], only=["naswot"])[0]
+    assert az.settings["proxy_options"] == {"az": {"blocks": "cells"}} and naswot.settings["proxy_options"] == {}
+    assert naswot.settings_key == atlas.jobs("nb201", ["first"], cells=[0], only=["naswot"])[0].settings_key
+    assert _options("az", az.settings, "cpu", signature="az_expressivity") == {"seed": 0, "device": "cpu",
+                                                                              "blocks": "cells"}
+
+
 def test_a_proxy_that_cannot_apply_is_absent_with_its_reason():
     flexibert = atlas.spec("flexibert-500")
     proxies = {j.proxy for j in atlas.jobs("flexibert-500", ["first", "label", "az"], cells=[0])}

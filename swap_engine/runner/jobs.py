@@ -114,10 +114,12 @@ def _moved(batch: Any, device: Any) -> Any:
     return dataclasses.replace(batch, x=move(batch.x), y=move(batch.y), attention_mask=move(batch.attention_mask))
 
 
-def _options(proxy: str, settings: dict[str, Any], device: Any) -> dict[str, Any]:
+def _options(proxy: str, settings: dict[str, Any], device: Any, signature: str | None = None) -> dict[str, Any]:
+    """The keyword options of `proxy`'s job; `signature`: the registered proxy whose parameters say which
+    common options it takes (a family job, `az`, runs its components' function)."""
     from swap_engine import proxies
 
-    accepted = proxies.get(proxy).options()
+    accepted = proxies.get(signature or proxy).options()
     if accepted is None:  # swap and its variants pass options on to swap_score, which takes these
         accepted = ["seed", "device", "repeats"]
     common = {"seed": settings.get("seed", 0), "device": str(device)}
@@ -147,7 +149,7 @@ def _score(proxy: str, model: Any, batch: Any, settings: dict[str, Any], device:
     if proxy == "az":  # AZ-NAS's three proxies from one pass
         from swap_engine.proxies import az
 
-        return az.components(model, batch, **_options("az_expressivity", settings, device))
+        return az.components(model, batch, **_options("az", settings, device, signature="az_expressivity"))
     return {proxy: proxies.score(proxy, model, batch, **_options(proxy, settings, device))}
 
 
