@@ -235,3 +235,30 @@ def test_swap_score_on_small_batch(space):
     net = space.build(space.parse(DARTS_V2))
     result = swap_score(net, torch.randn(16, 3, 32, 32))
     assert 0 < result.score <= result.bound
+
+
+def test_a_narrow_channels_last_map_reduces_to_the_same_bits_and_its_backward_runs():
+    """torch 2.14's CPU convolution backward aborts the process on a 1x1 stride-2 convolution of a channels-last
+    map of under 8 channels; the proxy network reads the image batch (channels-last) through such a reduction.
+    Run in a child process, so that a regression fails this test instead of killing the test run."""
+    import subprocess
+    import sys
+
+    script = """
+import torch
+from swap_engine.spaces._ops import FactorizedReduce
+torch.manual_seed(0)
+reduce = FactorizedReduce(6, 6)
+x = torch.randn(32, 6, 32, 32).contiguous(memory_format=torch.channels_last)
+with torch.no_grad():
+    plain = reduce.bn(torch.cat([reduce.conv_a(x.relu()),
+                                 reduce.conv_b(torch.nn.functional.pad(x.relu(), (0, 1, 0, 1))[:, :, 1:, 1:])], 1))
+    out = reduce(x)
+assert torch.equal(out, plain) and out.is_contiguous(memory_format=torch.channels_last)
+reduce(x.requires_grad_(True)).square().sum().backward()
+assert reduce.conv_b.weight.grad is not None
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

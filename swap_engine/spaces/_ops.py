@@ -52,6 +52,11 @@ class FactorizedReduce(nn.Module):
 
     The shifted path reads a zero-padded copy, so odd input sizes work too; on even sizes this equals DARTS'
     original `x[:, :, 1:, 1:]` slice exactly.
+
+    On the CPU, a channels-last map of under 8 channels (the 1-cell proxy network's, whose input is the image
+    batch itself) goes through the two convolutions in the standard layout and comes back channels-last: torch
+    2.14's CPU convolution backward writes out of bounds there (the process aborts: snip, grad_norm, zico and
+    L-SWAG on some genotypes). The outputs are the same bits either way at those channel counts.
     """
 
     def __init__(self, c_in: int, c_out: int, affine: bool = True, track_running_stats: bool = True) -> None:
@@ -64,4 +69,13 @@ class FactorizedReduce(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.relu(x)
         shifted = nn.functional.pad(x, (0, 1, 0, 1))[:, :, 1:, 1:]
+        if _narrow_channels_last(x):
+            halves = torch.cat([self.conv_a(x.contiguous()), self.conv_b(shifted.contiguous())], dim=1)
+            return self.bn(halves.contiguous(memory_format=torch.channels_last))
         return self.bn(torch.cat([self.conv_a(x), self.conv_b(shifted)], dim=1))
+
+
+def _narrow_channels_last(x: torch.Tensor) -> bool:
+    """A CPU map of under 8 channels laid out channels-last (and not also in the standard layout)."""
+    return (x.device.type == "cpu" and x.dim() == 4 and x.shape[1] < 8 and not x.is_contiguous()
+            and x.is_contiguous(memory_format=torch.channels_last))
