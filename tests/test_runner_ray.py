@@ -50,6 +50,16 @@ def test_a_worker_that_dies_mid_task_is_retried_and_no_row_is_doubled(local_ray,
     assert {r.key for r in Store(tmp_path / "s.csv").records()} == {j.key for j in jobs}
 
 
+def test_a_job_that_kills_its_worker_every_time_fails_alone_and_the_run_goes_on(local_ray, tmp_path):
+    jobs = tiny_jobs(3, proxies=("params",)) + tiny_jobs(1, proxies=("fault-kill-always",))
+    summary = runner.run(jobs, tmp_path / "s.csv", backend="ray", workers=2, chunk_size=4, max_retries=1,
+                         progress=False)
+    assert (summary.done, summary.failed) == (4, 1)
+    failed = Store(tmp_path / "s.csv").failures()
+    assert [r.proxy for r in failed] == ["fault-kill-always"] and "on each of 2 tries" in failed[0].error
+    assert {r.key for r in Store(tmp_path / "s.csv").records()} == {j.key for j in jobs}
+
+
 def test_a_job_that_raises_on_ray_is_recorded_and_counted(local_ray, tmp_path):
     jobs = tiny_jobs(3, proxies=("params", "fault-raise"))
     summary = runner.run(jobs, tmp_path / "s.csv", backend="ray", workers=2, chunk_size=1, progress=False)

@@ -15,6 +15,7 @@ or the chunk size.
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 import os
 import signal
 import socket
@@ -222,12 +223,38 @@ def _ray(jobs: list[Job], *, workers: int | None, chunk_size: int | None, gpus_p
             batch = inputs[key]
         return task.remote(chunk, device, threads, batch)
 
-    pending = iter(chunks(jobs, size))
-    in_flight = [submit(chunk) for _, chunk in zip(range(slots), pending)]
+    pending = deque(chunks(jobs, size))
+    in_flight: dict[Any, Chunk] = {}
+
+    def fill(count: int) -> None:
+        for _ in range(min(count, len(pending))):
+            chunk = pending.popleft()
+            in_flight[submit(chunk)] = chunk
+
+    fill(slots)
     while in_flight:  # one task per worker in flight: progress flows, memory stays flat
-        ready, in_flight = ray.wait(in_flight, num_returns=1)
-        yield ray.get(ready[0])
-        in_flight += [submit(chunk) for _, chunk in zip(range(1), pending)]
+        ready, _ = ray.wait(list(in_flight), num_returns=1)
+        chunk = in_flight.pop(ready[0])
+        try:
+            records = ray.get(ready[0])
+        except (ray.exceptions.WorkerCrashedError, ray.exceptions.OutOfMemoryError) as err:
+            if len(chunk.jobs) > 1:  # one job killed the process, and Ray's retries with it: find which
+                pending.extendleft(Chunk(chunk.space, chunk.settings, [job]) for job in reversed(chunk.jobs))
+            else:
+                records = [_crashed(job, chunk, err, max_retries) for job in chunk.jobs]
+                yield records
+        else:
+            yield records
+        fill(1)
+
+
+def _crashed(job: Job, chunk: Chunk, err: Exception, retries: int) -> Record:
+    """The record of a job whose worker process died each time it ran (an abort in native code, or killed for
+    memory): failed with the reason, so the run goes on and `--retry-failed` tries it again."""
+    cause = "killed for memory" if type(err).__name__ == "OutOfMemoryError" else "died (an abort in native code?)"
+    return Record(chunk.space, job.arch, job.proxy, job.settings_key, {}, 0.0,
+                  f"WorkerCrashed: the worker process scoring this job alone {cause}, on each of "
+                  f"{retries + 1} tries")
 
 
 __all__ = ["BACKENDS", "Chunk", "Job", "Record", "RunnerError", "Store", "Summary", "check_address",
