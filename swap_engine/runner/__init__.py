@@ -15,13 +15,13 @@ or the chunk size.
 from __future__ import annotations
 
 import contextlib
-from collections import deque
 import os
 import signal
 import socket
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
@@ -238,23 +238,23 @@ def _ray(jobs: list[Job], *, workers: int | None, chunk_size: int | None, gpus_p
         try:
             records = ray.get(ready[0])
         except (ray.exceptions.WorkerCrashedError, ray.exceptions.OutOfMemoryError) as err:
+            records = []
             if len(chunk.jobs) > 1:  # one job killed the process, and Ray's retries with it: find which
                 pending.extendleft(Chunk(chunk.space, chunk.settings, [job]) for job in reversed(chunk.jobs))
             else:
-                records = [_crashed(job, chunk, err, max_retries) for job in chunk.jobs]
-                yield records
-        else:
+                cause = ("killed for memory" if isinstance(err, ray.exceptions.OutOfMemoryError)
+                         else "died (an abort in native code?)")
+                records = [_crashed(job, cause, max_retries + 1) for job in chunk.jobs]
+        if records:
             yield records
         fill(1)
 
 
-def _crashed(job: Job, chunk: Chunk, err: Exception, retries: int) -> Record:
+def _crashed(job: Job, cause: str, tries: int) -> Record:
     """The record of a job whose worker process died each time it ran (an abort in native code, or killed for
     memory): failed with the reason, so the run goes on and `--retry-failed` tries it again."""
-    cause = "killed for memory" if type(err).__name__ == "OutOfMemoryError" else "died (an abort in native code?)"
-    return Record(chunk.space, job.arch, job.proxy, job.settings_key, {}, 0.0,
-                  f"WorkerCrashed: the worker process scoring this job alone {cause}, on each of "
-                  f"{retries + 1} tries")
+    return Record(job.space, job.arch, job.proxy, job.settings_key, {}, 0.0,
+                  f"WorkerCrashed: the worker process scoring this job alone {cause}, on each of {tries} tries")
 
 
 __all__ = ["BACKENDS", "Chunk", "Job", "Record", "RunnerError", "Store", "Summary", "check_address",
