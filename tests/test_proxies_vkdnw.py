@@ -163,3 +163,63 @@ def test_vkdnw_agg_recipe_is_the_sum_of_five_log_ranks():
     np.testing.assert_allclose(recipe.score(frame), by_hand, rtol=1e-12)
     assert VKDNW_AGG in named_recipes(frame).values()
     assert VKDNW_AGG not in named_recipes(frame.drop(columns="vkdnw_b64")).values()
+
+
+class Awkward(nn.Module):
+    """Every case the batched method must get right: groups, stride, dilation, 'same' padding, a BatchNorm, a
+    layer called twice, a Linear on a sequence, an in-place ReLU on a hooked output, a parameter never used."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(2, 4, 3, stride=2, padding=1)
+        self.norm = nn.BatchNorm2d(4)
+        self.grouped = nn.Conv2d(4, 6, 3, padding="same", dilation=2, groups=2, bias=False)
+        self.again = nn.Conv2d(6, 6, 1)  # called twice
+        self.mix = nn.Linear(6, 5)
+        self.unused = nn.Linear(3, 3)
+        self.head = nn.Linear(5, CLASSES)
+
+    def forward(self, x):
+        y = torch.relu_(self.norm(self.stem(x)))
+        y = self.again(self.again(self.grouped(y)).relu())
+        sequence = y.flatten(2).transpose(1, 2)  # (B, positions, 6)
+        return self.head(self.mix(sequence).relu().mean(1))
+
+
+@pytest.mark.parametrize("per_tensor", [1, 4])
+def test_the_batched_entry_jacobian_equals_torch_func_per_sample(per_tensor):
+    from swap_engine.proxies import vkdnw as module
+    from swap_engine.proxies._entry_jacobian import entry_jacobian
+
+    torch.manual_seed(0)
+    net = Awkward().double().eval()
+    with torch.no_grad():
+        net.norm.running_mean.uniform_(-0.3, 0.3)
+        net.norm.running_var.uniform_(0.5, 2.0)
+    x = torch.randn(5, 2, 9, 9, dtype=torch.float64)
+    chosen = module._sampled(net, 128, per_tensor)
+    scores, fast = entry_jacobian(net, x, chosen)
+    start, of = module._scores_of(net, chosen)
+    one = lambda values, sample: of(values, sample.unsqueeze(0)).squeeze(0)  # noqa: E731
+    general = torch.func.vmap(torch.func.jacrev(one), in_dims=(None, 0))(start, x)
+    assert torch.allclose(scores, net(x))
+    assert fast.shape == general.shape == (5, CLASSES, start.numel())
+    assert torch.allclose(fast, general, rtol=1e-10, atol=1e-12)
+    unused = [i for i, (name, index) in enumerate(chosen) if name.startswith("unused")]
+    assert unused and not fast[:, :, sum(len(ix) for _, ix in chosen[:unused[0]])].any()
+
+
+def test_shared_parameters_and_norms_reading_the_batch_take_the_general_path():
+    from swap_engine.proxies import vkdnw as module
+    from swap_engine.proxies._entry_jacobian import Unsupported, entry_jacobian
+
+    tied = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4), nn.Linear(4, CLASSES)).double()
+    tied[1].weight = tied[0].weight
+    x = torch.randn(3, 4, dtype=torch.float64)
+    with pytest.raises(Unsupported, match="shared"):
+        entry_jacobian(tied, x, module._sampled(tied, 128, 1))
+    model = tiny().train()
+    with pytest.raises(Unsupported, match="batch statistics"):
+        entry_jacobian(model, batch(), module._sampled(model, 128, 1))
+    count, entropy = naive(tied, x)  # and the proxy still answers, by the general path
+    assert proxies.score("vkdnw", tied, x, reinit=False, single=False) == pytest.approx(entropy, rel=1e-6)

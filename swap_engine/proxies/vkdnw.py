@@ -30,6 +30,9 @@ Choices the paper and code leave open, and the one taken:
 - Jacobian: the code writes the sampled entries into detached weights inside torch.func's jacrev; here they
   are spliced in out of place (index_put). Both are the derivative of the class scores by those entries.
   Reverse mode per sample (C backward passes) unless 2C > P (ImageNet's 1,000 classes), then forward mode.
+  Where every sampled entry is a weight or bias of a Conv2d, Linear or eval-mode BatchNorm2d (NB201, NB101,
+  DARTS, most of the zoo), the same derivatives come from one batched forward and C backward passes through
+  the activations (`_entry_jacobian`): equal to round-off (1e-8 relative on NB201 cells), 2-4x faster here.
 - BatchNorm running statistics are reset by the re-initialisation: the authors score freshly built networks,
   whose statistics are 0 and 1, so their eval-mode norm layers divide by sqrt(1 + eps) and nothing else.
 - `per_tensor` > 1 (the authors' later ablation): their evenly spaced indices, rounded down, without repeats
@@ -56,6 +59,7 @@ from torch import nn
 from torch.func import functional_call, jacfwd, jacrev, jvp, vmap
 
 from swap_engine.proxies import register
+from swap_engine.proxies._entry_jacobian import Unsupported, entry_jacobian
 from swap_engine.proxies._utils import first_tensor, prepare, require_images, seeded
 
 SMOOTHING = 0.05  # the weight of the uniform distribution mixed into the predicted one
@@ -162,6 +166,10 @@ def _scores_of(net: nn.Module, chosen: list[tuple[str, torch.Tensor]]
 def _per_sample(net: nn.Module, x: torch.Tensor, chosen: list[tuple[str, torch.Tensor]]
                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Eval mode: the samples do not interact, so each one's Jacobian is taken alone (vmapped)."""
+    try:  # one batched forward and a backward per class (`_entry_jacobian`), where that applies
+        return entry_jacobian(net, x, chosen)
+    except Unsupported:
+        pass
     start, scores = _scores_of(net, chosen)
     with torch.no_grad():
         logits = scores(start, x)
