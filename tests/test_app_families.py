@@ -34,6 +34,15 @@ def test_the_page_shows_every_proxy_on_every_benchmark_and_scores_nothing():
     assert "swap_b16" in at.multiselect(key="families_proxies").value
 
 
+def test_our_values_stand_beside_suite_zeros_on_the_same_networks():
+    at = open_app("families", families_boot=0)
+    assert_clean(at)
+    table = next(d.value for d in at.dataframe if "ours vs Suite-Zero" in d.value.columns)
+    params = table[(table["benchmark"] == "NB101-500") & (table["proxy"] == "params")].iloc[0]
+    assert params["cells"] == 500 and params["ours vs Suite-Zero"] > 0.999
+    assert {"NB101-500", "NB301-500"} <= set(table["benchmark"])
+
+
 def test_the_newest_proxies_show_with_their_coverage_beside_the_papers_numbers():
     at = open_app("families", families_boot=0)
     assert_clean(at)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from swap_engine import atlas
 from swap_engine.recipe import NonFinite
-from swap_engine.studies import bootstrap, families
+from swap_engine.studies import bootstrap, families, published_agreement
 from ui import papers, tables
 from ui.charts import two_decimals
 
@@ -39,6 +39,17 @@ def newest() -> pd.DataFrame:
                .assign(benchmark=LABELS[name]) for name, part in found()[0].items()]
     table = pd.concat(each, ignore_index=True) if each else pd.DataFrame(columns=[*papers.COLUMNS, "benchmark"])
     return table[["benchmark", *papers.COLUMNS]]
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def suite_zero_agreement() -> pd.DataFrame:
+    """Our values against NAS-Bench-Suite-Zero's on the same architectures, on every benchmark that ships both
+    (`studies.published_agreement`): benchmark first."""
+    each = [published_agreement.agreement(part.frame, part.task.report, atlas=part.task.atlas, n_boot=200)
+            .assign(benchmark=LABELS[name]) for name, part in found()[0].items()]
+    each = [table for table in each if len(table)]
+    columns = ["benchmark", *published_agreement.COLUMNS]
+    return pd.concat(each, ignore_index=True)[columns] if each else pd.DataFrame(columns=columns)
 
 
 def overview_notes(table: pd.DataFrame, matrix: pd.DataFrame) -> list[list[str]]:

@@ -61,6 +61,21 @@ def overview() -> None:
                "on how many cells. Batch sizes differ by family (see the table above), so a column at one B may be "
                "missing on another benchmark.")
     newest()
+    suite_zero()
+
+
+def suite_zero() -> None:
+    table = data.suite_zero_agreement()
+    if table.empty:
+        return
+    with st.expander("Our proxy values against NAS-Bench-Suite-Zero's, network by network"):
+        shown = table.drop(columns=["column"]).rename(columns={
+            "agreement": "ours vs Suite-Zero", "low": "95 % CI low", "high": "95 % CI high",
+            "ours": "ours with accuracy", "published": "Suite-Zero's with accuracy", "reason": "below 0.9 because"})
+        st.dataframe(shown, hide_index=True, key="families_suite_zero")
+        st.caption("Spearman between our value and Suite-Zero's published value of the same proxy on the same "
+                   "architectures (cells: where both exist), and each one's Spearman with the benchmark's accuracy "
+                   "on those cells. Near 1: both computed the same quantity on the same networks.")
 
 
 def newest() -> None:

@@ -45,7 +45,7 @@ def _terms(text: str) -> int | str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from swap_engine.studies import families
+    from swap_engine.studies import families, published_agreement
 
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else None
     for name in tasks or []:
@@ -61,6 +61,7 @@ def _run(args: argparse.Namespace) -> int:
                             progress=lambda line: print(line, file=sys.stderr))
     if args.results_md is not None:
         families.update_results_md(args.results_md, report, shlex.join([*parts, "--results-md", str(args.results_md)]))
+        published_agreement.update_results_md(args.results_md, seed=args.seed)
     if args.recipes_json is not None:
         families.write_recipes(args.recipes_json, report)
     if args.json:
