@@ -72,7 +72,9 @@ def suite_zero() -> None:
         shown = table.drop(columns=["column"]).rename(columns={
             "agreement": "ours vs Suite-Zero", "low": "95 % CI low", "high": "95 % CI high",
             "ours": "ours with accuracy", "published": "Suite-Zero's with accuracy", "reason": "below 0.9 because"})
-        st.dataframe(shown, hide_index=True, key="families_suite_zero")
+        decimals = {name: st.column_config.NumberColumn(format="%.3f") for name in shown.columns
+                    if shown[name].dtype.kind == "f"}
+        st.dataframe(shown, hide_index=True, key="families_suite_zero", column_config=decimals)
         st.caption("Spearman between our value and Suite-Zero's published value of the same proxy on the same "
                    "architectures (cells: where both exist), and each one's Spearman with the benchmark's accuracy "
                    "on those cells. Near 1: both computed the same quantity on the same networks.")
