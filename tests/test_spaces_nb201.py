@@ -191,3 +191,15 @@ def test_swap_score_on_small_batch(space):
     net = space.build(space.from_index(1), C=8, N=1)
     result = swap_score(net, torch.randn(8, 3, 32, 32))
     assert 0 < result.score <= result.bound
+
+
+def test_every_op_used_keeps_the_9445_cells_of_vkdnws_table():
+    from swap_engine.spaces import nb201 as module
+
+    space = spaces.get("nb201")
+    kept = [i for i in range(space.size) if module.every_op_used(space.from_index(i))]
+    assert len(kept) == 9445  # GRAF's nb201_valid_nets.csv, the cells VKDNW's paper reads
+    assert module.every_op_used(("none",) * 6)  # no operation, none wasted
+    wasted = space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|")  # node 1 leads nowhere
+    assert not module.every_op_used(wasted)
+    assert module.every_op_used(space.parse("|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|avg_pool_3x3~1|none~2|"))

@@ -8,19 +8,20 @@ the papers' come from sample_data/published.json (`studies.published`). Nothing 
 from __future__ import annotations
 
 import functools
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from swap_engine import recipe as recipes
 from swap_engine.columns import Column
-from swap_engine.recipe import NonFinite
+from swap_engine.recipe import NonFinite, ordered
 from swap_engine.studies import published, reading
 from swap_engine.studies.alone import each_alone
 
 NEWEST = ("meco", "lswag", "vkdnw")  # the newest label-free proxies, as atlas columns name them
 RULES = {"AZ-NAS": recipes.AZ_NAS, "VKDNW_agg": recipes.VKDNW_AGG, "LIBRA": None}  # None: no recipe of it here
-COLUMNS = ["proxy or rule", "cells", "ours", "paper", "source"]
+COLUMNS = ["proxy or rule", "cells", "ours", "ours, paper's cells", "paper", "source"]
 
 
 def newest(column: str) -> str | None:
@@ -68,7 +69,9 @@ def table(frame: pd.DataFrame, benchmark: str, target: str,
         alone = each_alone(frame, [target], columns=mine, rule=rule) if mine else None
         for column in mine:
             rho = float(alone.loc[alone["column"] == column, "spearman"].iat[0])
-            rows.append(_row(column, cells_words(int(frame[column].notna().sum()), total), rho, paper))
+            alone_on = lambda part, column=column: ordered(part[column].to_numpy(dtype=float), rule)  # noqa: E731
+            rows.append(_row(column, cells_words(int(frame[column].notna().sum()), total), rho, paper,
+                             _on_paper_cells(frame, target, paper, alone_on)))
         if not mine and paper is not None:
             rows.append(_row(name, cells_words(0, total), np.nan, paper))  # not measured here yet
     for name, text in RULES.items():
@@ -86,19 +89,30 @@ def table(frame: pd.DataFrame, benchmark: str, target: str,
         values = reading.scores(frame, recipe, rule)
         read = int(np.isfinite(values).sum())
         rows.append(_row(name, cells_words(read, total), recipes.spearman(values, frame[target].to_numpy(float)),
-                         paper))
+                         paper, _on_paper_cells(frame, target, paper,
+                                                lambda part, recipe=recipe: reading.scores(part, recipe, rule))))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _row(name: str, cells: str, ours: float, paper: published.Published | None) -> dict:
-    return {"proxy or rule": name, "cells": cells, "ours": ours,
+def _on_paper_cells(frame: pd.DataFrame, target: str, paper: published.Published | None,
+                    score: Callable[[pd.DataFrame], np.ndarray]) -> float:
+    """Our Spearman on the cells the paper read, where it names a subset we can rebuild (NaN otherwise); a rule
+    ranks among those cells alone, as the paper's did."""
+    if paper is None or paper.cells is None or "arch" not in frame.columns:
+        return np.nan
+    inside = frame[published.in_paper_cells(paper.cells, frame["arch"])].reset_index(drop=True)
+    return recipes.spearman(score(inside), inside[target].to_numpy(float))
+
+
+def _row(name: str, cells: str, ours: float, paper: published.Published | None, on_paper_cells: float = np.nan) -> dict:
+    return {"proxy or rule": name, "cells": cells, "ours": ours, "ours, paper's cells": on_paper_cells,
             "paper": np.nan if paper is None else paper.spearman, "source": "" if paper is None else paper.source}
 
 
 def shown(rows: pd.DataFrame) -> pd.DataFrame:
     """The table as the pages show it: Spearman to 3 decimals, a blank where there is none."""
     return rows.assign(**{c: ["" if np.isnan(v) else f"{v:.3f}" for v in rows[c].to_numpy(dtype=float)]
-                          for c in ("ours", "paper")})
+                          for c in ("ours", "ours, paper's cells", "paper")})
 
 
 def sources(rows: pd.DataFrame) -> str:

@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from swap_engine.resources import sample_data_path
 
 FILE = "published.json"
@@ -69,6 +71,7 @@ class Published:
     kendall: float | None
     labels: int
     source: str
+    cells: str | None = None  # the paper's subset of the benchmark's cells, a key of PAPER_CELLS; None: all
 
     def fits(self, benchmark: str, target: str) -> bool:
         """Whether this number is for atlas benchmark `benchmark` and ground-truth column `target`
@@ -83,8 +86,32 @@ def label_free() -> list[Published]:
     """Every published number of the newest label-free proxies and fixed rules (VKDNW, MeCo, AZ-NAS, LIBRA)."""
     rows = _load().get("label_free", {}).get("rows", [])
     return [Published(r["name"], r["kind"], r["benchmark"], r["dataset"], r.get("split"), float(r["spearman"]),
-                      None if r.get("kendall") is None else float(r["kendall"]), int(r.get("labels", 0)), r["source"])
+                      None if r.get("kendall") is None else float(r["kendall"]), int(r.get("labels", 0)), r["source"],
+                      r.get("cells"))
             for r in rows]
+
+
+def _every_op_used(arch: str) -> bool:
+    from swap_engine import spaces
+    from swap_engine.spaces import nb201
+
+    return nb201.every_op_used(spaces.get("nb201").parse(arch))
+
+
+# The cell subsets papers read that can be rebuilt here: name -> a test of one architecture's canonical text.
+PAPER_CELLS = {"every_op_used": _every_op_used}
+
+
+def in_paper_cells(name: str, archs) -> np.ndarray:
+    """Which of `archs` (canonical texts) lie in the paper's subset `name` (a key of `PAPER_CELLS`)."""
+    if name not in PAPER_CELLS:
+        raise ValueError(f"unknown paper cell set {name!r}; known: {', '.join(PAPER_CELLS)}")
+    return np.array([_member(name, str(arch)) for arch in archs], dtype=bool)
+
+
+@functools.lru_cache(maxsize=65536)
+def _member(name: str, arch: str) -> bool:
+    return PAPER_CELLS[name](arch)
 
 
 def beside(name: str, benchmark: str, target: str) -> Published | None:
@@ -93,5 +120,5 @@ def beside(name: str, benchmark: str, target: str) -> Published | None:
     return next((p for p in label_free() if p.name == name and p.fits(benchmark, target)), None)
 
 
-__all__ = ["FILE", "Published", "beside", "best_published", "correlation", "label_free", "loo_goal", "recipe_study",
-           "recipe_study_column", "task_goal"]
+__all__ = ["FILE", "PAPER_CELLS", "Published", "beside", "in_paper_cells", "best_published", "correlation",
+           "label_free", "loo_goal", "recipe_study", "recipe_study_column", "task_goal"]
