@@ -223,3 +223,27 @@ def test_shared_parameters_and_norms_reading_the_batch_take_the_general_path():
         entry_jacobian(model, batch(), module._sampled(model, 128, 1))
     count, entropy = naive(tied, x)  # and the proxy still answers, by the general path
     assert proxies.score("vkdnw", tied, x, reinit=False, single=False) == pytest.approx(entropy, rel=1e-6)
+
+
+class Viewing(nn.Module):
+    """Flattens its image batch with `.view`, which channels-last strides refuse."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(2, 3, 3, padding=1)
+        self.head = nn.Linear(3 * 5 * 5, CLASSES)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return self.head(y.view(y.shape[0], -1))
+
+
+def test_a_forward_the_batched_layout_breaks_takes_the_general_path():
+    from swap_engine.proxies import vkdnw as module
+    from swap_engine.proxies._entry_jacobian import Unsupported, entry_jacobian
+
+    model = Viewing().double().eval()
+    with pytest.raises(Unsupported, match="batched forward failed"):
+        entry_jacobian(model, batch(), module._sampled(model, 128, 1))
+    _, entropy = naive(model, batch())
+    assert proxies.score("vkdnw", model, batch(), reinit=False, single=False) == pytest.approx(entropy, rel=1e-6)

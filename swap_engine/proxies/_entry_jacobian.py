@@ -54,6 +54,8 @@ def entry_jacobian(net: nn.Module, x: torch.Tensor, chosen: list[tuple[str, torc
     try:
         with torch.enable_grad():
             scores = first_tensor(net(given.requires_grad_(True)))
+    except RuntimeError as err:  # e.g. a `.view` that channels-last strides do not allow: the general path
+        raise Unsupported(f"the batched forward failed: {err}") from err
     finally:
         for handle in handles:
             handle.remove()
