@@ -115,10 +115,18 @@ def shown(rows: pd.DataFrame) -> pd.DataFrame:
                           for c in ("ours", "ours, paper's cells", "paper")})
 
 
+def notes(rows: pd.DataFrame) -> str:
+    """The caption's closing words under such a table: what may differ, the paper's-cells column, the sources."""
+    return ("The papers' cells and accuracy split may differ from ours. *ours, paper's cells*: ours on the paper's "
+            "own cells where it names a subset rebuilt here (VKDNW's Table 1: the 9,445 NB201 cells in which every "
+            "operation is used). Sources: " + (sources(rows) or "none") + ".")
+
+
 def sources(rows: pd.DataFrame) -> str:
     """The sources of a table's paper column, each once, in words."""
     named = list(dict.fromkeys(s for s in rows["source"] if s))
     return "; ".join(named)
 
 
-__all__ = ["COLUMNS", "NEWEST", "RULES", "cells_words", "newest", "paper_of", "rule_name", "shown", "sources", "table"]
+__all__ = ["COLUMNS", "NEWEST", "RULES", "cells_words", "newest", "notes", "paper_of", "rule_name", "shown", "sources",
+           "table"]

@@ -314,8 +314,7 @@ def atlas_words(space_name: str, target: str, seed: int) -> None:
         st.dataframe(papers.shown(newest), hide_index=True, key=f"correlation_newest_{name}")
         st.caption(f"MeCo, L-SWAG and VKDNW alone and the fixed rules AZ-NAS and VKDNW_agg, over every cell of the "
                    f"benchmark this atlas measures, with {engine.column_label(target)}; a blank: not measured here "
-                   "yet, or no paper gives one. None reads a label. The papers' cells and accuracy split may differ "
-                   "from ours. Sources: " + (papers.sources(newest) or "none") + ".")
+                   "yet, or no paper gives one. None reads a label. " + papers.notes(newest))
 
 
 @st.cache_data(show_spinner="Correlating the proxy atlas ...", max_entries=8)

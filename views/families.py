@@ -90,10 +90,7 @@ def newest() -> None:
                "published only), where a benchmark's atlas measures them or a paper gives a number; Spearman with "
                "its ground truth over every cell measured here, -inf ranked last as the study reads it (the heatmap "
                "drops it). A blank: not measured here yet (0 of all cells), or no paper gives one. None reads a "
-               "label. The papers' cells and accuracy split may differ from ours. "
-               "*ours, paper's cells*: ours on the paper's own cells where it names a subset rebuilt here (VKDNW's "
-               "Table 1: the 9,445 NB201 cells in which every operation is used). Sources: "
-               + (papers.sources(table) or "none") + ".")
+               "label. " + papers.notes(table))
 
 
 def transfer() -> None:

@@ -313,11 +313,8 @@ def newest(choice: lab.Choice) -> None:
                  column_config={"cells": st.column_config.TextColumn(
                      "cells", help="cells measured (a rule: cells it reads) of the benchmark's")})
     st.caption(f"Spearman with {TARGET_LABELS.get(choice.target, choice.target)} over every cell measured here; "
-               "a blank: not measured here yet (0 of all cells), or no paper gives one. None reads a label. The "
-               "papers' cells and accuracy split may differ from ours. "
-               "*ours, paper's cells*: ours on the paper's own cells where it names a subset rebuilt here (VKDNW's "
-               "Table 1: the 9,445 NB201 cells in which every operation is used). Sources: "
-               + (papers.sources(table) or "none") + ".")
+               "a blank: not measured here yet (0 of all cells), or no paper gives one. None reads a label. "
+               + papers.notes(table))
 
 
 def favoured_ops(choice: lab.Choice, frame: pd.DataFrame) -> None:
