@@ -19,6 +19,7 @@ path.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import torch
@@ -86,11 +87,7 @@ def entry_jacobian(net: nn.Module, x: torch.Tensor, chosen: list[tuple[str, torc
 def _layers(net: nn.Module, chosen: list[tuple[str, torch.Tensor]]) -> list[_Layer]:
     """The layers owning the chosen entries, each with its entries; `Unsupported` for any other owner."""
     modules = dict(net.named_modules())
-    owners: dict[int, int] = {}  # id of a parameter -> how many modules hold it
-    for module in net.modules():
-        for param in module._parameters.values():
-            if param is not None:
-                owners[id(param)] = owners.get(id(param), 0) + 1
+    owners = Counter(id(param) for module in net.modules() for param in module.parameters(recurse=False))
     layers: dict[int, _Layer] = {}
     column = 0
     for name, indices in chosen:
