@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     if extra and not getattr(args, "pass_through", False):  # only `app` hands unknown options on (to Streamlit)
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # the command as typed, for the files that name it
     try:
         if args.memory_limit is not None:
             _set_memory_limit(args.memory_limit)

@@ -139,14 +139,30 @@ def test_predict_refuses_unusable_labels_in_words_and_writes_nothing(tmp_path, c
 def test_a_small_study_writes_its_block_once(tmp_path):
     from swap_engine.studies import protocols
 
-    found = protocols.study(["nb101-500"], ks=(10, 20), draws=2, n_boot=20)
+    command = "python -m swap_engine protocols --tasks nb101-500"
+    found = protocols.as_json(protocols.study(["nb101-500"], ks=(10, 20), draws=2, n_boot=20), command)
     results = tmp_path / "results.md"
     results.write_text("# Results\n")
     for _ in range(2):
-        protocols.update_results_md(results, found, "python -m swap_engine protocols --tasks nb101-500")
+        protocols.update_results_md(results, found, command)
     text = results.read_text()
     assert text.count(protocols.RESULTS_BEGIN) == 1 and "| 20 (2) |" in text
-    assert "no second training run" in text and "AZ-NAS" in text
+    assert "no second training run" in text and "AZ-NAS" in text and "Rerun alone" not in text
+
+
+def test_a_rerun_of_one_task_keeps_the_others_and_names_its_command(tmp_path):
+    out, results = tmp_path / "protocols.json", tmp_path / "results.md"
+    results.write_text("# Results\n")
+    common = ["--ks", "10", "--draws", "2", "--n-boot", "20", "--json-out", str(out), "--results-md", str(results)]
+    assert main(["protocols", "--tasks", "nb101-500,flexibert-500", *common]) == 0
+    before = json.loads(out.read_text())
+    assert main(["protocols", "--tasks", "nb101-500", "--seed", "1", *common]) == 0
+    after = json.loads(out.read_text())
+    assert list(after) == ["nb101-500", "flexibert-500"]
+    assert after["flexibert-500"] == before["flexibert-500"] and after["nb101-500"] != before["nb101-500"]
+    assert "--seed 1" in after["nb101-500"]["command"]
+    text = results.read_text()
+    assert text.count("Rerun alone: `") == 1 and "nb101-500,flexibert-500" in text.split("####")[0]
 
 
 def test_tasks_studied_in_parallel_give_the_same_numbers():

@@ -11,6 +11,7 @@ import argparse
 import json
 import shlex
 import sys
+from collections import Counter
 from pathlib import Path
 
 
@@ -32,7 +33,8 @@ def register(subparsers) -> None:
     parser.add_argument("--results-md", type=Path, default=None, metavar="FILE",
                         help="regenerate the protocols block of this Markdown file (e.g. docs/results.md)")
     parser.add_argument("--json-out", type=Path, default=None, metavar="FILE",
-                        help="write the numbers as JSON (sample_data/protocols.json: the Proxy lab draws them)")
+                        help="write the numbers as JSON (sample_data/protocols.json: the Proxy lab draws them); "
+                             "with --tasks, the file's other tasks are kept")
     parser.set_defaults(func=_run)
 
 
@@ -49,10 +51,16 @@ def _run(args: argparse.Namespace) -> int:
     found = protocols.study(tasks, ks=ks, draws=args.draws, nb201_draws=args.nb201_draws, seed=args.seed,
                             n_boot=args.n_boot, jobs=args.jobs,
                             progress=lambda text: print(text, file=sys.stderr, flush=True))
-    command = "python -m swap_engine protocols " + " ".join(shlex.quote(a) for a in sys.argv[2:])
-    print(protocols.markdown(found, command.strip()))
+    command = ("python -m swap_engine protocols " + " ".join(shlex.quote(a) for a in args.argv[1:])).strip()
+    results = protocols.as_json(found, command)
+    if tasks and args.json_out and args.json_out.exists():  # a rerun of some tasks keeps the others' numbers
+        results = protocols.merged(json.loads(args.json_out.read_text()), results)
+    # The block's command: the one most tasks came from (on a tie, the earlier run's); a task rerun alone names its own.
+    used = Counter(part.get("command", command) for part in results.values())
+    shown = max(used, key=lambda c: (used[c], c != command))
+    print(protocols.markdown(results, shown))
     if args.results_md:
-        protocols.update_results_md(args.results_md, found, command.strip())
+        protocols.update_results_md(args.results_md, results, shown)
     if args.json_out:
-        args.json_out.write_text(json.dumps(protocols.as_json(found), indent=1) + "\n")
+        args.json_out.write_text(json.dumps(results, indent=1) + "\n")
     return 0

@@ -231,7 +231,10 @@ def _one_task(name: str, *, ks: tuple[int, ...], draws: int, nb201_draws: int, s
             "ceiling": ceiling(name, n_boot=n_boot, seed=seed), "n": n}
 
 
-def markdown(found: dict[str, dict[str, Any]], command: str) -> str:
+def markdown(results: dict[str, dict[str, Any]], command: str) -> str:
+    """The results block from the study's JSON form (`as_json`, or `merged`): each task's zero-shot rows, its
+    k-label curve, the predictor's most used columns and the ceiling. A task whose `command` differs from
+    `command` (one rerun alone after its atlas grew) names its own."""
     lines = [RESULTS_BEGIN, "", "### Three protocols: zero-shot, k labels, the ceiling", "",
              f"Command: `{command}`. **Zero-shot** reads no label of the benchmark: the fixed rules (AZ-NAS's and "
              "VKDNW's sums of log ranks, measured here where the atlas has their columns; the recipe chosen on the "
@@ -244,10 +247,12 @@ def markdown(found: dict[str, dict[str, Any]], command: str) -> str:
              "chooser learn from them alone and are scored on every other architecture; mean ± sd over seeded "
              "draws of the k. "
              "Compare a number only with numbers of its own protocol.", ""]
-    for name, part in found.items():
+    for name, part in results.items():
         chosen = families.task(name)
         lines += [f"#### {chosen.label} ({part['n']:,} architectures, {chosen.report})", ""]
-        zero = part["zero_shot"]
+        if part.get("command", command) != command:
+            lines += [f"Rerun alone: `{part['command']}`.", ""]
+        zero = pd.DataFrame(part["zero_shot"])
         shown = pd.concat([zero[zero["kind"] == "rule"], zero[zero["kind"] == "proxy"].head(5)])
         lines += ["| zero-shot | Spearman [95 % CI] | n |", "|---|---|---|"]
         lines += [f"| {row.rule} | {row.spearman:.3f} [{row.low:.3f}, {row.high:.3f}] | {row.n:,} |"
@@ -255,16 +260,16 @@ def markdown(found: dict[str, dict[str, Any]], command: str) -> str:
         if part["kshot"]:
             lines += ["", "| k labels (draws) | predictor | recipe chooser |", "|---|---|---|"]
             for run in part["kshot"]:
-                lines.append(f"| {run.k} ({run.draws}) | {run.predictor.mean:.3f} ± {run.predictor.sd:.3f} | "
-                             f"{run.recipe.mean:.3f} ± {run.recipe.sd:.3f} |")
-        top = part["kshot"][-1].importances.head(5) if part["kshot"] else None
-        if top is not None:
-            lines += ["", f"The predictor's five most used columns at k = {part['kshot'][-1].k}: " +
-                      ", ".join(f"`{c}` ({v:.2f})" for c, v in top.items()) + "."]
+                learners = [run["predictor"], run["recipe"] or {"spearman_mean": math.nan, "spearman_sd": 0.0}]
+                lines.append(f"| {run['k']} ({run['draws']}) | " + " | ".join(
+                    f"{s['spearman_mean']:.3f} ± {s['spearman_sd']:.3f}" for s in learners) + " |")
+            top = list(part["importances"].items())[:5]
+            lines += ["", f"The predictor's five most used columns at k = {part['kshot'][-1]['k']}: " +
+                      ", ".join(f"`{c}` ({v:.2f})" for c, v in top) + "."]
         ceiling_found = part["ceiling"]
-        lines += ["", f"Ceiling: a second training run ranks this target at {ceiling_found.spearman:.3f} "
-                      f"[{ceiling_found.spearman_ci[0]:.3f}, {ceiling_found.spearman_ci[1]:.3f}]." if ceiling_found
-                  else "Ceiling: this benchmark has no second training run to measure one.", ""]
+        lines += ["", f"Ceiling: a second training run ranks this target at {ceiling_found['spearman']:.3f} "
+                      f"[{ceiling_found['interval_95'][0]:.3f}, {ceiling_found['interval_95'][1]:.3f}]."
+                  if ceiling_found else "Ceiling: this benchmark has no second training run to measure one.", ""]
     lines.append(RESULTS_END)
     return "\n".join(lines)
 
@@ -272,8 +277,9 @@ def markdown(found: dict[str, dict[str, Any]], command: str) -> str:
 RESULTS_FILE = "protocols.json"  # in sample_data/: the study's numbers, which the Proxy lab draws as curves
 
 
-def as_json(found: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The study's numbers by task: zero-shot rows, the k-label curve of each learner, the ceiling."""
+def as_json(found: dict[str, dict[str, Any]], command: str | None = None) -> dict[str, Any]:
+    """The study's numbers by task: zero-shot rows, the k-label curve of each learner, the ceiling, and the
+    command that computed them."""
     out: dict[str, Any] = {}
     for name, part in found.items():
         ceiling_found = part["ceiling"]
@@ -287,7 +293,17 @@ def as_json(found: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "ceiling": None if ceiling_found is None else {"spearman": ceiling_found.spearman,
                                                            "interval_95": list(ceiling_found.spearman_ci)},
         }
+        if command:
+            out[name]["command"] = command
     return out
+
+
+def merged(saved: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
+    """`saved` with the tasks of `fresh` replaced, in the tasks' own order: one task rerun after its atlas grew
+    leaves the others' numbers as they were."""
+    order = [t.name for t in families.TASKS]
+    both = {**saved, **fresh}
+    return {name: both[name] for name in sorted(both, key=lambda n: order.index(n) if n in order else len(order))}
 
 
 def saved_results() -> dict[str, Any]:
@@ -300,14 +316,14 @@ def saved_results() -> dict[str, Any]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def update_results_md(path, found: dict[str, dict[str, Any]], command: str) -> None:
-    """Replace (or add) the protocols block of a results file; everything else in it is kept."""
+def update_results_md(path, results: dict[str, dict[str, Any]], command: str) -> None:
+    """Replace (or add) the protocols block of a results file from the study's JSON form; the rest is kept."""
     from swap_engine.studies.results_md import replace_block
 
-    replace_block(path, markdown(found, command), RESULTS_BEGIN, RESULTS_END,
+    replace_block(path, markdown(results, command), RESULTS_BEGIN, RESULTS_END,
                   "## Three protocols: zero-shot, k labels, the ceiling\n\n")
 
 
 __all__ = ["CEILINGS", "KS", "MIN_LABELS", "RESULTS_FILE", "KShot", "Predictor", "Summary", "as_json", "ceiling",
-           "encoding", "fixed_rules", "kshot", "markdown", "saved_results", "study", "update_results_md", "zero_shot",
-           "zero_shot_rules"]
+           "encoding", "fixed_rules", "kshot", "markdown", "merged", "saved_results", "study", "update_results_md",
+           "zero_shot", "zero_shot_rules"]
