@@ -57,12 +57,16 @@ def _by_hand(model, x, y, *, splits, depth, gradient) -> float:
             continue
         total = 0.0
         for w in range(per_part[0].size):
-            values = [g[w] for g in per_part]
+            values = [abs(g[w]) if gradient == "variance" else g[w] for g in per_part]
             mean = sum(values) / len(values)
-            std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
-            if std > 0:
-                total += 1.0 / std if gradient == "inverse_std" else std
-        if total > 0:
+            variance = sum((v - mean) ** 2 for v in values) / len(values)
+            if gradient == "variance":
+                total += variance / per_part[0].size
+            elif variance > 0:
+                total += 1.0 / math.sqrt(variance) if gradient == "inverse_std" else math.sqrt(variance)
+        if gradient == "variance":
+            spread += math.log(total + 1.0)
+        elif total > 0:
             spread += math.log(total)
 
     net = copy.deepcopy(model).train()
@@ -84,12 +88,13 @@ def images():
     return torch.randn(8, 3, 5, 5, generator=g), torch.randint(0, 3, (8,), generator=g)
 
 
-@pytest.mark.parametrize("options", [{}, {"depth": (0.5, 1.0)}, {"gradient": "std"}, {"splits": 4}])
+@pytest.mark.parametrize("options", [{}, {"depth": (0.5, 1.0)}, {"gradient": "std"}, {"splits": 4},
+                                     {"gradient": "variance", "splits": 8}])
 def test_relu_cnn_matches_the_definition_by_hand(images, options):
     x, y = images
     model = relu_cnn()
     expected = by_hand(model, x, y, **options)
-    assert expected > 0 or options.get("gradient") == "std"
+    assert expected > 0 or options.get("gradient") in ("std", "variance")
     assert proxies.score("lswag", model, x, y, **options) == pytest.approx(expected, rel=1e-6)
 
 
@@ -138,7 +143,7 @@ def test_bad_input_is_a_value_error_in_words(images):
     with pytest.raises(ValueError, match="holds none of the model's 3 Conv/Linear layers"):
         proxies.score("lswag", model, x, y, depth=(0.0, 0.1))
     with pytest.raises(ValueError, match="gradient must be one of"):
-        proxies.score("lswag", model, x, y, gradient="variance")
+        proxies.score("lswag", model, x, y, gradient="var")
     with pytest.raises(ValueError, match="splits >= 2"):
         proxies.score("lswag", model, x, y, splits=1)
     with pytest.raises(ValueError, match="no activation module"):
