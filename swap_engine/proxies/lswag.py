@@ -28,9 +28,10 @@ Open choices, and the one taken:
   reads 0.53 with it against 0.77 with the default (2 parts); on 50 others 0.60 (16 parts) and 0.70 (64 parts,
   one sample each) against 0.86 for the default at 16 parts. Those mean variances are mostly far below 1
   (Lambda's median over the 100 cells 0.002, its largest 3.8), so log(1 + v) is nearly v and Lambda is nearly a
-  plain sum of variances, led by the layers with the largest gradients. The default stays. A sum of 1 / std g is led by the few weights whose
-  gradients nearly agree across parts, so rounding (BatchNorm's batch sums follow the thread count; another
-  device) moves it by up to ~1e-3 relative; `components` and `proxies.score` run on one thread.
+  plain sum of variances, led by the layers with the largest gradients. The default stays.
+  A sum of 1 / std g is led by the few weights whose gradients nearly agree across parts, so rounding
+  (BatchNorm's batch sums follow the thread count; another device) moves it by up to ~1e-3 relative;
+  `components` and `proxies.score` run on one thread.
 - Spread = standard deviation, ZiCo's own statistic (the summaries say "variance"; per weight the two
   order alike, but their sums over a layer do not).
 - Batch parts: `splits=2` equal parts of the batch, the setting of ZiCo's code and of this project's `zico`;
