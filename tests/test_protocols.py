@@ -163,6 +163,8 @@ def test_a_rerun_of_one_task_keeps_the_others_and_names_its_command(tmp_path):
     assert "--seed 1" in after["nb101-500"]["command"]
     text = results.read_text()
     assert text.count("Rerun alone: `") == 1 and "nb101-500,flexibert-500" in text.split("####")[0]
+    assert main(["protocols", "--tasks", "nb101-500", "--results-md", str(results)]) == 2  # refused before any work
+    assert results.read_text() == text
 
 
 def test_tasks_studied_in_parallel_give_the_same_numbers():

@@ -44,6 +44,9 @@ def _run(args: argparse.Namespace) -> int:
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()] if args.tasks else None
     for name in tasks or []:
         families.task(name)
+    if tasks and args.results_md and not args.json_out:
+        raise ValueError("--tasks with --results-md needs --json-out too: the results block holds every task, and "
+                         "the other tasks' numbers come from that file")
     try:
         ks = tuple(int(k) for k in args.ks.split(","))
     except ValueError:
