@@ -167,6 +167,40 @@ def test_a_rerun_of_one_task_keeps_the_others_and_names_its_command(tmp_path):
     assert results.read_text() == text
 
 
+def _run(k: int, mean: float) -> dict:
+    return {"k": k, "draws": 10, "predictor": {"spearman_mean": mean, "spearman_sd": 0.004}, "recipe": None}
+
+
+def test_a_published_ranking_with_labels_meets_ours_with_no_more_labels_and_in_its_own_metric():
+    from swap_engine.studies import protocols
+
+    part = {"n": 15625, "kshot": [_run(50, 0.93), _run(100, 0.949), _run(200, 0.96), _run(1000, 0.977)]}
+    found = {row.name: (row, ours) for row, ours in protocols.beside_labelled("nb201-cifar100", part)}
+    xgb, ours = found["XGBoost on 13 Suite-Zero proxies"]
+    assert (xgb.labels, xgb.value, xgb.sd, ours["k"]) == (100, 0.908, 0.013, 100)
+    assert found["GRAF"][0].labels == 1024 and found["GRAF"][1]["k"] == 1000  # the largest k at or below 1,024
+    green, ours = next(pair for name, pair in found.items() if name.startswith("GreenFactory"))
+    assert green.metric == "kendall" and green.labels is None and ours is None  # no label count, not our metric
+    assert protocols.beside_labelled("nb101-500", part) == []  # no published ranking with labels there
+    fewer = dict((row.name, ours) for row, ours in
+                 protocols.beside_labelled("nb201-cifar100", {"kshot": [_run(200, 0.96)]}))
+    assert fewer["XGBoost on 13 Suite-Zero proxies"] is None and fewer["GRAF"]["k"] == 200  # every k above 100
+
+
+def test_the_results_block_sets_the_published_rankings_with_labels_beside_the_k_rows_only():
+    from swap_engine.studies import protocols
+
+    part = {"n": 15625, "target": "cifar100_test_acc_pct", "command": "c",
+            "zero_shot": [{"rule": "AZ-NAS", "kind": "rule", "n": 15625, "spearman": 0.898, "low": 0.895,
+                           "high": 0.901}],
+            "kshot": [_run(100, 0.949), _run(1000, 0.977)], "importances": {"meco_b64": 0.2}, "ceiling": None}
+    text = protocols.markdown({"nb201-cifar100": part}, "c")
+    zero, labelled = text.split("| k labels (draws) |")
+    assert "XGBoost" not in zero and "GRAF" not in zero
+    assert "| XGBoost on 13 Suite-Zero proxies: Spearman 0.908 ± 0.013 | 100 | 0.949 ± 0.004 (k = 100) |" in labelled
+    assert "| not stated | not in Kendall here |" in labelled
+
+
 def test_tasks_studied_in_parallel_give_the_same_numbers():
     from swap_engine.studies import protocols
 

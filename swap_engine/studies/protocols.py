@@ -28,7 +28,7 @@ import pandas as pd
 
 from swap_engine import analysis
 from swap_engine.recipe import AZ_NAS, VKDNW_AGG, Recipe, choose, proxy_columns, spearman
-from swap_engine.studies import families
+from swap_engine.studies import families, published
 from swap_engine.studies.predictor import MIN_LABELS, Features, Predictor, encoding
 from swap_engine.studies.split import Split
 
@@ -245,7 +245,9 @@ def markdown(results: dict[str, dict[str, Any]], command: str) -> str:
              "and paths; their rankings averaged, or the boosted trees alone where they lead by more than 0.002 in "
              "a 3-fold cross-validation on the k) and the recipe "
              "chooser learn from them alone and are scored on every other architecture; mean ± sd over seeded "
-             "draws of the k. "
+             "draws of the k. Published rankings that read labels stand beside the k rows only, each with the "
+             "label count its source gives, against our predictor with no more labels (the largest k at or below "
+             "that count), read on every other architecture (theirs on the paper's cells where marked). "
              "Compare a number only with numbers of its own protocol.", ""]
     for name, part in results.items():
         chosen = families.task(name)
@@ -263,6 +265,7 @@ def markdown(results: dict[str, dict[str, Any]], command: str) -> str:
                 learners = [run["predictor"], run["recipe"] or {"spearman_mean": math.nan, "spearman_sd": 0.0}]
                 lines.append(f"| {run['k']} ({run['draws']}) | " + " | ".join(
                     f"{s['spearman_mean']:.3f} ± {s['spearman_sd']:.3f}" for s in learners) + " |")
+            lines += _labelled_lines(name, part)
             top = list(part["importances"].items())[:5]
             lines += ["", f"The predictor's five most used columns at k = {part['kshot'][-1]['k']}: " +
                       ", ".join(f"`{c}` ({v:.2f})" for c, v in top) + "."]
@@ -272,6 +275,35 @@ def markdown(results: dict[str, dict[str, Any]], command: str) -> str:
                   if ceiling_found else "Ceiling: this benchmark has no second training run to measure one.", ""]
     lines.append(RESULTS_END)
     return "\n".join(lines)
+
+
+def beside_labelled(name: str, part: dict[str, Any]) -> list[tuple[published.WithLabels, dict[str, Any] | None]]:
+    """The published rankings that read labels on task `name`'s benchmark and target, each with our k-label run
+    (from the study's JSON form `part`) that reads no more labels than it: the largest such k. None where the
+    source does not say how many labels, where every k is larger, or where it gives Kendall (ours is Spearman)."""
+    chosen = families.task(name)
+    runs = sorted(part.get("kshot", []), key=lambda run: run["k"])
+    found = []
+    for row in published.with_labels(chosen.atlas, chosen.report):
+        within = [run for run in runs if row.labels is not None and run["k"] <= row.labels]
+        found.append((row, within[-1] if within and row.metric == "spearman" else None))
+    return found
+
+
+def _labelled_lines(name: str, part: dict[str, Any]) -> list[str]:
+    rows = beside_labelled(name, part)
+    if not rows:
+        return []
+    lines = ["", "| published, with labels (compare with the k rows only) | its labels | ours: predictor with no more "
+                 "labels |", "|---|---|---|"]
+    for row, ours in rows:
+        spread = f" ± {row.sd:.3f}" if row.sd is not None else ""
+        cells = ", the paper's cells" if row.cells else ""
+        mine = (f"{ours['predictor']['spearman_mean']:.3f} ± {ours['predictor']['spearman_sd']:.3f} (k = {ours['k']:,})"
+                if ours else "not in Kendall here" if row.metric == "kendall" else "–")
+        count = f"{row.labels:,}" if row.labels is not None else "not stated"
+        lines.append(f"| {row.name}: {row.metric.capitalize()} {row.value:.3f}{spread}{cells} | {count} | {mine} |")
+    return lines
 
 
 RESULTS_FILE = "protocols.json"  # in sample_data/: the study's numbers, which the Proxy lab draws as curves
@@ -324,6 +356,6 @@ def update_results_md(path, results: dict[str, dict[str, Any]], command: str) ->
                   "## Three protocols: zero-shot, k labels, the ceiling\n\n")
 
 
-__all__ = ["CEILINGS", "KS", "MIN_LABELS", "RESULTS_FILE", "KShot", "Predictor", "Summary", "as_json", "ceiling",
-           "encoding", "fixed_rules", "kshot", "markdown", "merged", "saved_results", "study", "update_results_md",
-           "zero_shot", "zero_shot_rules"]
+__all__ = ["CEILINGS", "KS", "MIN_LABELS", "RESULTS_FILE", "KShot", "Predictor", "Summary", "as_json",
+           "beside_labelled", "ceiling", "encoding", "fixed_rules", "kshot", "markdown", "merged", "saved_results",
+           "study", "update_results_md", "zero_shot", "zero_shot_rules"]

@@ -1,7 +1,8 @@
 """This round's goals and the published numbers the studies are read against: one data file,
 sample_data/published.json, read here by the report writers (families' markdown, the recipe study's rows beside
 each proxy alone, the correlation study's results table) and by the app's pages that show the papers' numbers
-beside ours (`label_free`: the newest label-free proxies and fixed rules). The studies compute without it.
+beside ours (`label_free`: the newest label-free proxies and fixed rules; `with_labels`: rankings that read
+labelled architectures, beside the k-label protocol only). The studies compute without it.
 """
 from __future__ import annotations
 
@@ -91,6 +92,48 @@ def label_free() -> list[Published]:
             for r in rows]
 
 
+@dataclass(frozen=True)
+class WithLabels:
+    """One published ranking that reads `labels` labelled architectures of its benchmark (None: its source does
+    not say how many): a k-label anchor, never set beside a label-free number. `metric` is "spearman" or
+    "kendall", as the source gives it; `sd` over its trials where given."""
+
+    name: str
+    benchmark: str
+    dataset: str
+    split: str | None
+    metric: str
+    value: float
+    sd: float | None
+    labels: int | None
+    source: str
+    cells: str | None = None
+
+    def fits(self, benchmark: str, target: str) -> bool:
+        """As `Published.fits`: this number is for atlas `benchmark` and ground-truth column `target`."""
+        return Published(self.name, "model", self.benchmark, self.dataset, self.split, self.value, None, 0,
+                         self.source).fits(benchmark, target)
+
+    def words(self) -> str:
+        """'XGBoost on 13 Suite-Zero proxies: Spearman 0.908 ± 0.013 with 100 labels'."""
+        spread = f" ± {self.sd:.3f}" if self.sd is not None else ""
+        count = f"{self.labels:,} labels" if self.labels is not None else "labels (how many not stated)"
+        return f"{self.name}: {self.metric.capitalize()} {self.value:.3f}{spread} with {count}"
+
+
+def with_labels(benchmark: str | None = None, target: str | None = None) -> list[WithLabels]:
+    """The published rankings that read labels (`with_labels` in the file), those for `benchmark` and `target`
+    where both are given, fewest labels first (a count not stated last)."""
+    rows = _load().get("with_labels", {}).get("rows", [])
+    found = [WithLabels(r["name"], r["benchmark"], r["dataset"], r.get("split"), r["metric"], float(r["value"]),
+                        None if r.get("sd") is None else float(r["sd"]),
+                        None if r.get("labels") is None else int(r["labels"]), r["source"], r.get("cells"))
+             for r in rows]
+    if benchmark is not None and target is not None:
+        found = [row for row in found if row.fits(benchmark, target)]
+    return sorted(found, key=lambda row: (row.labels is None, row.labels or 0))
+
+
 def _every_op_used(arch: str) -> bool:
     from swap_engine import spaces
     from swap_engine.spaces import nb201
@@ -121,4 +164,5 @@ def beside(name: str, benchmark: str, target: str) -> Published | None:
 
 
 __all__ = ["FILE", "PAPER_CELLS", "Published", "beside", "in_paper_cells", "best_published", "correlation",
-           "label_free", "loo_goal", "recipe_study", "recipe_study_column", "task_goal"]
+           "label_free", "loo_goal", "recipe_study", "recipe_study_column", "task_goal", "WithLabels",
+           "with_labels"]
