@@ -262,6 +262,23 @@ def test_the_lab_draws_what_k_labels_buy_from_the_protocols_study(monkeypatch):
     assert "Zero-shot" in said and "SWAP (B = 16) (0.31)" in said
 
 
+def test_labels_read_from_this_benchmark_none_shows_the_zero_shot_rows_and_k_the_learners_at_k(monkeypatch):
+    from swap_engine.studies import protocols
+
+    monkeypatch.setattr(protocols, "saved_results", lambda: {"nb201-cifar10": ENTRY})
+    at = open_lab()
+    assert_clean(at)
+    assert metric(at, "best zero-shot: AZ-NAS") == "0.913" and metric(at, "labels read") == "none"
+    at = open_lab(lab_labels=100)
+    assert_clean(at)
+    assert metric(at, "predictor, 100 labels") == "0.934 ± 0.010"
+    assert metric(at, "recipe chosen on the 100") == "0.914 ± 0.010"
+    assert metric(at, "ceiling: a second training run") == "0.980"
+    published = next(d.value for d in at.dataframe if "published, with labels" in d.value.columns)
+    assert "XGBoost on 13 Suite-Zero proxies" in set(published["published, with labels"])  # NB201 C10, 400 labels
+    assert "0.934 (k = 100)" in set(published["ours, predictor with no more labels"])
+
+
 def test_the_lab_says_how_to_draw_the_curve_before_the_study_ran(monkeypatch):
     from swap_engine.studies import protocols
 
@@ -279,6 +296,17 @@ def test_the_learning_curve_has_each_learner_the_flat_lines_and_the_ceiling():
     assert any("trees" in n for n in names) and any("recipe" in n for n in names)
     assert any("AZ-NAS (0.913)" in n for n in names) and any("ceiling" in n for n in names)
     assert fig.layout.xaxis.type == "log" and fig.layout.title.text
+
+
+def test_the_learning_curve_marks_the_chosen_k_and_the_published_rankings_with_labels():
+    from swap_engine.studies import published
+    from ui.charts import lab as lab_charts
+
+    anchors = published.with_labels("nb201", "cifar10_test_acc_pct")
+    fig = lab_charts.learning_curve(ENTRY, "NB201 CIFAR-10", chosen=100, anchors=anchors)
+    drawn = {trace.x[0]: trace.name for trace in fig.data if trace.name and trace.name.startswith("published")}
+    assert sorted(drawn) == [400, 1024] and "with 400 labels" in drawn[400]  # GreenFactory: Kendall, no count
+    assert [shape.x0 for shape in fig.layout.shapes] == [100]
 
 
 def test_the_lab_reads_a_half_of_the_cells_as_the_transfer_matrix_does():

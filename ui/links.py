@@ -22,7 +22,7 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
                                     "search_mutations", "search_crossover", "search_fitness"})),
     "lab": ("Proxy lab", frozenset({"lab_atlas", "lab_dataset", "lab_split", "lab_target", "lab_topk", "lab_boot",
                                     "lab_proxies", "lab_method", "lab_non_finite", "lab_reg", "lab_rule", "lab_mu",
-                                    "lab_sigma", "lab_text", "lab_cells"})),
+                                    "lab_sigma", "lab_text", "lab_cells", "lab_labels"})),
     "families": ("Across families", frozenset({"families_proxies", "families_from", "families_to", "families_loo",
                                                "families_metric", "families_boot"})),
     "learn": ("Learn SWAP", frozenset({"learn_b"})),

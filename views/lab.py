@@ -17,9 +17,9 @@ import streamlit as st
 from swap_engine import atlas as atlases
 from swap_engine import recipe as recipes
 from swap_engine.columns import Column
-from swap_engine.studies import families, paths, reading
+from swap_engine.studies import reading
 from swap_engine.studies.recipe_report import TARGET_LABELS
-from ui import lab, links, messages, papers, state
+from ui import lab, lab_protocols, links, messages, papers, state
 from ui.charts import lab as lab_charts
 from ui.export import show_chart
 
@@ -371,35 +371,6 @@ def bounds(frame: pd.DataFrame) -> None:
                "cannot order those cells. A larger batch lifts the bound (2^B) until it is N itself.")
 
 
-def _column_words(name: str) -> str:
-    try:
-        return Column.parse(name).words()
-    except ValueError:  # an encoding column of the architecture, not a proxy
-        return paths.describe(name) or name
-
-
-def what_labels_buy(choice: lab.Choice) -> None:
-    found = lab.protocol_results(choice.benchmark, choice.target)
-    if found is None:
-        st.caption("The protocols study has not been run on this benchmark: `python -m swap_engine protocols "
-                   "--json-out sample_data/protocols.json` draws its curve here.")
-        return
-    task, entry = found
-    label = families.task(task).label
-    st.caption("Three protocols, each compared only with its own kind. **Zero-shot** (the flat lines) reads no "
-               "label of this benchmark. **k labels**: k architectures drawn at random are labelled, each learner "
-               "sees those alone and is scored on all the others; the band is ± one standard deviation over the "
-               "draws. A recipe chosen above on every cell is neither: it read every label.")
-    table = pd.DataFrame([{"k": run["k"], "draws": run["draws"], "learner": learner,
-                           "spearman_mean": run[learner]["spearman_mean"], "spearman_sd": run[learner]["spearman_sd"]}
-                          for run in entry["kshot"] for learner in ("predictor", "recipe") if run.get(learner)])
-    show_chart(lab_charts.learning_curve(entry, label), f"lab_learning_curve_{task}", table, key="lab_curve")
-    if entry.get("importances"):
-        st.caption(f"What the boosted trees read most at k = {entry['kshot'][-1]['k']:,}: " +
-                   ", ".join(f"{_column_words(c)} ({v:.2f})" for c, v in list(entry["importances"].items())[:5])
-                   + ". Measured by `python -m swap_engine protocols` (docs/results.md).")
-
-
 def live_cell(choice: lab.Choice, frame: pd.DataFrame) -> None:
     name, scorer = choice.benchmark, choice.scorer
     spec = atlases.spec(name)
@@ -460,7 +431,7 @@ def main() -> None:
     st.subheader("All proxies, every ground truth")
     heatmap_and_cost(choice, frame)
     st.subheader("What k labels buy")
-    what_labels_buy(choice)
+    lab_protocols.section(choice.benchmark, choice.target)
     if lab.edge_cells(name):
         st.subheader("What the recipe favours")
         favoured_ops(choice, frame)

@@ -198,9 +198,11 @@ def bound_bars(table: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def learning_curve(entry: dict, label: str) -> go.Figure:
+def learning_curve(entry: dict, label: str, *, chosen: int | None = None, anchors: list | None = None) -> go.Figure:
     """Spearman on the unlabelled architectures against k (log axis) for each learner, a band of ± one sd over
-    the draws; the best label-free rule and proxy as flat lines (k = 0: no label read), and the ceiling."""
+    the draws; the best label-free rule and proxy as flat lines (k = 0: no label read), and the ceiling.
+    `chosen`: a k to mark; `anchors`: published rankings with labels (`studies.published.WithLabels`), drawn
+    at their label count where they give one and a Spearman."""
     fig = go.Figure()
     runs = entry["kshot"]
     ks = [run["k"] for run in runs]
@@ -234,6 +236,14 @@ def learning_curve(entry: dict, label: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=[min(ks), max(ks)] if ks else [10, 1000], y=[value, value], mode="lines",
                                  name=f"{words} ({value:.3f})", line=dict(color="#555555", dash=dash, width=1.5),
                                  hovertemplate=f"{words}: {value:.3f}<extra></extra>"))
+    drawn = [row for row in anchors or [] if row.labels is not None and row.metric == "spearman"]
+    for row in drawn:
+        where = ", the paper's cells" if row.cells else ""
+        fig.add_trace(go.Scatter(x=[row.labels], y=[row.value], mode="markers", name=f"published: {row.words()}{where}",
+                                 marker=dict(symbol="diamond", size=10, color="#555555"),
+                                 hovertemplate=f"{row.words()}{where}<extra>{row.source[:60]}</extra>"))
+    if chosen:
+        fig.add_vline(x=chosen, line=dict(color="#d62728", width=1, dash="dot"))
     _layout(fig, f"What k labels buy on {label} (Spearman on the architectures outside the k)",
             "labelled architectures k (log scale)", "Spearman with the true accuracy", height=440)
     fig.update_xaxes(type="log", tickvals=ks, ticktext=[f"{k:,}" for k in ks])
