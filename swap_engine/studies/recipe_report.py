@@ -80,8 +80,8 @@ class StudyReport:
             lines += ["", f"The same choice on the whole space ({w.n_cells:,} cells, the same seeded halves), among "
                       f"the {len(w.choice.candidates)} columns measured on every cell ({len(w.choice.tried)} "
                       f"candidates tried): **`{w.choice.recipe.text()}`** (fit half: {w.choice.fit:.3f}). "
-                      "Reported unchanged on the other half, which AZ-NAS's whole-space number can be read "
-                      "against:", "",
+                      "Reported unchanged on the other half (it read the fitting half's labels: a k-label result, "
+                      "not a zero-shot one):", "",
                       "| recipe | target (held-out half) | n | Spearman [95% CI] | Kendall [95% CI] | top-10% |",
                       "|---|---|---|---|---|---|"]
             lines += [_held_out_line(r) for r in w.held_out]

@@ -202,13 +202,17 @@ def study(*, seed: int = 0, n_boot: int = 500, max_terms: int = 5, min_coverage:
         "`@reg=max` / `@reg=median`: regularised SWAP with mu = the largest / median "
         "parameter count (thousands) of the space and sigma = 2 x the variance of those counts: no accuracy "
         "involved.",
-        "The field's numbers for comparison (Spearman with CIFAR-10 test over all 15,625 cells unless said): "
-        "AZ-NAS (CVPR 2024), four proxies combined by log-ranks, 0.913 (Kendall 0.741), with Gaussian-noise "
-        f"inputs; the `{AZ_NAS}` rows are AZ-NAS's proxies measured here as it measures them (a batch of 64 "
-        "Gaussian-noise images, its own Kaiming re-initialisation; `swap_engine.proxies.az`); the best single proxy "
-        "of Abdelfattah et al. (ICLR 2021, zero-cost proxies) 0.82 against validation accuracy; SWAP's own "
-        "paper 0.90 for regularised SWAP against CIFAR-100 validation accuracy. Per-proxy NAS-Bench-Suite-Zero "
-        "values were not looked up (not found with the tools at hand), so those cells stay empty.",
+        "Protocol: every recipe chosen here read the labels of NB201's fitting half (thousands of cells), so it "
+        "is a k-label result: compare it with the k rows of the three-protocol study below and the published "
+        "rankings that read labels there, never with a label-free number. Each proxy alone in the last table "
+        "reads no label, and the field's label-free numbers stand beside those (Spearman with CIFAR-10 test over "
+        "all 15,625 cells unless said): AZ-NAS (CVPR 2024), four proxies combined by log-ranks, 0.913 (Kendall "
+        f"0.741), with Gaussian-noise inputs; the `{AZ_NAS}` rows are AZ-NAS's proxies measured here as it "
+        "measures them (a batch of 64 Gaussian-noise images, its own Kaiming re-initialisation; "
+        "`swap_engine.proxies.az`); the best single proxy of Abdelfattah et al. (ICLR 2021, zero-cost proxies) "
+        "0.82 against validation accuracy; SWAP's own paper 0.90 for regularised SWAP against CIFAR-100 "
+        "validation accuracy. Per-proxy NAS-Bench-Suite-Zero values were not looked up (not found with the tools "
+        "at hand), so those cells stay empty.",
         "A rerun after the atlas grows regenerates this block (the recipe may change: it is re-chosen).",
     ]
     if transfer:
