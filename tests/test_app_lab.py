@@ -276,7 +276,7 @@ def test_labels_read_from_this_benchmark_none_shows_the_zero_shot_rows_and_k_the
     assert metric(at, "ceiling: a second training run") == "0.980"
     published = next(d.value for d in at.dataframe if "published, with labels" in d.value.columns)
     assert "XGBoost on 13 Suite-Zero proxies" in set(published["published, with labels"])  # NB201 C10, 400 labels
-    assert "0.934 (k = 100)" in set(published["ours, predictor with no more labels"])
+    assert "0.934 ± 0.010 (k = 100)" in set(published["ours, predictor with no more labels"])
 
 
 def test_the_lab_says_how_to_draw_the_curve_before_the_study_ran(monkeypatch):

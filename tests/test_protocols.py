@@ -180,7 +180,7 @@ def test_a_published_ranking_with_labels_meets_ours_with_no_more_labels_and_in_i
     assert (xgb.labels, xgb.value, xgb.sd, ours["k"]) == (100, 0.908, 0.013, 100)
     assert found["GRAF"][0].labels == 1024 and found["GRAF"][1]["k"] == 1000  # the largest k at or below 1,024
     green, ours = next(pair for name, pair in found.items() if name.startswith("GreenFactory"))
-    assert green.metric == "kendall" and green.labels is None and ours is None  # no label count, not our metric
+    assert green.metric == "kendall" and green.labels is None and ours is None  # its source gives no label count
     assert protocols.beside_labelled("nb101-500", part) == []  # no published ranking with labels there
     fewer = dict((row.name, ours) for row, ours in
                  protocols.beside_labelled("nb201-cifar100", {"kshot": [_run(200, 0.96)]}))
@@ -198,7 +198,26 @@ def test_the_results_block_sets_the_published_rankings_with_labels_beside_the_k_
     zero, labelled = text.split("| k labels (draws) |")
     assert "XGBoost" not in zero and "GRAF" not in zero
     assert "| XGBoost on 13 Suite-Zero proxies: Spearman 0.908 ± 0.013 | 100 | 0.949 ± 0.004 (k = 100) |" in labelled
-    assert "| not stated | not in Kendall here |" in labelled
+    assert "| not stated | – |" in labelled
+
+
+def test_a_kendall_anchor_meets_our_kendall_where_the_study_measured_it():
+    from swap_engine.studies import protocols, published
+
+    anchor = published.WithLabels("a forest", "nb201", "cifar10", None, "kendall", 0.92, None, 500, "a paper")
+    older = {"k": 500, "predictor": {"spearman_mean": 0.97, "spearman_sd": 0.01}}
+    assert protocols.ours_beside(anchor, None) == "not measured in Kendall here"
+    run = {"k": 500, "predictor": {**older["predictor"], "kendall_mean": 0.871, "kendall_sd": 0.002}}
+    assert protocols.ours_beside(anchor, run) == "0.871 ± 0.002 (k = 500)"
+
+
+def test_kshot_measures_the_predictor_s_kendall_on_the_same_draws(nb201):
+    from swap_engine.studies import protocols
+
+    found = protocols.kshot("nb201-cifar10", 20, draws=2, recipes=False, table=nb201)
+    assert len(found.predictor_kendall.values) == 2 and "kendall_mean" in found.as_dict()["predictor"]
+    spearman, kendall = found.predictor.mean, found.predictor_kendall.mean
+    assert 0 < kendall < spearman  # tau-b is the smaller of the two on a positive association
 
 
 def test_tasks_studied_in_parallel_give_the_same_numbers():

@@ -100,8 +100,7 @@ def _with_labels(task: str, entry: dict, run: dict) -> None:
         st.dataframe(pd.DataFrame([{
             "published, with labels": row.name, "metric": row.metric, "published": row.value,
             "its labels": "not stated" if row.labels is None else f"{row.labels:,}",
-            "ours, predictor with no more labels": (f"{ours['predictor']['spearman_mean']:.3f} (k = {ours['k']:,})"
-                                                    if ours else "–"),
+            "ours, predictor with no more labels": protocols.ours_beside(row, ours),
             "cells": "the paper's" if row.cells else "all", "source": row.source} for row, ours in rows]),
             hide_index=True)
         st.caption("Published rankings that read labels of this benchmark, beside ours with no more labels than "

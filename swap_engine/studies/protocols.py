@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from swap_engine import analysis
 from swap_engine.recipe import AZ_NAS, VKDNW_AGG, Recipe, choose, proxy_columns, spearman
@@ -40,7 +41,8 @@ CEILINGS = {"nb201-cifar10": ("cifar10_valid_acc_pct", "cifar10_test_acc_pct")}
 
 @dataclass(frozen=True)
 class Summary:
-    """Spearman over draws: mean, standard deviation and the 2.5 / 97.5 % percentiles of the draws."""
+    """One measure (Spearman, or Kendall's tau-b) over draws: mean, standard deviation and the 2.5 / 97.5 %
+    percentiles of the draws."""
 
     values: tuple[float, ...]
 
@@ -80,12 +82,20 @@ class KShot:
     zero_shot: dict[str, float]
     importances: pd.Series
     recipes: tuple[str, ...] = ()  # the recipe chosen on each draw's k
+    predictor_kendall: Summary = Summary(())  # Kendall's tau-b of the predictor on the same draws
+
+    def predictor_dict(self) -> dict[str, Any]:
+        """The predictor's Spearman summary, with its Kendall's tau-b mean and sd where measured."""
+        found = self.predictor.as_dict()
+        if self.predictor_kendall.values:
+            found.update(kendall_mean=self.predictor_kendall.mean, kendall_sd=self.predictor_kendall.sd)
+        return found
 
     def as_dict(self) -> dict[str, Any]:
         best = max(self.zero_shot, key=lambda name: -math.inf if math.isnan(self.zero_shot[name])
                    else self.zero_shot[name]) if self.zero_shot else None
         return {"benchmark": self.task, "target": self.target, "k": self.k, "draws": self.draws,
-                "predictor": self.predictor.as_dict(), "recipe": self.recipe.as_dict() if self.recipe.values else None,
+                "predictor": self.predictor_dict(), "recipe": self.recipe.as_dict() if self.recipe.values else None,
                 "zero_shot": {"best": best, "spearman": self.zero_shot.get(best, math.nan) if best else math.nan,
                               "rules": self.zero_shot},
                 "importances": {c: float(v) for c, v in self.importances.head(10).items()}}
@@ -116,13 +126,15 @@ def kshot(task_name: str, k: int, draws: int = 10, *, seed: int = 0, recipes: bo
     known = np.flatnonzero(np.isfinite(report))
     _check_k(k, len(known))
     features = Features.of(frame, atlas.spec(chosen.atlas).space, fixed_rules(task_name, frame))
-    by_predictor, by_recipe, recipes_chosen = [], [], []
+    by_predictor, by_recipe, recipes_chosen, kendall = [], [], [], []
     gains = pd.Series(0.0, index=features.measured.columns)
     for draw in range(draws):
         split = Split.labelled(known, k, seed, draw)
         labelled, others = split.fit, split.report
         predictor = Predictor(features, seed=seed + draw).fit(labelled, report[labelled])
-        by_predictor.append(spearman(predictor.predict()[others], report[others]))
+        predicted = predictor.predict()[others]
+        by_predictor.append(spearman(predicted, report[others]))
+        kendall.append(float(stats.kendalltau(predicted, report[others]).statistic))
         gains = gains.add(predictor.importances(), fill_value=0.0)
         if recipes:
             # the chooser sees the k rows alone (its ranks over them too); the recipe then ranks every row
@@ -132,7 +144,7 @@ def kshot(task_name: str, k: int, draws: int = 10, *, seed: int = 0, recipes: bo
             by_recipe.append(spearman(choice.recipe.score(frame)[others], report[others]))
     return KShot(task_name, chosen.report, k, draws, Summary(tuple(by_predictor)), Summary(tuple(by_recipe)),
                  zero_shot_rules(task_name, frame), (gains / draws).sort_values(ascending=False),
-                 tuple(recipes_chosen))
+                 tuple(recipes_chosen), Summary(tuple(kendall)))
 
 
 def fixed_rules(task_name: str, frame: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -280,14 +292,24 @@ def markdown(results: dict[str, dict[str, Any]], command: str) -> str:
 def beside_labelled(name: str, part: dict[str, Any]) -> list[tuple[published.WithLabels, dict[str, Any] | None]]:
     """The published rankings that read labels on task `name`'s benchmark and target, each with our k-label run
     (from the study's JSON form `part`) that reads no more labels than it: the largest such k. None where the
-    source does not say how many labels, where every k is larger, or where it gives Kendall (ours is Spearman)."""
+    source does not say how many labels, where every k is larger, or where it gives Kendall and our run has
+    no Kendall measured (results saved before the study measured it)."""
     chosen = families.task(name)
     runs = sorted(part.get("kshot", []), key=lambda run: run["k"])
     found = []
     for row in published.with_labels(chosen.atlas, chosen.report):
-        within = [run for run in runs if row.labels is not None and run["k"] <= row.labels]
-        found.append((row, within[-1] if within and row.metric == "spearman" else None))
+        within = [run for run in runs if row.labels is not None and run["k"] <= row.labels
+                  and f"{row.metric}_mean" in run["predictor"]]
+        found.append((row, within[-1] if within else None))
     return found
+
+
+def ours_beside(row: published.WithLabels, ours: dict[str, Any] | None) -> str:
+    """Our predictor's reading in the published ranking's own measure, with its k; a dash where there is none."""
+    if ours is None:
+        return "not measured in Kendall here" if row.metric == "kendall" and row.labels is not None else "–"
+    found = ours["predictor"]
+    return f"{found[f'{row.metric}_mean']:.3f} ± {found[f'{row.metric}_sd']:.3f} (k = {ours['k']:,})"
 
 
 def _labelled_lines(name: str, part: dict[str, Any]) -> list[str]:
@@ -295,14 +317,13 @@ def _labelled_lines(name: str, part: dict[str, Any]) -> list[str]:
     if not rows:
         return []
     lines = ["", "| published, with labels (compare with the k rows only) | its labels | ours: predictor with no more "
-                 "labels |", "|---|---|---|"]
+                 "labels, in its measure |", "|---|---|---|"]
     for row, ours in rows:
         spread = f" ± {row.sd:.3f}" if row.sd is not None else ""
         cells = ", the paper's cells" if row.cells else ""
-        mine = (f"{ours['predictor']['spearman_mean']:.3f} ± {ours['predictor']['spearman_sd']:.3f} (k = {ours['k']:,})"
-                if ours else "not in Kendall here" if row.metric == "kendall" else "–")
         count = f"{row.labels:,}" if row.labels is not None else "not stated"
-        lines.append(f"| {row.name}: {row.metric.capitalize()} {row.value:.3f}{spread}{cells} | {count} | {mine} |")
+        lines.append(f"| {row.name}: {row.metric.capitalize()} {row.value:.3f}{spread}{cells} | {count} | "
+                     f"{ours_beside(row, ours)} |")
     return lines
 
 
@@ -318,7 +339,7 @@ def as_json(found: dict[str, dict[str, Any]], command: str | None = None) -> dic
         out[name] = {
             "n": part["n"], "target": families.task(name).report,
             "zero_shot": part["zero_shot"].to_dict(orient="records"),
-            "kshot": [{"k": run.k, "draws": run.draws, "predictor": run.predictor.as_dict(),
+            "kshot": [{"k": run.k, "draws": run.draws, "predictor": run.predictor_dict(),
                        "recipe": run.recipe.as_dict() if run.recipe.values else None} for run in part["kshot"]],
             "importances": ({c: float(v) for c, v in part["kshot"][-1].importances.head(10).items()}
                             if part["kshot"] else {}),
@@ -357,5 +378,5 @@ def update_results_md(path, results: dict[str, dict[str, Any]], command: str) ->
 
 
 __all__ = ["CEILINGS", "KS", "MIN_LABELS", "RESULTS_FILE", "KShot", "Predictor", "Summary", "as_json",
-           "beside_labelled", "ceiling", "encoding", "fixed_rules", "kshot", "markdown", "merged", "saved_results",
-           "study", "update_results_md", "zero_shot", "zero_shot_rules"]
+           "beside_labelled", "ceiling", "encoding", "fixed_rules", "kshot", "markdown", "merged", "ours_beside",
+           "saved_results", "study", "update_results_md", "zero_shot", "zero_shot_rules"]
