@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from swap_engine.columns import Column
-from swap_engine.studies import families, paths, protocols
+from swap_engine.studies import families, paths, protocols, published
 from ui import lab, links
 from ui.charts import lab as lab_charts
 from ui.export import show_chart
@@ -51,7 +51,7 @@ def section(benchmark: str, target: str) -> None:
                "sees those alone and is scored on all the others; the band is ± one standard deviation over the "
                "draws. A recipe chosen above on every cell is neither: it read every label.")
     if read == NONE:
-        _zero_shot(entry)
+        _zero_shot(benchmark, target, entry)
     else:
         _with_labels(task, entry, runs[read])
     label = families.task(task).label
@@ -67,20 +67,26 @@ def section(benchmark: str, target: str) -> None:
                    + ". Measured by `python -m swap_engine protocols` (docs/results.md).")
 
 
-def _zero_shot(entry: dict) -> None:
+def _zero_shot(benchmark: str, target: str, entry: dict) -> None:
     zero = pd.DataFrame(entry["zero_shot"])
     if zero.empty:
         st.info("No zero-shot reading is saved for this benchmark.")
         return
     best = zero.loc[zero["spearman"].idxmax()]
-    left, right = st.columns(2)
-    left.metric(f"best zero-shot: {best['rule']}", f"{best['spearman']:.3f}",
-                help=f"95 % interval {best['low']:.3f} to {best['high']:.3f} over {int(best['n']):,} architectures; "
-                     "no label of this benchmark read")
-    right.metric("labels read", "none")
+    cols = st.columns(3)
+    cols[0].metric(f"best zero-shot here: {best['rule']}", f"{best['spearman']:.3f}",
+                   help=f"95 % interval {best['low']:.3f} to {best['high']:.3f} over {int(best['n']):,} "
+                        "architectures; no label of this benchmark read")
+    papers = [p for p in published.label_free() if p.fits(benchmark, target)]
+    if papers:
+        top = max(papers, key=lambda p: p.spearman)
+        cols[1].metric(f"best published, label-free: {top.name}", f"{top.spearman:.3f}",
+                       help=top.source + ("; read on the paper's own subset of the cells" if top.cells else ""))
+    cols[2].metric("labels read", "none")
     shown = zero.assign(**{"95 % interval": [f"{lo:.3f} to {hi:.3f}" for lo, hi in zip(zero["low"], zero["high"])]})
     st.dataframe(shown.rename(columns={"rule": "rule or proxy", "n": "architectures"})[
-        ["rule or proxy", "kind", "spearman", "95 % interval", "architectures"]], hide_index=True)
+        ["rule or proxy", "kind", "spearman", "95 % interval", "architectures"]], hide_index=True,
+        column_config={"spearman": st.column_config.NumberColumn(format="%.3f")})
 
 
 def _with_labels(task: str, entry: dict, run: dict) -> None:
