@@ -50,12 +50,13 @@ def section(benchmark: str, target: str) -> None:
                "label of this benchmark. **k labels**: k architectures drawn at random are labelled, each learner "
                "sees those alone and is scored on all the others; the band is ± one standard deviation over the "
                "draws. A recipe chosen above on every cell is neither: it read every label.")
+    beside = protocols.beside_labelled(task, entry)
     if read == NONE:
         _zero_shot(benchmark, target, entry)
     else:
-        _with_labels(task, entry, runs[read])
+        _with_labels(entry, runs[read], beside)
     label = families.task(task).label
-    anchors = [row for row, _ in protocols.beside_labelled(task, entry)]
+    anchors = [row for row, _ in beside]
     table = pd.DataFrame([{"k": run["k"], "draws": run["draws"], "learner": learner,
                            "spearman_mean": run[learner]["spearman_mean"], "spearman_sd": run[learner]["spearman_sd"]}
                           for run in entry["kshot"] for learner in ("predictor", "recipe") if run.get(learner)])
@@ -89,7 +90,7 @@ def _zero_shot(benchmark: str, target: str, entry: dict) -> None:
         column_config={"spearman": st.column_config.NumberColumn(format="%.3f")})
 
 
-def _with_labels(task: str, entry: dict, run: dict) -> None:
+def _with_labels(entry: dict, run: dict, beside: list) -> None:
     k, total = run["k"], entry["n"]
     best = max((row["spearman"] for row in entry["zero_shot"]), default=None)
     predictor, recipe = run["predictor"], run.get("recipe")
@@ -101,13 +102,12 @@ def _with_labels(task: str, entry: dict, run: dict) -> None:
         cols[1].metric(f"recipe chosen on the {k:,}", f"{recipe['spearman_mean']:.3f} ± {recipe['spearman_sd']:.3f}")
     if entry.get("ceiling"):
         cols[2].metric("ceiling: a second training run", f"{entry['ceiling']['spearman']:.3f}")
-    rows = [(row, ours) for row, ours in protocols.beside_labelled(task, entry)]
-    if rows:
+    if beside:
         st.dataframe(pd.DataFrame([{
             "published, with labels": row.name, "metric": row.metric, "published": row.value,
             "its labels": "not stated" if row.labels is None else f"{row.labels:,}",
             "ours, predictor with no more labels": protocols.ours_beside(row, ours),
-            "cells": "the paper's" if row.cells else "all", "source": row.source} for row, ours in rows]),
+            "cells": "the paper's" if row.cells else "all", "source": row.source} for row, ours in beside]),
             hide_index=True)
         st.caption("Published rankings that read labels of this benchmark, beside ours with no more labels than "
                    "theirs: the only numbers a k-label result compares with. Theirs on the paper's cells where "

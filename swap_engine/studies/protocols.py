@@ -319,11 +319,8 @@ def _labelled_lines(name: str, part: dict[str, Any]) -> list[str]:
     lines = ["", "| published, with labels (compare with the k rows only) | its labels | ours: predictor with no more "
                  "labels, in its measure |", "|---|---|---|"]
     for row, ours in rows:
-        spread = f" ± {row.sd:.3f}" if row.sd is not None else ""
-        cells = ", the paper's cells" if row.cells else ""
         count = f"{row.labels:,}" if row.labels is not None else "not stated"
-        lines.append(f"| {row.name}: {row.metric.capitalize()} {row.value:.3f}{spread}{cells} | {count} | "
-                     f"{ours_beside(row, ours)} |")
+        lines.append(f"| {row.name}: {row.reading()} | {count} | {ours_beside(row, ours)} |")
     return lines
 
 

@@ -75,12 +75,16 @@ class Published:
     cells: str | None = None  # the paper's subset of the benchmark's cells, a key of PAPER_CELLS; None: all
 
     def fits(self, benchmark: str, target: str) -> bool:
-        """Whether this number is for atlas benchmark `benchmark` and ground-truth column `target`
-        (`cifar10_test_acc_pct`: dataset, then split)."""
-        dataset, _, rest = target.partition("_")
-        split = rest.split("_", 1)[0]
-        return ((benchmark == self.benchmark or benchmark.startswith(self.benchmark + "-"))
-                and dataset == self.dataset and (self.split is None or split == self.split))
+        """Whether this number is for atlas benchmark `benchmark` and ground-truth column `target`."""
+        return _fits(self.benchmark, self.dataset, self.split, benchmark, target)
+
+
+def _fits(source_benchmark: str, dataset: str, split: str | None, benchmark: str, target: str) -> bool:
+    """Whether a published number on `source_benchmark` (or its family), `dataset` and `split` (None: any) is for
+    atlas benchmark `benchmark` and ground-truth column `target` (`cifar10_test_acc_pct`: dataset, then split)."""
+    found_dataset, _, rest = target.partition("_")
+    return ((benchmark == source_benchmark or benchmark.startswith(source_benchmark + "-"))
+            and found_dataset == dataset and (split is None or rest.split("_", 1)[0] == split))
 
 
 def label_free() -> list[Published]:
@@ -111,13 +115,17 @@ class WithLabels:
 
     def fits(self, benchmark: str, target: str) -> bool:
         """As `Published.fits`: this number is for atlas `benchmark` and ground-truth column `target`."""
-        return Published(self.name, "model", self.benchmark, self.dataset, self.split, self.value, None, 0,
-                         self.source).fits(benchmark, target)
+        return _fits(self.benchmark, self.dataset, self.split, benchmark, target)
+
+    def reading(self) -> str:
+        """'Spearman 0.908 ± 0.013', with ", the paper's cells" where it reads a subset."""
+        spread = f" ± {self.sd:.3f}" if self.sd is not None else ""
+        return f"{self.metric.capitalize()} {self.value:.3f}{spread}" + (", the paper's cells" if self.cells else "")
 
     def words(self) -> str:
         """'XGBoost on 13 Suite-Zero proxies: Spearman 0.908 ± 0.013 with 100 labels'."""
-        spread = f" ± {self.sd:.3f}" if self.sd is not None else ""
         count = f"{self.labels:,} labels" if self.labels is not None else "labels (how many not stated)"
+        spread = f" ± {self.sd:.3f}" if self.sd is not None else ""
         return f"{self.name}: {self.metric.capitalize()} {self.value:.3f}{spread} with {count}"
 
 
