@@ -248,7 +248,9 @@ ENTRY = {"n": 15625, "target": "cifar10_test_acc_pct",
                     "recipe": {"spearman_mean": m - 0.02, "spearman_sd": 0.01}}
                    for k, m in ((10, 0.82), (100, 0.934), (1000, 0.973))],
          "importances": {"swap_b16": 0.31, "az_expressivity_b64": 0.13},
-         "ceiling": {"spearman": 0.98, "interval_95": [0.979, 0.981]}}
+         "ceiling": {"spearman": 0.98, "interval_95": [0.979, 0.981]},
+         "paper_cells": [{"rule": "VKDNW_agg", "cells": "every_op_used", "n": 9445, "spearman": 0.923, "low": 0.92,
+                          "high": 0.926, "published": 0.919}]}
 
 
 def test_the_lab_draws_what_k_labels_buy_from_the_protocols_study(monkeypatch):
@@ -270,6 +272,10 @@ def test_labels_read_from_this_benchmark_none_shows_the_zero_shot_rows_and_k_the
     assert_clean(at)
     assert metric(at, "best zero-shot here: AZ-NAS") == "0.913" and metric(at, "labels read") == "none"
     assert metric(at, "best published, label-free: VKDNW_agg") == "0.919"  # the label-free kind only
+    on_cells = next(d.value for d in at.dataframe if "spearman, the paper's cells" in d.value.columns)
+    assert on_cells.iloc[0].to_dict() == {"rule": "VKDNW_agg", "spearman, the paper's cells": 0.923,
+                                          "95 % interval": "0.920 to 0.926", "architectures": 9445,
+                                          "published there": 0.919}  # like for like with the paper
     at = open_lab(lab_labels=100)
     assert_clean(at)
     assert metric(at, "predictor, 100 labels") == "0.934 ± 0.010"

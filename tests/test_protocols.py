@@ -220,6 +220,24 @@ def test_kshot_measures_the_predictor_s_kendall_on_the_same_draws(nb201):
     assert 0 < kendall < spearman  # tau-b is the smaller of the two on a positive association
 
 
+def test_the_fixed_rules_are_read_on_the_cells_the_paper_reads_beside_its_number(nb201):
+    """VKDNW's NB201 figures read the cells in which every operation is used: the rules are read there too."""
+    from swap_engine.studies import protocols, published
+
+    rows = protocols.paper_cells("nb201-cifar10", n_boot=20, frame=nb201)
+    inside = int(published.in_paper_cells("every_op_used", nb201["arch"]).sum())
+    found = {row["rule"]: row for row in rows}
+    assert {"AZ-NAS", "VKDNW_agg"} <= set(found) and all(row["cells"] == "every_op_used" for row in rows)
+    assert found["AZ-NAS"]["n"] == inside < len(nb201) and found["VKDNW_agg"]["n"] <= inside
+    assert found["VKDNW_agg"]["published"] == 0.919 and found["AZ-NAS"]["published"] is None  # its C10 reads all
+    assert protocols.paper_cells("nb101-500", n_boot=20) == []  # every published NB101 number reads all 500
+    zero = [{"rule": "AZ-NAS", "kind": "rule", "n": 1500, "spearman": 0.9, "low": 0.89, "high": 0.91}]
+    part = {"n": len(nb201), "zero_shot": zero, "kshot": [], "ceiling": None, "paper_cells": rows}
+    text = protocols.markdown({"nb201-cifar10": part}, "c")
+    assert f"| zero-shot, the {inside:,} cells a paper reads (`every_op_used`)" in text
+    assert "VKDNW_agg's 0.919, reads those cells" in text
+
+
 def test_tasks_studied_in_parallel_give_the_same_numbers():
     from swap_engine.studies import protocols
 

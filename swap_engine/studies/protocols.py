@@ -194,8 +194,31 @@ def ceiling(task_name: str, *, n_boot: int = 500, seed: int = 0) -> analysis.Cor
     return analysis.correlate(frame[other], frame[target], n_boot=n_boot, seed=seed)
 
 
+def paper_cells(task_name: str, *, n_boot: int = 500, seed: int = 0,
+                frame: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """Each fixed rule on the cells a published label-free number of this benchmark is read on, where its paper
+    reads a subset (VKDNW's NB201 figures: the 9,445 cells in which every operation is used): the rule scored
+    among those cells alone, as the paper ranks them, so the two numbers compare like with like. Empty where
+    every published number reads the whole benchmark."""
+    from swap_engine import atlas
 
-
+    chosen = families.task(task_name)
+    benchmark = atlas.spec(chosen.atlas).benchmark
+    subsets = sorted({p.cells for p in published.label_free() if p.cells and p.fits(benchmark, chosen.report)})
+    table = families.frame(chosen.atlas) if frame is None else frame
+    rows = []
+    for name in subsets:
+        within = table[published.in_paper_cells(name, table["arch"])].reset_index(drop=True)
+        truth = within[chosen.report].to_numpy(dtype=np.float64)
+        for rule, values in fixed_rules(task_name, within).items():
+            if (np.isfinite(values) & np.isfinite(truth)).sum() < 3:
+                continue
+            found = analysis.correlate(values, truth, n_boot=n_boot, seed=seed)
+            paper = published.beside(rule, benchmark, chosen.report)
+            rows.append({"rule": rule, "cells": name, "n": found.n, "spearman": found.spearman,
+                         "low": found.spearman_ci[0], "high": found.spearman_ci[1],
+                         "published": paper.spearman if paper is not None and paper.cells == name else None})
+    return rows
 
 # --- the whole study, as a Markdown block of docs/results.md ------------------------------------------------
 
@@ -240,6 +263,7 @@ def _one_task(name: str, *, ks: tuple[int, ...], draws: int, nb201_draws: int, s
                 progress(f"{name}: k = {k}")
             runs.append(kshot(name, k, nb201_draws if chosen.atlas == "nb201" else draws, seed=seed, table=frame))
     return {"zero_shot": zero_shot(name, n_boot=n_boot, seed=seed), "kshot": runs,
+            "paper_cells": paper_cells(name, n_boot=n_boot, seed=seed, frame=frame),
             "ceiling": ceiling(name, n_boot=n_boot, seed=seed), "n": n}
 
 
@@ -271,6 +295,7 @@ def markdown(results: dict[str, dict[str, Any]], command: str) -> str:
         lines += ["| zero-shot | Spearman [95 % CI] | n |", "|---|---|---|"]
         lines += [f"| {row.rule} | {row.spearman:.3f} [{row.low:.3f}, {row.high:.3f}] | {row.n:,} |"
                   for row in shown.itertuples()]
+        lines += _paper_cells_lines(name, part.get("paper_cells", []))
         if part["kshot"]:
             lines += ["", "| k labels (draws) | predictor | recipe chooser |", "|---|---|---|"]
             for run in part["kshot"]:
@@ -312,6 +337,29 @@ def ours_beside(row: published.WithLabels, ours: dict[str, Any] | None) -> str:
     return f"{found[f'{row.metric}_mean']:.3f} ± {found[f'{row.metric}_sd']:.3f} (k = {ours['k']:,})"
 
 
+def _paper_cells_lines(name: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The fixed rules on a paper's subset of the cells, beside the published number read there."""
+    if not rows:
+        return []
+    lines = ["", f"| zero-shot, the {rows[0]['n']:,} cells a paper reads (`{rows[0]['cells']}`) | Spearman [95 % CI] "
+                 "| published there |", "|---|---|---|"]
+    for row in rows:
+        paper = "–" if row.get("published") is None else f"{row['published']:.3f}"
+        lines.append(f"| {row['rule']} | {row['spearman']:.3f} [{row['low']:.3f}, {row['high']:.3f}] | {paper} |")
+    papers = [p for p in published.label_free() if p.fits(_benchmark(name), families.task(name).report)]
+    best = max(papers, key=lambda p: p.spearman, default=None)
+    if best is not None and best.cells == rows[0]["cells"]:
+        lines += ["", f"The best published label-free number here, {best.name}'s {best.spearman:.3f}, reads those "
+                      "cells; the rows above read the same cells, each rule ranked among them alone."]
+    return lines
+
+
+def _benchmark(name: str) -> str:
+    from swap_engine import atlas
+
+    return atlas.spec(families.task(name).atlas).benchmark
+
+
 def _labelled_lines(name: str, part: dict[str, Any]) -> list[str]:
     rows = beside_labelled(name, part)
     if not rows:
@@ -342,6 +390,7 @@ def as_json(found: dict[str, dict[str, Any]], command: str | None = None) -> dic
                             if part["kshot"] else {}),
             "ceiling": None if ceiling_found is None else {"spearman": ceiling_found.spearman,
                                                            "interval_95": list(ceiling_found.spearman_ci)},
+            "paper_cells": part.get("paper_cells", []),
         }
         if command:
             out[name]["command"] = command
@@ -376,4 +425,4 @@ def update_results_md(path, results: dict[str, dict[str, Any]], command: str) ->
 
 __all__ = ["CEILINGS", "KS", "MIN_LABELS", "RESULTS_FILE", "KShot", "Predictor", "Summary", "as_json",
            "beside_labelled", "ceiling", "encoding", "fixed_rules", "kshot", "markdown", "merged", "ours_beside",
-           "saved_results", "study", "update_results_md", "zero_shot", "zero_shot_rules"]
+           "paper_cells", "saved_results", "study", "update_results_md", "zero_shot", "zero_shot_rules"]
