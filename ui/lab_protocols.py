@@ -84,25 +84,24 @@ def _zero_shot(benchmark: str, target: str, entry: dict) -> None:
         cols[1].metric(f"best published, label-free: {top.name}", f"{top.spearman:.3f}",
                        help=top.source + ("; read on the paper's own subset of the cells" if top.cells else ""))
     cols[2].metric("labels read", "none")
-    _on_paper_cells(entry.get("paper_cells", []))
+    _on_paper_cells(entry.get("paper_cells", []), entry["n"])
     shown = zero.assign(**{"95 % interval": [f"{lo:.3f} to {hi:.3f}" for lo, hi in zip(zero["low"], zero["high"])]})
     st.dataframe(shown.rename(columns={"rule": "rule or proxy", "n": "architectures"})[
         ["rule or proxy", "kind", "spearman", "95 % interval", "architectures"]], hide_index=True,
         column_config={"spearman": st.column_config.NumberColumn(format="%.3f")})
 
 
-def _on_paper_cells(rows: list[dict]) -> None:
+def _on_paper_cells(rows: list[dict], total: int) -> None:
     """The fixed rules on the subset of cells a paper's number reads, so that number meets ours like for like."""
     if not rows:
         return
-    st.caption(f"A published number marked as read on the paper's own cells reads {rows[0]['n']:,} of them "
-               f"(`{rows[0]['cells']}`), not every architecture. The same rules, ranked among those cells alone:")
+    st.caption(f"A published number marked as read on the paper's cells reads {rows[0]['n']:,} of the {total:,} "
+               f"(`{rows[0]['cells']}`). The same rules, each ranked among those cells alone, meet it like for like:")
     st.dataframe(pd.DataFrame([{
-        "rule": row["rule"], "spearman, the paper's cells": row["spearman"],
-        "95 % interval": f"{row['low']:.3f} to {row['high']:.3f}", "architectures": row["n"],
-        "published there": row.get("published")} for row in rows]), hide_index=True,
-        column_config={"spearman, the paper's cells": st.column_config.NumberColumn(format="%.3f"),
-                       "published there": st.column_config.NumberColumn(format="%.3f")})
+        "rule": row["rule"], "spearman, the paper's cells": f"{row['spearman']:.3f}",
+        "95 % interval": f"{row['low']:.3f} to {row['high']:.3f}", "architectures": f"{row['n']:,}",
+        "published there": "–" if row.get("published") is None else f"{row['published']:.3f}"} for row in rows]),
+        hide_index=True)
 
 
 def _with_labels(entry: dict, run: dict, beside: list) -> None:
