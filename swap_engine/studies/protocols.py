@@ -200,10 +200,8 @@ def paper_cells(task_name: str, *, n_boot: int = 500, seed: int = 0,
     reads a subset (VKDNW's NB201 figures: the 9,445 cells in which every operation is used): the rule scored
     among those cells alone, as the paper ranks them, so the two numbers compare like with like. Empty where
     every published number reads the whole benchmark."""
-    from swap_engine import atlas
-
     chosen = families.task(task_name)
-    benchmark = atlas.spec(chosen.atlas).benchmark
+    benchmark = _benchmark(task_name)
     subsets = sorted({p.cells for p in published.label_free() if p.cells and p.fits(benchmark, chosen.report)})
     table = families.frame(chosen.atlas) if frame is None else frame
     rows = []
@@ -219,6 +217,7 @@ def paper_cells(task_name: str, *, n_boot: int = 500, seed: int = 0,
                          "low": found.spearman_ci[0], "high": found.spearman_ci[1],
                          "published": paper.spearman if paper is not None and paper.cells == name else None})
     return rows
+
 
 # --- the whole study, as a Markdown block of docs/results.md ------------------------------------------------
 
@@ -341,7 +340,8 @@ def _paper_cells_lines(name: str, rows: list[dict[str, Any]]) -> list[str]:
     """The fixed rules on a paper's subset of the cells, beside the published number read there."""
     if not rows:
         return []
-    lines = ["", f"| zero-shot, the {rows[0]['n']:,} cells a paper reads (`{rows[0]['cells']}`) | Spearman [95 % CI] "
+    cells = max(row["n"] for row in rows)  # the subset's size: a rule with a value on every one of its cells
+    lines = ["", f"| zero-shot, the {cells:,} cells a paper reads (`{rows[0]['cells']}`) | Spearman [95 % CI] "
                  "| published there |", "|---|---|---|"]
     for row in rows:
         paper = "–" if row.get("published") is None else f"{row['published']:.3f}"
