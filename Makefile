@@ -22,8 +22,9 @@ HOST ?= 127.0.0.1
 app: $(STAMP)
 	$(VENV)/bin/streamlit run app.py --server.address $(HOST)
 
+# --durations: the slowest tests named in every run, so the 15-minute budget is watched where it is spent.
 test: $(STAMP) browser-deps lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 	$(MAKE) --no-print-directory wheel-check
 
 # ruff (rules in pyproject.toml) on the whole tree, mypy on swap_engine/: any new warning fails CI.
