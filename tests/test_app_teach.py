@@ -168,7 +168,11 @@ def test_compare_shows_both_scores_as_the_engine_computes_them():
     assert table.loc["left", "raw score"] == direct_score(A)
     assert table.loc["right", "raw score"] == direct_score(B)
     assert table.loc["left", "params"] > table.loc["right", "params"]  # B has no convolution at all
-    assert any("scores higher" in c.value for c in at.caption)
+    verdict = next(c.value for c in at.caption if "scores higher" in c.value)
+    left, right = table.loc["left"], table.loc["right"]
+    agrees = (left["score"] > right["score"]) == (left["accuracy"] > right["accuracy"])
+    said = "Here the benchmark agrees" if agrees else "Here the benchmark disagrees"
+    assert said in verdict and f"{max(left['accuracy'], right['accuracy']):.2f} % against" in verdict
     charts_drawn = at.get("plotly_chart")
     assert len(charts_drawn) == 5  # per-layer bars, two pattern heatmaps, two cells
     at.button(key="compare_swap").click().run()

@@ -191,7 +191,22 @@ def _verdict(summary: pd.DataFrame, batch_size: int) -> str:
         else:
             text += (f". The {NAMES[side]} one has nearly one pattern per neuron ({int(r['neurons']):,} neurons): its "
                      "score measures its size; a smaller batch size separates architectures better")
-    return text + ". SWAP predicts the higher-scoring one to train better; it is a ranking hint, not a guarantee."
+    return text + ". SWAP predicts the higher-scoring one to train better; it is a ranking hint, not a guarantee" + \
+        _benchmark_says(summary) + "."
+
+
+def _benchmark_says(summary: pd.DataFrame) -> str:
+    """Whether the benchmark's trained accuracies agree with the scores' order, where both are known and differ."""
+    a, b = summary.loc["A"], summary.loc["B"]
+    if a["score"] == b["score"] or pd.isna(a["accuracy"]) or pd.isna(b["accuracy"]) or a["accuracy"] == b["accuracy"]:
+        return ""
+    better, worse = ("A", "B") if a["accuracy"] > b["accuracy"] else ("B", "A")
+    high = "A" if a["score"] > b["score"] else "B"
+    trained = f"{summary.loc[better, 'accuracy']:.2f} % against {summary.loc[worse, 'accuracy']:.2f} %"
+    if better == high:
+        return f". Here the benchmark agrees: the {NAMES[better]} one trained better ({trained})"
+    return (f". Here the benchmark disagrees: the {NAMES[better]} one trained better ({trained}), a pair the "
+            "scores order wrongly (with Kendall's tau from the Correlation page, about (1 - tau) / 2 of all pairs are)")
 
 
 def _compact(value: float, sign: bool = False) -> str:
