@@ -59,6 +59,11 @@ class Settings:
     def build_kwargs(self) -> dict:
         return json.loads(self.build_options) if self.build_options else {}
 
+    @property
+    def input_words(self) -> str:
+        """The input as the sidebar names it: "CIFAR-10 training images", not "cifar10"."""
+        return INPUT_LABELS.get(self.input, self.input)
+
 
 @dataclass(frozen=True)
 class Regularization:

@@ -87,7 +87,7 @@ def main() -> None:
     top = col_top.select_slider("Largest batch size", state.BATCH_SIZES[2:], key="sweep_max",
                                 help="Past B = 64 most NB201 neurons get a pattern of their own.")
     sizes = [2**i for i in range(1, top.bit_length()) if 2**i <= top]
-    st.caption(f"B = {', '.join(map(str, sizes))}; {state.INPUT_LABELS.get(settings.input, settings.input)}; raw "
+    st.caption(f"B = {', '.join(map(str, sizes))}; {settings.input_words}; raw "
                "SWAP counts. Each architecture keeps its weights across the batch sizes: only B moves.")
     archs, truth, target = sweep_archs(settings, engine.clamp_archs(settings.space, int(n)))
     # Architecture by architecture across every B, so a stopped run still shows whole curves.

@@ -64,7 +64,7 @@ def main() -> None:
     space = spaces.get(settings.space)
     st.title("Compare two architectures")
     st.caption(f"Both scored with the sidebar's settings: {space.name}, B = {settings.batch_size} on "
-               f"{state.INPUT_LABELS.get(settings.input, settings.input)}, seed {settings.seed}.")
+               f"{settings.input_words}, seed {settings.seed}.")
     _defaults(settings)
     columns = st.columns(2, gap="large")
     texts = {side: choose(settings, side, column) for side, column in zip(SIDES, columns)}

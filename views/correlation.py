@@ -133,7 +133,7 @@ def main() -> None:
         source = f"all {len(whole):,} of {space.name} (seed {settings.seed})"
         st.caption(f"{current.count_words(len(table), source, added)}. Their scores come from the precomputed "
                    "table for this setting "
-                   f"(B = {settings.batch_size} on {settings.input}), so nothing is rescored.")
+                   f"(B = {settings.batch_size} on {settings.input_words}), so nothing is rescored.")
     else:
         rows = engine.benchmark_sample(space.benchmark, settings.n_archs, settings.seed)
         if len(rows) < settings.n_archs:
@@ -146,7 +146,7 @@ def main() -> None:
         rows = pd.concat([rows, mine]) if added else rows
         source = f"the {space.benchmark} table (seed {settings.seed})"
         st.caption(f"{current.count_words(len(archs), source, added)}, "
-                   f"B = {settings.batch_size} on {settings.input}."
+                   f"B = {settings.batch_size} on {settings.input_words}."
                    + (" The current architecture is not in this table (no ground truth), so it is not marked."
                       if mark[0] is not None and added is None else ""))
         truth = rows[["arch", *targets]].drop_duplicates("arch")

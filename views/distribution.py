@@ -69,7 +69,7 @@ def main() -> None:
     archs = current.first(sample, mark[0])  # scored first, so a stopped run still marks it
     added = None if mark[0] is None else mark[0] not in sample
     st.caption(f"{current.count_words(len(archs), f'{space.name} (seed {settings.seed})', added)}, "
-               f"B = {settings.batch_size} on {state.INPUT_LABELS.get(settings.input, settings.input)}. "
+               f"B = {settings.batch_size} on {settings.input_words}. "
                "Results are kept per setting.")
     whole_space(settings, reg, mark)
     table = precomputed_rows(settings, archs)

@@ -116,7 +116,7 @@ def without_files(settings: state.Settings, space, err: Exception) -> state.Sett
     fallback = "gaussian" if space.input_spec.kind == "image" else "random-tokens"
     if settings.input == fallback:
         raise err
-    st.info(f"{state.INPUT_LABELS.get(settings.input, settings.input)} are not on this machine, so this view "
+    st.info(f"{settings.input_words} are not on this machine, so this view "
             f"scores on {state.INPUT_LABELS[fallback]}, which needs no file. Fetch them to see the sidebar's "
             "input (scores on noise differ from scores on images).", icon=":material/cloud_off:")
     fetch.offer(err, key="patterns_fetch")

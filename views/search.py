@@ -200,7 +200,7 @@ def main() -> None:
     st.caption("Regularised (aging) evolution: each child mutates the fittest of a random sample of the "
                "population, and the oldest member leaves. Default fitness: the live SWAP-Score"
                + (f", regularised with mu = {reg.mu:g}, sigma = {reg.sigma:g}" if reg.on else "")
-               + f"; B = {settings.batch_size} on {settings.input}, seed {settings.seed}.")
+               + f"; B = {settings.batch_size} on {settings.input_words}, seed {settings.seed}.")
     cols = st.columns(5)
     for key, default, low, high in NUMBERS:
         links.control(key, default, ok=lambda v, low=low, high=high: low <= v <= high,
