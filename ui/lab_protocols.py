@@ -95,7 +95,7 @@ def _on_paper_cells(rows: list[dict], total: int) -> None:
     """The fixed rules on the subset of cells a paper's number reads, so that number meets ours like for like."""
     if not rows:
         return
-    cells = max(row["n"] for row in rows)  # the subset's size: a rule with a value on every one of its cells
+    cells = protocols.paper_cells_size(rows)
     st.caption(f"A published number marked as read on the paper's cells reads {cells:,} of the {total:,} "
                f"(`{rows[0]['cells']}`). The same rules, each ranked among those cells alone, meet it like for like:")
     st.dataframe(pd.DataFrame([{

@@ -336,13 +336,18 @@ def ours_beside(row: published.WithLabels, ours: dict[str, Any] | None) -> str:
     return f"{found[f'{row.metric}_mean']:.3f} ± {found[f'{row.metric}_sd']:.3f} (k = {ours['k']:,})"
 
 
+def paper_cells_size(rows: list[dict[str, Any]]) -> int:
+    """How many cells a paper's subset holds (`paper_cells` rows): the largest count among its rules, as a rule
+    with a missing value reads one fewer."""
+    return max(row["n"] for row in rows)
+
+
 def _paper_cells_lines(name: str, rows: list[dict[str, Any]]) -> list[str]:
     """The fixed rules on a paper's subset of the cells, beside the published number read there."""
     if not rows:
         return []
-    cells = max(row["n"] for row in rows)  # the subset's size: a rule with a value on every one of its cells
-    lines = ["", f"| zero-shot, the {cells:,} cells a paper reads (`{rows[0]['cells']}`) | Spearman [95 % CI] "
-                 "| published there |", "|---|---|---|"]
+    lines = ["", f"| zero-shot, the {paper_cells_size(rows):,} cells a paper reads (`{rows[0]['cells']}`) "
+                 "| Spearman [95 % CI] | published there |", "|---|---|---|"]
     for row in rows:
         paper = "–" if row.get("published") is None else f"{row['published']:.3f}"
         lines.append(f"| {row['rule']} | {row['spearman']:.3f} [{row['low']:.3f}, {row['high']:.3f}] | {paper} |")
@@ -425,4 +430,5 @@ def update_results_md(path, results: dict[str, dict[str, Any]], command: str) ->
 
 __all__ = ["CEILINGS", "KS", "MIN_LABELS", "RESULTS_FILE", "KShot", "Predictor", "Summary", "as_json",
            "beside_labelled", "ceiling", "encoding", "fixed_rules", "kshot", "markdown", "merged", "ours_beside",
-           "paper_cells", "saved_results", "study", "update_results_md", "zero_shot", "zero_shot_rules"]
+           "paper_cells", "paper_cells_size", "saved_results", "study", "update_results_md", "zero_shot",
+           "zero_shot_rules"]
