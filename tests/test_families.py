@@ -91,3 +91,40 @@ def test_kin_benchmarks_are_left_out_together(monkeypatch):
     notes = {row.task: row.note for row in report.loo}
     assert notes["timm-in1k"] == "fitted on nb301-500" and notes["zoo"] == "fitted on nb301-500"
     assert "zoo" in notes["nb301-500"] and "timm-in1k" not in notes["nb301-500"]
+
+
+def _two_columns(seed: int, a_follows: bool) -> pd.DataFrame:
+    """Column `a` ranks perfectly where `a_follows` and not at all elsewhere; `b` ranks moderately everywhere."""
+    rng = np.random.default_rng(seed)
+    truth = rng.normal(size=400)
+    frame = pd.DataFrame({"index": np.arange(400), "arch": [f"a{i}" for i in range(400)],
+                          "a": truth if a_follows else rng.normal(size=400),
+                          "b": truth + 1.2 * rng.normal(size=400), "cifar10_valid_acc_pct": truth})
+    frame.attrs = {"targets": ["cifar10_valid_acc_pct"], "cells": 400}
+    return frame
+
+
+def test_weighing_each_search_space_once_halves_the_two_darts_benchmarks():
+    frames = {"darts-1k": _two_columns(1, True), "nb301-500": _two_columns(2, True),
+              "nb101-500": _two_columns(3, False)}
+    parts = [families.fitted(families.task(name), 0, frames) for name in frames]
+    assert list(families.part_weights(parts)) == [1.0, 1.0, 1.0]
+    assert list(families.part_weights(parts, "space")) == [0.5, 0.5, 1.0]
+    with pytest.raises(ValueError, match="unknown weighing"):
+        families.part_weights(parts, "family")
+    terms = families.common_terms(parts)
+    # Each benchmark once: a's two perfect DARTS fits outweigh its miss on NB101; each space once: they do not.
+    by_benchmark, _ = families.choose_across(parts, terms, max_terms=1)
+    by_space, _ = families.choose_across(parts, terms, max_terms=1, weigh="space")
+    assert by_benchmark.columns() == ["a"] and by_space.columns() == ["b"]
+
+
+def test_the_command_takes_the_weighing_and_prints_the_leave_one_out_recipes(synthetic, capsys):
+    from swap_engine.cli import main
+
+    assert main(["families", "--tasks", "darts-1k,nb301-500,nb101-500", "--n-boot", "0", "--max-terms", "1",
+                 "--weigh", "space", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert {r["task"] for r in rows if r["kind"] == "loo"} == {"darts-1k", "nb301-500", "nb101-500"}
+    with pytest.raises(SystemExit):
+        main(["families", "--weigh", "family"])

@@ -28,6 +28,9 @@ def register(subparsers) -> None:
     parser.add_argument("--max-terms", type=_terms, default="auto",
                         help="most proxies in one recipe, or auto (default): 3, 5 or 7, as an inner split of the "
                              "fitting half says")
+    parser.add_argument("--weigh", choices=families.WEIGHINGS, default="benchmark",
+                        help="a leave-one-out fit's mean over the other benchmarks: each benchmark once (default), or "
+                             "each search space once (DARTS-1k and NB301-500 half each)")
     parser.add_argument("--results-md", type=Path, default=None, metavar="FILE",
                         help="regenerate the families block of this Markdown file (e.g. docs/results.md)")
     parser.add_argument("--recipes-json", type=Path, default=None, metavar="FILE",
@@ -57,7 +60,9 @@ def _run(args: argparse.Namespace) -> int:
         parts += ["--tasks", ",".join(tasks)]
     if args.max_terms != "auto":
         parts += ["--max-terms", str(args.max_terms)]
-    report = families.study(tasks, seed=args.seed, n_boot=args.n_boot, max_terms=args.max_terms,
+    if args.weigh != "benchmark":
+        parts += ["--weigh", args.weigh]
+    report = families.study(tasks, seed=args.seed, n_boot=args.n_boot, max_terms=args.max_terms, weigh=args.weigh,
                             progress=lambda line: print(line, file=sys.stderr))
     if args.results_md is not None:
         families.update_results_md(args.results_md, report, shlex.join([*parts, "--results-md", str(args.results_md)]))

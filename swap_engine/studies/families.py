@@ -119,13 +119,28 @@ def common_terms(parts: Sequence[Fitted], *, also: Sequence[pd.DataFrame] = (), 
     return [t for t in sets[0] if t in shared]
 
 
-def choose_across(parts: Sequence[Fitted], terms: Sequence, *, max_terms: int = 5):
-    """The recipe that maximises the mean Spearman with each part's selection target on its fitting half
-    (ranks taken per benchmark); returns (recipe, mean fit)."""
+WEIGHINGS = ("benchmark", "space")
+
+
+def part_weights(parts: Sequence[Fitted], weigh: str = "benchmark") -> np.ndarray:
+    """Each part's weight in a fit across benchmarks: 1 each ("benchmark"), or each search space once, shared
+    among its benchmarks ("space": DARTS-1k and NB301-500 are both DARTS cells, and weigh half each)."""
+    from swap_engine import atlas
+
+    if weigh not in WEIGHINGS:
+        raise ValueError(f"unknown weighing {weigh!r}; known: {', '.join(WEIGHINGS)}")
+    spaces = [atlas.spec(p.task.atlas).space if weigh == "space" else p.task.name for p in parts]
+    return np.array([1.0 / spaces.count(s) for s in spaces])
+
+
+def choose_across(parts: Sequence[Fitted], terms: Sequence, *, max_terms: int = 5, weigh: str = "benchmark"):
+    """The recipe that maximises the weighted mean (`part_weights`) Spearman with each part's selection target on
+    its fitting half (ranks taken per benchmark); returns (recipe, mean fit)."""
     if not terms:
         raise ValueError("no proxy column is measured on every benchmark of the fit")
     values = [{t: t.values(p.frame) for t in terms} for p in parts]
     truths = [p.truth(p.task.select)[p.fit_rows] for p in parts]
+    weights = part_weights(parts, weigh)
     cache: dict = {}
 
     def fit(recipe: Recipe) -> float:
@@ -136,7 +151,7 @@ def choose_across(parts: Sequence[Fitted], terms: Sequence, *, max_terms: int = 
                 combined = columns[0] if len(columns) == 1 else analysis.aggregate(
                     columns, method=recipe.method, weights=[t.weight for t in recipe.terms])
                 fits.append(spearman(combined[part.fit_rows], truth))
-            cache[recipe] = float(np.mean(fits)) if all(np.isfinite(fits)) else -np.inf
+            cache[recipe] = float(np.average(fits, weights=weights)) if all(np.isfinite(fits)) else -np.inf
         return cache[recipe]
 
     best = greedy(list(terms), fit, max_terms=max_terms)
@@ -176,16 +191,18 @@ def choose_own(part: Fitted, *, max_terms: int | str = "auto", min_coverage: flo
                   min_coverage=min_coverage)
 
 
-def choose_across_auto(parts: Sequence[Fitted], terms: Sequence, *, max_terms: int | str = "auto", seed: int = 0):
+def choose_across_auto(parts: Sequence[Fitted], terms: Sequence, *, max_terms: int | str = "auto", seed: int = 0,
+                       weigh: str = "benchmark"):
     """`choose_across`, with "auto" taking 3, 5 or 7 terms as an inner split of every part's fitting half says."""
     split = [_inner(p, seed) for p in parts]
 
     def inner(k: int) -> float:
-        recipe, _ = choose_across([fit for fit, _ in split], terms, max_terms=k)
-        return float(np.mean([spearman(recipe.score(read.frame)[read.fit_rows],
-                                       read.truth(read.task.select)[read.fit_rows]) for _, read in split]))
+        recipe, _ = choose_across([fit for fit, _ in split], terms, max_terms=k, weigh=weigh)
+        return float(np.average([spearman(recipe.score(read.frame)[read.fit_rows],
+                                          read.truth(read.task.select)[read.fit_rows]) for _, read in split],
+                                weights=part_weights(parts, weigh)))
 
-    return choose_across(parts, terms, max_terms=_terms_cap(max_terms, inner))
+    return choose_across(parts, terms, max_terms=_terms_cap(max_terms, inner), weigh=weigh)
 
 
 # --- the study ------------------------------------------------------------------------------------------
@@ -257,7 +274,8 @@ MIN_CELLS = 20
 
 
 def study(tasks: Sequence[str] | None = None, *, seed: int = 0, n_boot: int = 500, max_terms: int | str = "auto",
-          min_coverage: float = 0.95, progress: Callable[[str], None] | None = None) -> FamiliesReport:
+          min_coverage: float = 0.95, weigh: str = "benchmark", progress: Callable[[str], None] | None = None
+          ) -> FamiliesReport:
     """Every proxy alone, each task's own recipe, its leave-one-out recipe and the transfer matrix."""
     say = progress or (lambda _line: None)
     found, skipped = parts(tasks, seed=seed)
@@ -271,7 +289,7 @@ def study(tasks: Sequence[str] | None = None, *, seed: int = 0, n_boot: int = 50
             continue
         own.append(Row(name, choice.recipe.text(), choice.fit, _held_out(choice.recipe, part, n_boot, seed),
                        len(part.frame)))
-    loo = _leave_one_out(found, seed, n_boot, max_terms, min_coverage, say)
+    loo = _leave_one_out(found, seed, n_boot, max_terms, min_coverage, say, weigh)
     transfer = transfer_matrix({row.task: row.recipe for row in own}, found, seed=seed)
     return FamiliesReport(seed, alone(found), own, loo, transfer, skipped)
 
@@ -347,7 +365,7 @@ def alone(found: dict[str, Fitted]) -> pd.DataFrame:
 
 
 def _leave_one_out(parts: dict[str, Fitted], seed: int, n_boot: int, max_terms: int | str, min_coverage: float,
-                   say: Callable[[str], None]) -> list[Row]:
+                   say: Callable[[str], None], weigh: str = "benchmark") -> list[Row]:
     from swap_engine import atlas
 
     rows = []
@@ -360,7 +378,7 @@ def _leave_one_out(parts: dict[str, Fitted], seed: int, n_boot: int, max_terms: 
         say(f"leave-one-out for {name}: fitted on {', '.join(p.task.name for p in training)}")
         terms = common_terms(training, also=[part.frame], min_coverage=min_coverage)
         try:
-            recipe, fit = choose_across_auto(training, terms, max_terms=max_terms, seed=seed)
+            recipe, fit = choose_across_auto(training, terms, max_terms=max_terms, seed=seed, weigh=weigh)
         except ValueError as err:
             rows.append(Row(name, "", math.nan, None, len(part.frame), str(err)))
             continue
