@@ -195,12 +195,13 @@ def choose_across_auto(parts: Sequence[Fitted], terms: Sequence, *, max_terms: i
                        weigh: str = "benchmark"):
     """`choose_across`, with "auto" taking 3, 5 or 7 terms as an inner split of every part's fitting half says."""
     split = [_inner(p, seed) for p in parts]
+    weights = part_weights(parts, weigh)
 
     def inner(k: int) -> float:
         recipe, _ = choose_across([fit for fit, _ in split], terms, max_terms=k, weigh=weigh)
         return float(np.average([spearman(recipe.score(read.frame)[read.fit_rows],
                                           read.truth(read.task.select)[read.fit_rows]) for _, read in split],
-                                weights=part_weights(parts, weigh)))
+                                weights=weights))
 
     return choose_across(parts, terms, max_terms=_terms_cap(max_terms, inner), weigh=weigh)
 
