@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from swap_engine import proxies
+from swap_engine.proxies import meco
 from tests.test_proxies import assert_unchanged, snapshot
 
 
@@ -96,6 +97,21 @@ def test_meco_matches_the_definition_by_hand(images, options):
     expected = meco_by_hand(outputs_of(model, images), **options)
     assert expected > 0
     assert proxies.score("meco", model, images, **options) == pytest.approx(expected, rel=1e-6)
+
+
+def test_maps_with_more_channels_than_pixels_add_zero_without_the_eigensolver(images):
+    # 20 channels over 2 x 2 pixels: P has rank 3 at most, so its smallest eigenvalue is 0 and the eigensolver is
+    # skipped; the definition by hand still runs it, and the two agree (beside maps that are not singular).
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 12, 3, padding=1), nn.ReLU(), nn.Conv2d(12, 20, 3, stride=2), nn.ReLU(),
+                          nn.Conv2d(20, 3, 1))
+    outputs = outputs_of(model, images)
+    assert [tuple(o.shape[1:]) for o in outputs][2] == (20, 2, 2)
+    wide = outputs[2][0].double().reshape(20, -1).numpy()
+    assert abs(np.linalg.eigvalsh(pearson_by_hand(wide)).min()) < 1e-12
+    assert meco.singular(20, 4) and meco.singular(4, 4) and not meco.singular(3, 4)
+    expected = meco_by_hand(outputs)
+    assert proxies.score("meco", model, images) == pytest.approx(expected, rel=1e-6)
 
 
 def test_meco_on_token_ids_correlates_tokens_over_hidden_units():
