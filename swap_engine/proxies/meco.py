@@ -107,7 +107,7 @@ def singular(rows: int, observations: int) -> bool:
     """Whether every correlation matrix of `rows` rows over `observations` observations is singular.
 
     Centring leaves the rows in a space of observations - 1 dimensions, so P (positive semi-definite) has rank
-    at most observations - 1 and, with at least that many rows, a smallest eigenvalue of exactly 0: the eigensolver,
+    at most observations - 1 and, with more rows than that, a smallest eigenvalue of exactly 0: the eigensolver,
     which would return 0 up to round-off (about 1e-13), is skipped. Deep maps of wide networks on small inputs
     (2,048 channels of 2 x 2 pixels) are such, and their eigenvalues were most of MeCo's cost there.
     """
